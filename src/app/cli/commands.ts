@@ -1,4 +1,9 @@
 import type { CliCommand } from "./command.ts";
+import { provenanceCommand } from "./provenance-command.ts";
+import { verifyCommand } from "./verify-command.ts";
 
 /** Every subcommand, looked up by name. Each lives in its own `*-command.ts` file. */
-export const commands: ReadonlyArray<CliCommand> = [];
+export const commands: ReadonlyArray<CliCommand> = [
+  provenanceCommand,
+  verifyCommand,
+];

@@ -1,0 +1,165 @@
+import { Effect, Redacted } from "effect";
+import type { RegistryCredential } from "../../domain/oci/registry-credential.ts";
+import type { AuthChallenge } from "./www-authenticate.ts";
+
+/** What the registry asked for, learnt from its first 401 and then used pre-emptively. */
+export type RegistryAuthScheme =
+  | { readonly _tag: "Basic" }
+  | { readonly _tag: "Bearer"; readonly realm: string; readonly service: string | undefined };
+
+/** The token endpoint refused or returned something unusable. Never carries the credential. */
+export interface TokenFailure {
+  readonly status?: number;
+  readonly reason: string;
+  readonly retryable: boolean;
+}
+
+interface CachedToken {
+  readonly token: Redacted.Redacted<string>;
+  readonly expiresAt: number;
+}
+
+/** `repository:<name>:pull` or `repository:<name>:pull,push`. */
+export const repositoryScope = (repository: string, action: "pull" | "push"): string =>
+  `repository:${repository}:${action === "push" ? "pull,push" : "pull"}`;
+
+export const authSchemeFrom = (challenges: ReadonlyArray<AuthChallenge>): RegistryAuthScheme | undefined => {
+  const bearer = challenges.find((c) => c.scheme === "bearer" && c.params["realm"]);
+  if (bearer !== undefined) {
+    return { _tag: "Bearer", realm: bearer.params["realm"] ?? "", service: bearer.params["service"] };
+  }
+  return challenges.some((c) => c.scheme === "basic") ? { _tag: "Basic" } : undefined;
+};
+
+/**
+ * Builds `Authorization` headers for one session: remembers each registry's scheme and caches
+ * bearer tokens per registry and scope until shortly before they expire.
+ */
+export class RegistryAuthenticator {
+  readonly #credentialFor: (registry: string, repository: string) => RegistryCredential;
+  readonly #fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
+  readonly #now: () => number;
+  readonly #schemes = new Map<string, RegistryAuthScheme>();
+  readonly #tokens = new Map<string, CachedToken>();
+
+  constructor(options: {
+    readonly credentialFor: (registry: string, repository: string) => RegistryCredential;
+    readonly fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
+    readonly now?: () => number;
+  }) {
+    this.#credentialFor = options.credentialFor;
+    this.#fetchToken = options.fetchToken;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Records the registry's challenge and forgets the token that was just refused. */
+  learn(registry: string, scheme: RegistryAuthScheme, refusedScope: string): void {
+    this.#schemes.set(registry, scheme);
+    this.#tokens.delete(`${registry} ${refusedScope}`);
+  }
+
+  /** The header for a request, or undefined when the registry has not asked for auth (or it is anonymous Basic). */
+  authorization(
+    registry: string,
+    repository: string,
+    action: "pull" | "push",
+  ): Effect.Effect<string | undefined, TokenFailure> {
+    const scheme = this.#schemes.get(registry);
+    if (scheme === undefined) return Effect.succeed(undefined);
+    const credential = this.#credentialFor(registry, repository);
+    if (credential._tag === "RegistryToken") return Effect.succeed(`Bearer ${Redacted.value(credential.token)}`);
+    if (scheme._tag === "Basic") {
+      return Effect.succeed(credential._tag === "Basic" ? basicHeader(credential) : undefined);
+    }
+    const scope = repositoryScope(repository, action);
+    const cached = this.#cachedToken(registry, scope, action, repository);
+    if (cached !== undefined) return Effect.succeed(`Bearer ${Redacted.value(cached)}`);
+    return this.#requestToken(scheme, credential, scope).pipe(
+      Effect.map((token) => {
+        this.#tokens.set(`${registry} ${scope}`, token);
+        return `Bearer ${Redacted.value(token.token)}`;
+      }),
+    );
+  }
+
+  #cachedToken(
+    registry: string,
+    scope: string,
+    action: "pull" | "push",
+    repository: string,
+  ): Redacted.Redacted<string> | undefined {
+    // A push token also grants pull, so a pull never needs a second token.
+    const keys = action === "pull" ? [scope, repositoryScope(repository, "push")] : [scope];
+    for (const key of keys) {
+      const t = this.#tokens.get(`${registry} ${key}`);
+      if (t !== undefined && t.expiresAt > this.#now()) return t.token;
+    }
+    return undefined;
+  }
+
+  #requestToken(
+    scheme: Extract<RegistryAuthScheme, { _tag: "Bearer" }>,
+    credential: RegistryCredential,
+    scope: string,
+  ): Effect.Effect<CachedToken, TokenFailure> {
+    let url: URL;
+    try {
+      url = new URL(scheme.realm);
+    } catch {
+      return Effect.fail({ reason: `token realm is not a URL`, retryable: false });
+    }
+    let init: RequestInit;
+    if (credential._tag === "IdentityToken") {
+      // OAuth2 refresh-token grant, as docker and go-containerregistry do for `identitytoken`.
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: Redacted.value(credential.token),
+        client_id: "chains-ts",
+        scope,
+        ...(scheme.service === undefined ? {} : { service: scheme.service }),
+      });
+      init = { method: "POST", body: form, headers: { "Content-Type": "application/x-www-form-urlencoded" } };
+    } else {
+      if (scheme.service !== undefined) url.searchParams.set("service", scheme.service);
+      url.searchParams.append("scope", scope);
+      init = { method: "GET", headers: credential._tag === "Basic" ? { Authorization: basicHeader(credential) } : {} };
+    }
+    const issuedAt = this.#now();
+    return this.#fetchToken(url, init).pipe(
+      Effect.flatMap((response) =>
+        Effect.tryPromise({
+          try: () => response.text(),
+          catch: (e): TokenFailure => ({ reason: `reading token response: ${String(e)}`, retryable: true }),
+        }).pipe(Effect.flatMap((body) => tokenFromResponse(response.status, body, issuedAt))),
+      ),
+    );
+  }
+}
+
+const tokenFromResponse = (status: number, body: string, issuedAt: number): Effect.Effect<CachedToken, TokenFailure> => {
+  if (status !== 200) {
+    return Effect.fail({
+      status,
+      reason: `token endpoint answered HTTP ${status}`,
+      retryable: status >= 500 || status === 429,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return Effect.fail({ status, reason: "token response is not JSON", retryable: false });
+  }
+  const record = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>;
+  const token = record["token"] ?? record["access_token"];
+  if (typeof token !== "string" || token === "") {
+    return Effect.fail({ status, reason: "token response has no token", retryable: false });
+  }
+  const expiresIn = typeof record["expires_in"] === "number" && record["expires_in"] > 0 ? record["expires_in"] : 60;
+  // Renew a little early so a token never expires between cache lookup and use.
+  const lifetimeMs = Math.max(expiresIn * 1000 - Math.min(10_000, expiresIn * 100), 0);
+  return Effect.succeed({ token: Redacted.make(token), expiresAt: issuedAt + lifetimeMs });
+};
+
+const basicHeader = (c: Extract<RegistryCredential, { _tag: "Basic" }>): string =>
+  `Basic ${Buffer.from(`${c.username}:${Redacted.value(c.password)}`, "utf8").toString("base64")}`;

@@ -1,0 +1,65 @@
+import { Effect } from "effect";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import type { Signer, SignerName, Signers, SignerUnavailable } from "../../ports/signer.ts";
+import { buildSigner, type SigningMaterial } from "./signer-registry.ts";
+
+/** Where the signing material comes from: the `signing-secrets` files (with a version that changes
+ * whenever they do, e.g. the Secret's resourceVersion) and the current chains-config. */
+export interface SigningSource {
+  readonly secrets: () => Effect.Effect<{ readonly version: string; readonly files: ReadonlyMap<string, Uint8Array> }, SignerUnavailable>;
+  readonly config: () => ChainsConfig;
+}
+
+export type BuildSigner = (name: SignerName, material: SigningMaterial) => Effect.Effect<Signer, SignerUnavailable>;
+
+/** The chains-config a signer of this name is built from; any other key changing leaves it cached. */
+const relevantConfig = (name: SignerName, config: ChainsConfig): unknown =>
+  name === "x509" ? config.signers.x509 : name === "kms" ? config.signers.kms : null;
+
+/**
+ * A failed KMS build may be an outage that fixes itself, so it is retried on the next request; a
+ * failed local key (garbage PEM, wrong password) only changes when the secrets do, so it stays
+ * cached and the scrypt work is not repeated every pass.
+ */
+const failureIsCached = (name: SignerName): boolean => name !== "kms";
+
+interface Entry {
+  readonly stamp: string;
+  readonly signer: Effect.Effect<Signer, SignerUnavailable>;
+}
+
+/**
+ * The `Signers` service without the reference's per-pass rebuild (reference defect #24): a signer
+ * is built the first time a pass asks for its name, shared by concurrent requests while it
+ * builds, and rebuilt only when the secrets' version or its own part of chains-config changes.
+ * Names nobody asks for are never built.
+ */
+export const makeCachedSigners = (source: SigningSource, build: BuildSigner = buildSigner): Signers["Service"] => {
+  const entries = new Map<SignerName, Entry>();
+
+  const get = (name: SignerName): Effect.Effect<Signer, SignerUnavailable> =>
+    Effect.gen(function* () {
+      const secrets = yield* source.secrets();
+      const config = source.config();
+      const stamp = JSON.stringify([secrets.version, relevantConfig(name, config)]);
+      // Memoised build, made up front (cheap, discarded if a current entry exists) so that the
+      // check-and-insert below is one synchronous step that concurrent fibers cannot interleave.
+      const fresh = yield* Effect.cached(Effect.suspend(() => build(name, { secrets: secrets.files, config })));
+      const entry = yield* Effect.sync((): Entry => {
+        const current = entries.get(name);
+        if (current !== undefined && current.stamp === stamp) return current;
+        const created: Entry = { stamp, signer: fresh };
+        entries.set(name, created);
+        return created;
+      });
+      return yield* entry.signer.pipe(
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            if (!failureIsCached(name) && entries.get(name) === entry) entries.delete(name);
+          }),
+        ),
+      );
+    });
+
+  return { get };
+};

@@ -1,0 +1,51 @@
+import { Effect } from "effect";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
+import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
+import { cosignKeySigner } from "./cosign-key.ts";
+import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
+
+/** What a signer is built from: the `signing-secrets` files by key, and chains-config. */
+export interface SigningMaterial {
+  readonly secrets: ReadonlyMap<string, Uint8Array>;
+  readonly config: ChainsConfig;
+}
+
+/**
+ * The `x509` signer with the reference's precedence (signing.md §2): Fulcio when enabled, else
+ * `x509.pem` if present, else `cosign.key`. A file that is present but invalid is an error; there
+ * is no fallback to the next option.
+ */
+const x509Signer = (material: SigningMaterial): Effect.Effect<Signer, SignerUnavailable> => {
+  if (material.config.signers.x509.fulcio.enabled)
+    return Effect.fail(
+      new SignerUnavailable({
+        signer: "x509",
+        source: "signers.x509.fulcio.enabled",
+        reason: "keyless (Fulcio) signing is not supported yet; disable it to sign with x509.pem or cosign.key",
+      }),
+    );
+  const x509Pem = material.secrets.get(X509_PEM);
+  if (x509Pem !== undefined) return x509PemSigner(x509Pem);
+  const cosignKey = material.secrets.get(COSIGN_KEY);
+  if (cosignKey !== undefined) return cosignKeySigner(cosignKey, material.secrets.get(COSIGN_PASSWORD));
+  return Effect.fail(
+    new SignerUnavailable({
+      signer: "x509",
+      source: "signing-secrets",
+      reason: `no valid private key found, looked for: [${X509_PEM}, ${COSIGN_KEY}]`,
+    }),
+  );
+};
+
+/** Builds the signer for a chains-config signer name from the current signing material. */
+export const buildSigner = (name: SignerName, material: SigningMaterial): Effect.Effect<Signer, SignerUnavailable> => {
+  switch (name) {
+    case "x509":
+      return x509Signer(material);
+    case "kms":
+      return Effect.fail(new SignerUnavailable({ signer: "kms", source: "signers.kms.kmsref", reason: "the KMS signer is not wired in yet" }));
+    case "pgp":
+      return Effect.fail(new SignerUnavailable({ signer: "pgp", source: "pgp.private-key", reason: "the PGP signer is not wired in yet" }));
+  }
+};

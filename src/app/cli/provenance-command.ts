@@ -1,0 +1,212 @@
+import { Result } from "effect";
+import type { ChainsConfig, RunFormatName } from "../../domain/config/chains-config.ts";
+import { configDataFromDocument } from "../../domain/config/config-document.ts";
+import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
+import { runFormatters } from "../../domain/formats/format-registry.ts";
+import {
+  buildRunPayload,
+  imagesToSign,
+  parseImageReference,
+  simpleSigningPayload,
+  type FormatWarning,
+  type RunKind,
+} from "../../domain/formats/run-payload.ts";
+import type { CliCommand } from "./command.ts";
+import { readDocument } from "./read-document.ts";
+
+const help = `Usage: chains-ts provenance [--config FILE] [--format NAME] [--kind KIND] [--taskrun FILE]... RUN-FILE
+
+Prints, offline, the payload Tekton Chains would sign for a finished run: the in-toto
+statement (SLSA provenance) for a TaskRun or PipelineRun, or the cosign simple-signing
+payload for an image. Nothing is signed or stored.
+
+RUN-FILE is a TaskRun or PipelineRun as JSON or YAML (e.g. 'kubectl get taskrun X -o yaml'),
+or an object {"image": "<name>@sha256:<hex>"} to print that image's simple-signing payload.
+
+Options:
+  --config FILE    chains-config as JSON or YAML: a flat map of configmap keys to string
+                   values, or a ConfigMap manifest (its 'data' is used). Missing keys take
+                   the Chains defaults. Keys read here: artifacts.taskrun.format,
+                   artifacts.pipelinerun.format, artifacts.pipelinerun.enable-deep-inspection,
+                   artifacts.oci.format, builder.id, builddefinition.buildtype.
+  --format NAME    Use this format instead of the configured one for the run's kind:
+                   in-toto, slsa/v1, slsa/v2alpha3, slsa/v2alpha4, tekton (deprecated:
+                   the run's status), or simplesigning (one payload per image the TaskRun's
+                   results declare, one per line).
+  --kind KIND      TaskRun or PipelineRun, when RUN-FILE has no 'kind' field. Otherwise the
+                   kind is inferred from the run's fields, then from --taskrun, then from
+                   which of artifacts.taskrun.format / artifacts.pipelinerun.format the
+                   config sets; TaskRun if still undecided.
+  --taskrun FILE   A child TaskRun of the PipelineRun (JSON or YAML); repeat for each, in
+                   status.childReferences order. A child belongs to the pipeline task named
+                   by its label tekton.dev/pipelineTask; children without
+                   status.completionTime are skipped.
+  -h, --help       Show this help.
+
+Output: the payload bytes exactly as signed, on stdout, with no trailing newline.
+Warnings (dropped type hints, skipped images, deprecated format) go to stderr.
+Exit status: 0 on success, 1 when the payload cannot be made, 2 on a usage or input error.`;
+
+interface Arguments {
+  readonly config: string | undefined;
+  readonly format: string | undefined;
+  readonly kind: string | undefined;
+  readonly taskruns: ReadonlyArray<string>;
+  readonly runFile: string;
+}
+
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
+  let config: string | undefined;
+  let format: string | undefined;
+  let kind: string | undefined;
+  const taskruns: Array<string> = [];
+  const positional: Array<string> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = argv[i + 1];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case "--config":
+        config = value();
+        break;
+      case "--format":
+        format = value();
+        break;
+      case "--kind":
+        kind = value();
+        break;
+      case "--taskrun":
+        taskruns.push(value());
+        break;
+      default:
+        if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
+        positional.push(arg);
+    }
+  }
+  if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
+  return { config, format, kind, taskruns, runFile: positional[0]! };
+};
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+const has = (value: unknown, key: string): boolean => isRecord(value) && value[key] !== undefined && value[key] !== null;
+
+const decideKind = (
+  args: Arguments,
+  run: Readonly<Record<string, unknown>>,
+  configData: Readonly<Record<string, string>>,
+): RunKind => {
+  const named = args.kind ?? (typeof run["kind"] === "string" ? run["kind"] : undefined);
+  if (named !== undefined) {
+    if (named === "TaskRun" || named === "PipelineRun") return named;
+    throw new UsageError(`unsupported kind ${JSON.stringify(named)}: expected TaskRun or PipelineRun`);
+  }
+  const spec = run["spec"];
+  const status = run["status"];
+  if (has(spec, "pipelineRef") || has(spec, "pipelineSpec") || has(status, "pipelineSpec") || has(status, "childReferences"))
+    return "PipelineRun";
+  if (args.taskruns.length > 0) return "PipelineRun";
+  if (has(spec, "taskRef") || has(spec, "taskSpec") || has(status, "taskSpec") || has(status, "podName")) return "TaskRun";
+  const setsTaskRun = Object.hasOwn(configData, "artifacts.taskrun.format");
+  const setsPipelineRun = Object.hasOwn(configData, "artifacts.pipelinerun.format");
+  if (setsPipelineRun && !setsTaskRun) return "PipelineRun";
+  return "TaskRun";
+};
+
+const writeWarnings = (warnings: ReadonlyArray<FormatWarning>): void => {
+  for (const w of warnings) process.stderr.write(`chains-ts provenance: warning [${w.code}]: ${w.message}\n`);
+};
+
+const loadConfig = async (
+  path: string | undefined,
+): Promise<{ readonly data: Readonly<Record<string, string>>; readonly config: ChainsConfig }> => {
+  const data = path === undefined ? {} : Result.getOrElse(configDataFromDocument(await readDocument(path)), (e) => {
+    throw new UsageError(`${path}: ${e.message}`);
+  });
+  const parsed = parseChainsConfig(data);
+  if (Result.isFailure(parsed)) throw new UsageError(`${path ?? "config"}: ${parsed.failure.message}`);
+  for (const w of parsed.success.warnings) process.stderr.write(`chains-ts provenance: config warning: ${w}\n`);
+  return { data, config: parsed.success.config };
+};
+
+const isRunFormat = (name: string): name is RunFormatName => runFormatters.has(name as RunFormatName);
+
+const run = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const args = parseArguments(argv);
+  const { data, config } = await loadConfig(args.config);
+  const document = await readDocument(args.runFile);
+  if (!isRecord(document)) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or {"image": ...}`);
+
+  if (typeof document["image"] === "string" && document["spec"] === undefined && document["status"] === undefined) {
+    const format = args.format ?? config.artifacts.oci.format;
+    if (format !== "simplesigning") throw new UsageError(`format ${JSON.stringify(format)} does not apply to an image`);
+    const image = parseImageReference(document["image"]);
+    if (Result.isFailure(image)) throw new UsageError(`${args.runFile}: ${image.failure.message}`);
+    process.stdout.write(simpleSigningPayload(image.success));
+    return 0;
+  }
+
+  const kind = decideKind(args, document, data);
+  const children = await Promise.all(args.taskruns.map(readDocument));
+  if (args.format === "simplesigning") {
+    if (kind !== "TaskRun") throw new UsageError("simplesigning payloads come from TaskRuns only");
+    const { images, warnings } = imagesToSign(document);
+    writeWarnings(warnings);
+    process.stdout.write(images.map(simpleSigningPayload).join("\n"));
+    return 0;
+  }
+  if (args.format !== undefined && !isRunFormat(args.format))
+    throw new UsageError(`unknown format ${JSON.stringify(args.format)}: expected one of ${[...runFormatters.keys(), "simplesigning"].join(", ")}`);
+  const format = args.format ?? (kind === "TaskRun" ? config.artifacts.taskrun.format : config.artifacts.pipelinerun.format);
+  const result = buildRunPayload({
+    kind,
+    run: document,
+    children,
+    format,
+    options: {
+      builderId: config.builderId,
+      buildType: config.buildType,
+      deepInspection: config.artifacts.pipelinerun.deepInspection,
+    },
+  });
+  if (Result.isFailure(result)) {
+    process.stderr.write(`chains-ts provenance: ${result.failure.message}\n`);
+    return 1;
+  }
+  writeWarnings(result.success.warnings);
+  process.stdout.write(result.success.payload);
+  return 0;
+};
+
+export const provenanceCommand: CliCommand = {
+  name: "provenance",
+  summary: "Print the provenance payload Chains would sign for a run file (offline)",
+  help,
+  run: async (argv) => {
+    try {
+      return await run(argv);
+    } catch (error) {
+      if (error instanceof Error && (error.name === "UsageError" || error.name === "DocumentUnreadable")) {
+        process.stderr.write(`chains-ts provenance: ${error.message}\n`);
+        return 2;
+      }
+      throw error;
+    }
+  },
+};

@@ -1,0 +1,240 @@
+import { Effect, Result } from "effect";
+import {
+  finalizerFor,
+  SIGNED_ANNOTATION,
+  TRANSPARENCY_ANNOTATION,
+} from "../../domain/annotations/chains-annotations.ts";
+import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import type { LifecycleSteps, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
+import { recordFailedPass } from "../../domain/lifecycle/retry-budget.ts";
+import type { RunObject } from "../../domain/run/run-object.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
+import { planSigningPass } from "../../domain/signing-pass/plan-signing-pass.ts";
+import { type SignedArtifact, storeKey } from "../../domain/signing-pass/signing-artifacts.ts";
+import { ArtifactStores } from "../../ports/artifact-store.ts";
+import { Cluster } from "../../ports/cluster.ts";
+import { Metrics } from "../../ports/metrics.ts";
+import { Signers } from "../../ports/signer.ts";
+import { TransparencyLog } from "../../ports/transparency-log.ts";
+import { signArtifact, unsignedArtifact } from "../signing-pass/sign-artifact.ts";
+import { passMetric } from "./pass-metrics.ts";
+import { pipelineChildren } from "./pipeline-children.ts";
+
+export type PassServices = Cluster | Signers | ArtifactStores | TransparencyLog | Metrics;
+
+/** What the controller knows right now: its cache of runs and the config in force. */
+export interface ControllerView {
+  readonly run: (ref: RunRef) => RunObject | undefined;
+  readonly config: () => ChainsConfig;
+}
+
+export interface EffectRunner {
+  readonly runPromise: <A, E>(effect: Effect.Effect<A, E, PassServices>) => Promise<A>;
+}
+
+const describe = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" && error.message !== ""
+    ? error.message
+    : JSON.stringify(error);
+
+/** The current object for an actor, or why there is nothing to do for it. */
+const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | string => {
+  const run = view.run(ref);
+  if (run === undefined) return "the run no longer exists";
+  if (run.metadata.uid !== uid) return "the run was deleted and re-created";
+  if (isTerminal(signingStateOf(run.metadata.annotations))) return "the run is already signed or failed";
+  return run;
+};
+
+/** One annotation per uploaded artifact (reference defect #26), plus the reference's single key. */
+const transparencyAnnotations = (signed: ReadonlyArray<SignedArtifact>): Record<string, string> => {
+  const annotations: Record<string, string> = {};
+  for (const artifact of signed) {
+    if (artifact.transparencyEntry === undefined) continue;
+    annotations[`${TRANSPARENCY_ANNOTATION}-${artifact.shortKey}`] = artifact.transparencyEntry;
+    annotations[TRANSPARENCY_ANNOTATION] = artifact.transparencyEntry;
+  }
+  return annotations;
+};
+
+const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
+
+/** The side effects of a signing pass, on the ports. Every failure becomes a value for the statechart. */
+export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): LifecycleSteps => ({
+  snapshot: async (input) => {
+    const run = liveRun(view, input);
+    if (typeof run === "string") return { _tag: "NothingToDo", reason: run };
+    let children: ReadonlyArray<RunObject> = [];
+    let missingChildren: ReadonlyArray<string> = [];
+    if (run.kind === "PipelineRun") {
+      const state = pipelineChildren(run, view.run);
+      const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
+      if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) return { _tag: "WaitingForChildren", waitingFor };
+      // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
+      children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
+      missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
+    }
+    const plan = planSigningPass({ run, children, missingChildren, config: view.config() });
+    return runner.runPromise(
+      Effect.gen(function* () {
+        const metrics = yield* Metrics;
+        if (Result.isFailure(plan)) {
+          metrics.increment(passMetric.signingFailures(run.kind), { error_type: "payload_creation" });
+          return { _tag: "Failed", reason: `payload creation failed: ${plan.failure.reason}` } as const;
+        }
+        for (const warning of plan.success.warnings) {
+          metrics.increment(passMetric.droppedHints);
+          yield* Effect.logWarning(warning).pipe(Effect.annotateLogs({ run: runKey(input.ref) }));
+        }
+        if (missingChildren.length > 0)
+          yield* Effect.logWarning(`signing without missing child TaskRuns: ${missingChildren.join(", ")}`).pipe(
+            Effect.annotateLogs({ run: runKey(input.ref) }),
+          );
+        return { _tag: "Ready", plan: plan.success } as const;
+      }),
+    );
+  },
+
+  sign: (input) =>
+    runner.runPromise(
+      Effect.gen(function* () {
+        const signers = yield* Signers;
+        const tlog = yield* TransparencyLog;
+        const metrics = yield* Metrics;
+        const signed: Record<string, SignedArtifact> = { ...input.signed };
+        const failures: Array<string> = [];
+        for (const artifact of input.plan.artifacts) {
+          if (signed[artifact.id] !== undefined) continue;
+          if (artifact.signer === "none") {
+            signed[artifact.id] = unsignedArtifact(artifact);
+            continue;
+          }
+          const outcome = yield* Effect.result(
+            Effect.flatMap(signers.get(artifact.signer), (signer) => signArtifact(artifact, signer)),
+          );
+          if (Result.isFailure(outcome)) {
+            if (artifact.artifact !== "oci")
+              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });
+            failures.push(`${artifact.id}: ${describe(outcome.failure)}`);
+            continue;
+          }
+          metrics.increment(passMetric.signCreated(input.ref.kind));
+          let result = outcome.success;
+          if (input.plan.uploadToTransparencyLog) {
+            const entry = yield* Effect.result(
+              tlog.upload({
+                payload: result.dsse ? result.signature : new TextEncoder().encode(result.payload),
+                signature: result.signature,
+                publicKeyPem: result.publicKeyPem,
+                dsse: result.dsse,
+              }),
+            );
+            if (Result.isFailure(entry)) {
+              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "tlog" });
+              failures.push(`${artifact.id}: transparency log upload failed: ${entry.failure.reason}`);
+              continue;
+            }
+            metrics.increment(passMetric.payloadUploaded(input.ref.kind));
+            result = { ...result, transparencyEntry: entry.success.url };
+          }
+          signed[artifact.id] = result;
+        }
+        return failures.length === 0
+          ? ({ _tag: "Done", signed } as const)
+          : ({ _tag: "Failed", signed, reason: failures.join("; ") } as const);
+      }),
+    ),
+
+  store: (input) =>
+    runner.runPromise(
+      Effect.gen(function* () {
+        const stores = yield* ArtifactStores;
+        const metrics = yield* Metrics;
+        const run = liveRun(view, input);
+        if (typeof run === "string") return { stored: input.stored, annotations: input.annotations, failure: run };
+        const stored = new Set(input.stored);
+        const annotations: Record<string, string> = { ...input.annotations };
+        const failures: Array<string> = [];
+        for (const planned of input.plan.artifacts) {
+          const artifact = input.signed[planned.id];
+          if (artifact === undefined) continue;
+          // Sorted, as the reference calls backends in name order.
+          for (const backend of [...artifact.storage].sort()) {
+            const key = storeKey(artifact.id, backend);
+            if (stored.has(key)) continue;
+            const outcome = yield* Effect.result(
+              Effect.flatMap(stores.get(backend), (store) => store.store({ run, artifact })),
+            );
+            if (Result.isFailure(outcome)) {
+              if (artifact.artifact !== "oci")
+                metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "storage" });
+              failures.push(`${artifact.id} → ${backend}: ${outcome.failure.reason}`);
+              continue;
+            }
+            metrics.increment(passMetric.payloadStored(input.ref.kind));
+            Object.assign(annotations, outcome.success.annotations);
+            stored.add(key);
+          }
+        }
+        Object.assign(annotations, transparencyAnnotations(Object.values(input.signed)));
+        return failures.length === 0
+          ? { stored: [...stored], annotations }
+          : { stored: [...stored], annotations, failure: failures.join("; ") };
+      }),
+    ),
+
+  annotate: (input) =>
+    runner.runPromise(
+      Effect.gen(function* () {
+        const cluster = yield* Cluster;
+        const metrics = yield* Metrics;
+        const written = yield* Effect.result(
+          cluster.writeRun(input.ref, {
+            uid: input.uid,
+            annotations: { ...input.annotations, [SIGNED_ANNOTATION]: "true" },
+            removeFinalizer: finalizerFor(input.ref.kind),
+          }),
+        );
+        if (Result.isSuccess(written)) {
+          metrics.increment(passMetric.markedSigned(input.ref.kind));
+          return { _tag: "Done" } as const;
+        }
+        const error = written.failure;
+        return error._tag === "RunGone"
+          ? ({ _tag: "Gone", reason: "the run no longer exists" } as const)
+          : ({ _tag: "Failed", reason: `could not mark the run signed: ${describe(error)}` } as const);
+      }),
+    ),
+
+  recordFailure: (input) =>
+    runner.runPromise(
+      Effect.gen(function* () {
+        const cluster = yield* Cluster;
+        const record = recordFailedPass(input.failedPasses, input.giveUp);
+        const transparency = Object.fromEntries(
+          Object.entries(input.pendingAnnotations).filter(([key]) => isTransparencyKey(key)),
+        );
+        const outcome = record.exhausted ? "marked failed" : `will retry (failed passes: ${input.failedPasses + 1})`;
+        yield* Effect.logWarning(`signing pass failed, ${outcome}: ${input.reason}`).pipe(
+          Effect.annotateLogs({ run: runKey(input.ref) }),
+        );
+        yield* cluster.recordEvent(input.ref, {
+          type: "Warning",
+          reason: record.exhausted ? "SigningFailed" : "SigningRetry",
+          message: `chains-ts ${outcome}: ${input.reason}`,
+        });
+        const written = yield* Effect.result(
+          cluster.writeRun(input.ref, {
+            uid: input.uid,
+            annotations: { ...transparency, ...record.annotations },
+            ...(record.exhausted ? { removeFinalizer: finalizerFor(input.ref.kind) } : {}),
+          }),
+        );
+        if (Result.isSuccess(written)) return { _tag: "Recorded", exhausted: record.exhausted } as const;
+        if (written.failure._tag === "RunGone") return { _tag: "Gone", reason: "the run no longer exists" } as const;
+        // Rejecting sends the statechart to `retrying` without counting this pass.
+        return yield* Effect.fail(written.failure);
+      }),
+    ),
+});

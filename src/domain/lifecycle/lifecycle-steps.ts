@@ -1,0 +1,71 @@
+import type { RunRef } from "../run/run-ref.ts";
+import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts.ts";
+
+/** Identity of the run an actor works on; a re-created run (new uid) gets a new actor. */
+export interface RunIdentity {
+  readonly ref: RunRef;
+  readonly uid: string;
+}
+
+export type SnapshotOutcome =
+  | { readonly _tag: "Ready"; readonly plan: PassPlan }
+  | { readonly _tag: "WaitingForChildren"; readonly waitingFor: ReadonlyArray<string> }
+  /** The run is gone, was re-created, or is already signed/failed: nothing to do. */
+  | { readonly _tag: "NothingToDo"; readonly reason: string }
+  | { readonly _tag: "Failed"; readonly reason: string };
+
+export type SignOutcome =
+  | { readonly _tag: "Done"; readonly signed: Readonly<Record<string, SignedArtifact>> }
+  /** `signed` keeps what did succeed, so the retry signs only the rest. */
+  | { readonly _tag: "Failed"; readonly signed: Readonly<Record<string, SignedArtifact>>; readonly reason: string };
+
+export interface StoreOutcome {
+  /** Every (artifact, backend) key stored so far, including earlier attempts. */
+  readonly stored: ReadonlyArray<string>;
+  /** Annotations the backends want written with `signed: true` (the `tekton` backend). */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Set when any write failed. */
+  readonly failure?: string;
+}
+
+export type WriteOutcome =
+  | { readonly _tag: "Done" }
+  | { readonly _tag: "Gone"; readonly reason: string }
+  | { readonly _tag: "Failed"; readonly reason: string };
+
+export type FailureRecordOutcome =
+  | { readonly _tag: "Recorded"; readonly exhausted: boolean }
+  | { readonly _tag: "Gone"; readonly reason: string };
+
+/**
+ * The side effects of a signing pass. The app implements them on the ports; the statechart only
+ * sequences them. Implementations report failures as values; a rejected promise is still handled.
+ */
+export interface LifecycleSteps {
+  readonly snapshot: (input: RunIdentity & { readonly proceedWithoutMissingChildren: boolean }) => Promise<SnapshotOutcome>;
+  readonly sign: (
+    input: RunIdentity & { readonly plan: PassPlan; readonly signed: Readonly<Record<string, SignedArtifact>> },
+  ) => Promise<SignOutcome>;
+  readonly store: (
+    input: RunIdentity & {
+      readonly plan: PassPlan;
+      readonly signed: Readonly<Record<string, SignedArtifact>>;
+      readonly stored: ReadonlyArray<string>;
+      readonly annotations: Readonly<Record<string, string>>;
+    },
+  ) => Promise<StoreOutcome>;
+  /** The single write that marks the run signed: store annotations + `signed: true`, finalizer removed. */
+  readonly annotate: (
+    input: RunIdentity & { readonly annotations: Readonly<Record<string, string>> },
+  ) => Promise<WriteOutcome>;
+  /** Retry bookkeeping against the live object; `giveUp` marks the run failed now. */
+  readonly recordFailure: (
+    input: RunIdentity & {
+      readonly failedPasses: number;
+      readonly giveUp: boolean;
+      readonly reason: string;
+      /** Annotations gathered so far; only the transparency entries are written on a failed pass. */
+      readonly pendingAnnotations: Readonly<Record<string, string>>;
+    },
+  ) => Promise<FailureRecordOutcome>;
+}

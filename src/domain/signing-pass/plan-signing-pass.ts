@@ -1,0 +1,130 @@
+import { Result } from "effect";
+import {
+  imageShortKey,
+  runShortKey,
+  TRANSPARENCY_ANNOTATION,
+  TRANSPARENCY_UPLOAD_ANNOTATION,
+} from "../annotations/chains-annotations.ts";
+import type { ArtifactConfig, ChainsConfig, RunFormatName } from "../config/chains-config.ts";
+import {
+  buildRunPayload,
+  imagesToSign,
+  type PayloadCreationFailed,
+  simpleSigningPayload,
+} from "../formats/run-payload.ts";
+import type { RunObject } from "../run/run-object.ts";
+import type { PassPlan, PlannedArtifact } from "./signing-artifacts.ts";
+
+export interface PassInput {
+  readonly run: RunObject;
+  /** Child TaskRuns of a PipelineRun that exist and are signed or failed (empty for TaskRuns). */
+  readonly children: ReadonlyArray<RunObject>;
+  readonly missingChildren: ReadonlyArray<string>;
+  readonly config: ChainsConfig;
+}
+
+/** `tekton.dev-v1-TaskRun-<uid>`: the resource id external stores key a run's provenance by. */
+const runFullKey = (run: RunObject): string =>
+  `${run.apiVersion.replace("/", "-")}-${run.kind}-${run.metadata.uid}`;
+
+const shouldUpload = (run: RunObject, config: ChainsConfig): boolean => {
+  const annotations = run.metadata.annotations ?? {};
+  switch (config.transparency.mode) {
+    case "always":
+      return true;
+    case "manual":
+      return annotations[TRANSPARENCY_UPLOAD_ANNOTATION] === "true" && annotations[TRANSPARENCY_ANNOTATION] === undefined;
+    case "off":
+      return false;
+  }
+};
+
+const runArtifact = (
+  input: PassInput,
+  artifactConfig: ArtifactConfig<RunFormatName>,
+): Result.Result<{ artifact: PlannedArtifact; warnings: ReadonlyArray<string> }, PayloadCreationFailed> => {
+  const { run, config } = input;
+  return Result.map(
+    buildRunPayload({
+      kind: run.kind,
+      run: run.raw,
+      children: input.children.map((child) => child.raw),
+      format: artifactConfig.format,
+      options: {
+        builderId: config.builderId,
+        buildType: config.buildType,
+        deepInspection: config.artifacts.pipelinerun.deepInspection,
+      },
+    }),
+    (built) => {
+      const artifact = run.kind === "TaskRun" ? "taskrun" : "pipelinerun";
+      const shortKey = runShortKey(run.kind, run.metadata.uid);
+      return {
+        artifact: {
+          id: `${artifact}:${shortKey}`,
+          artifact,
+          shortKey,
+          fullKey: runFullKey(run),
+          format: artifactConfig.format,
+          payload: built.payload,
+          dsse: built.dsse,
+          signer: artifactConfig.signer,
+          storage: artifactConfig.storage,
+        },
+        warnings: built.warnings.map((w) => w.message),
+      };
+    },
+  );
+};
+
+const imageArtifacts = (input: PassInput): { artifacts: ReadonlyArray<PlannedArtifact>; warnings: ReadonlyArray<string> } => {
+  const oci = input.config.artifacts.oci;
+  const { images, warnings } = imagesToSign(input.run.raw);
+  return {
+    artifacts: images.map((image) => {
+      const shortKey = imageShortKey(image.digest);
+      return {
+        id: `oci:${shortKey}`,
+        artifact: "oci",
+        shortKey,
+        fullKey: `${image.repository}@${image.digest}`,
+        format: oci.format,
+        payload: simpleSigningPayload(image),
+        dsse: false,
+        signer: oci.signer,
+        storage: oci.storage,
+        image: { repository: image.repository, digest: image.digest },
+      };
+    }),
+    warnings: warnings.map((w) => w.message),
+  };
+};
+
+/**
+ * Decides everything one signing pass will produce for a run, from a snapshot of the run, its
+ * children and the config. Disabled artifact types produce nothing; a payload that cannot be built
+ * fails the whole pass (it goes through retry accounting, never silently marked signed).
+ */
+export const planSigningPass = (input: PassInput): Result.Result<PassPlan, PayloadCreationFailed> => {
+  const { run, config } = input;
+  const artifacts: Array<PlannedArtifact> = [];
+  const warnings: Array<string> = [];
+  const runConfig = run.kind === "TaskRun" ? config.artifacts.taskrun : config.artifacts.pipelinerun;
+  if (runConfig.enabled) {
+    const built = runArtifact(input, runConfig);
+    if (Result.isFailure(built)) return Result.fail(built.failure);
+    artifacts.push(built.success.artifact);
+    warnings.push(...built.success.warnings);
+  }
+  if (run.kind === "TaskRun" && config.artifacts.oci.enabled) {
+    const images = imageArtifacts(input);
+    artifacts.push(...images.artifacts);
+    warnings.push(...images.warnings);
+  }
+  return Result.succeed({
+    artifacts,
+    uploadToTransparencyLog: shouldUpload(run, config),
+    warnings,
+    missingChildren: input.missingChildren,
+  });
+};

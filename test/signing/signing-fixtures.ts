@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { Effect, Result } from "effect";
+import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
+import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
+import { buildSigner } from "../../src/adapters/signing/signer-registry.ts";
+import type { Signer, SignerName, SignerUnavailable } from "../../src/ports/signer.ts";
+
+/** Keys made by real cosign (`cosign generate-key-pair`, password `p`) and openssl. */
+export const conformanceKeysDir = new URL("../../../shared/conformance/keys/", import.meta.url);
+export const conformanceKey = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, conformanceKeysDir)));
+
+export const configWith = (data: Readonly<Record<string, string>>): ChainsConfig =>
+  Result.getOrThrow(parseChainsConfig(data)).config;
+
+export const defaultConfig: ChainsConfig = configWith({});
+
+const utf8 = new TextEncoder();
+export const bytes = (text: string): Uint8Array => utf8.encode(text);
+
+export const secretsOf = (entries: Readonly<Record<string, Uint8Array | string>>): ReadonlyMap<string, Uint8Array> =>
+  new Map(Object.entries(entries).map(([k, v]) => [k, typeof v === "string" ? bytes(v) : v]));
+
+export const build = (
+  secrets: Readonly<Record<string, Uint8Array | string>>,
+  name: SignerName = "x509",
+  config: ChainsConfig = defaultConfig,
+): Promise<Signer> => Effect.runPromise(buildSigner(name, { secrets: secretsOf(secrets), config }));
+
+export const buildFailure = (
+  secrets: Readonly<Record<string, Uint8Array | string>>,
+  name: SignerName = "x509",
+  config: ChainsConfig = defaultConfig,
+): Promise<SignerUnavailable> => Effect.runPromise(Effect.flip(buildSigner(name, { secrets: secretsOf(secrets), config })));
+
+export const signWith = (signer: Signer, data: Uint8Array): Promise<Uint8Array> => Effect.runPromise(signer.sign(data));
