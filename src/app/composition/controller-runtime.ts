@@ -1,0 +1,60 @@
+import { Effect, Layer, Logger, ManagedRuntime, References } from "effect";
+import { makeCachedSigners } from "../../adapters/signing/cached-signers.ts";
+import { makeArtifactStores } from "../../adapters/storage/artifact-store-registry.ts";
+import { tektonAnnotationStore } from "../../adapters/tekton-storage/tekton-annotation-store.ts";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import { type ArtifactStore, ArtifactStores } from "../../ports/artifact-store.ts";
+import { Cluster } from "../../ports/cluster.ts";
+import { Metrics } from "../../ports/metrics.ts";
+import { Signers, SignerUnavailable } from "../../ports/signer.ts";
+import { TransparencyLog } from "../../ports/transparency-log.ts";
+import type { EffectRunner, PassServices } from "../lifecycle/lifecycle-steps-on-ports.ts";
+
+export interface RuntimeParts {
+  readonly cluster: Cluster["Service"];
+  readonly metrics: Metrics["Service"];
+  readonly transparencyLog: TransparencyLog["Service"];
+  /** Backends besides `tekton`, which is always available. */
+  readonly stores: ReadonlyArray<ArtifactStore>;
+  /** The config signers are built for; the controller's current config. */
+  readonly config: () => ChainsConfig;
+  /** `json` for the controller's structured logs; `silent` for tests and the REPL. */
+  readonly logs: "json" | "silent";
+}
+
+export interface ControllerRuntime extends EffectRunner {
+  readonly dispose: () => Promise<void>;
+}
+
+/**
+ * Builds the services a signing pass needs from its parts. Signers read the signing secrets through
+ * the cluster port and are cached until the secrets or signer config change.
+ */
+export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime => {
+  const signers = makeCachedSigners({
+    secrets: () =>
+      parts.cluster
+        .readSigningSecrets()
+        .pipe(
+          Effect.mapError(
+            (error) => new SignerUnavailable({ signer: "x509", source: "signing-secrets", reason: error.reason }),
+          ),
+        ),
+    config: parts.config,
+  });
+  const services = Layer.mergeAll(
+    Layer.succeed(Cluster, parts.cluster),
+    Layer.succeed(Metrics, parts.metrics),
+    Layer.succeed(TransparencyLog, parts.transparencyLog),
+    Layer.succeed(Signers, signers),
+    Layer.succeed(ArtifactStores, makeArtifactStores([tektonAnnotationStore, ...parts.stores])),
+    parts.logs === "json"
+      ? Logger.layer([Logger.consoleJson])
+      : Layer.succeed(References.MinimumLogLevel, "None"),
+  );
+  const runtime = ManagedRuntime.make(services);
+  return {
+    runPromise: <A, E>(effect: Effect.Effect<A, E, PassServices>) => runtime.runPromise(effect),
+    dispose: () => runtime.dispose(),
+  };
+};

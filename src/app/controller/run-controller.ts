@@ -1,0 +1,284 @@
+import { Effect, Result } from "effect";
+import { createActor, type Actor, type SnapshotFrom } from "xstate";
+import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
+import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
+import {
+  createRunLifecycleMachine,
+  FINAL_STATES,
+  type LifecycleTiming,
+  PARKED_STATES,
+  type RunLifecycleMachine,
+} from "../../domain/lifecycle/run-lifecycle-machine.ts";
+import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
+import { decodeRunObject, type RunObject } from "../../domain/run/run-object.ts";
+import { runKey, runRefOf, type RunRef } from "../../domain/run/run-ref.ts";
+import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
+import { Metrics } from "../../ports/metrics.ts";
+import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
+import { passMetric } from "../lifecycle/pass-metrics.ts";
+import type { ConfigHolder } from "./config-holder.ts";
+import { isProcessed } from "./run-filters.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+export interface ControllerOptions {
+  /** Concurrent signing passes (`--threads-per-controller`). */
+  readonly workers: number;
+  readonly timing: LifecycleTiming;
+  /** Namespaces to process (`--namespace`); empty means all. */
+  readonly namespaces: ReadonlyArray<string>;
+  /** How long `stop` waits for passes in flight before abandoning them. */
+  readonly shutdownGraceMs: number;
+}
+
+export const defaultControllerOptions: ControllerOptions = {
+  workers: 2,
+  timing: { retryDelayMs: 2_000, maxRetryDelayMs: 5 * 60_000, childWaitMs: 10 * 60_000 },
+  namespaces: [],
+  shutdownGraceMs: 30_000,
+};
+
+export type Outcome = (typeof FINAL_STATES)[number];
+
+export interface ControllerHooks {
+  /** Every state a run's actor enters, for the demo's progress display and for debugging. */
+  readonly onTransition?: (ref: RunRef, state: string) => void;
+  /** A run's actor finished: annotated, failed, or abandoned (gone or already terminal). */
+  readonly onSettled?: (ref: RunRef, outcome: Outcome, reason: string | undefined) => void;
+}
+
+type LifecycleActor = Actor<RunLifecycleMachine>;
+type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
+
+const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
+const isParked = (snapshot: LifecycleSnapshot): boolean => (PARKED_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
+
+/**
+ * Watches runs and drives one lifecycle actor per run that needs signing. Actors exist only while
+ * their run is in flight; finished runs cost one cache entry.
+ */
+export class RunController {
+  private readonly runner: EffectRunner;
+  private readonly configHolder: ConfigHolder;
+  private readonly options: ControllerOptions;
+  private readonly hooks: ControllerHooks;
+  private readonly machine: RunLifecycleMachine;
+  private readonly runs = new Map<string, RunObject>();
+  private readonly actors = new Map<string, LifecycleActor>();
+  private readonly finalizerRequested = new Set<string>();
+  private readonly queue = new WorkQueue();
+  private readonly workers: Array<Promise<void>> = [];
+  private watch: RunWatch | undefined;
+  private synced = false;
+
+  private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
+    this.runner = runner;
+    this.configHolder = configHolder;
+    this.options = options;
+    this.hooks = hooks;
+    this.machine = createRunLifecycleMachine(
+      makeLifecycleSteps({ run: (ref) => this.runs.get(runKey(ref)), config: () => this.configHolder.current() }, runner),
+    );
+  }
+
+  /** Watches runs and starts the workers. The config holder is shared with the signers. */
+  static async start(
+    runner: EffectRunner,
+    configHolder: ConfigHolder,
+    options: ControllerOptions,
+    hooks: ControllerHooks = {},
+  ): Promise<Result.Result<RunController, ClusterUnavailable>> {
+    const controller = new RunController(runner, configHolder, options, hooks);
+    const watch = await runner.runPromise(
+      Effect.result(Cluster.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
+    );
+    if (Result.isFailure(watch)) return Result.fail(watch.failure);
+    controller.watch = watch.success;
+    for (let i = 0; i < options.workers; i++) controller.workers.push(controller.work());
+    return Result.succeed(controller);
+  }
+
+  /** Runs with an actor (working or parked), plus runs waiting in the queue. */
+  get inFlight(): number {
+    return this.actors.size + this.queue.size;
+  }
+
+  /** The state of a run's actor, or `undefined` when none is in flight. */
+  stateOf(ref: RunRef): string | undefined {
+    const actor = this.actors.get(runKey(ref));
+    return actor === undefined ? undefined : stateName(actor.getSnapshot());
+  }
+
+  /**
+   * Graceful shutdown: stop watching, let passes in flight reach a parked or final state (up to
+   * the grace period), then drop every actor. Nothing is lost: durable state is on the runs.
+   */
+  async stop(): Promise<void> {
+    this.watch?.stop();
+    this.queue.close();
+    await Promise.race([
+      Promise.all(this.workers),
+      new Promise((resolve) => setTimeout(resolve, this.options.shutdownGraceMs).unref()),
+    ]);
+    for (const actor of this.actors.values()) actor.stop();
+    this.actors.clear();
+  }
+
+  private onWatchEvent(event: RunWatchEvent): void {
+    if (event.type === "synced") {
+      this.synced = true;
+      return;
+    }
+    const decoded = decodeRunObject(event.object);
+    if (Result.isFailure(decoded)) {
+      this.log(
+        Metrics.use((metrics) => {
+          metrics.increment(passMetric.undecodableRuns);
+          return Effect.logWarning(`ignoring an object that is not a run: ${decoded.failure.reference}: ${decoded.failure.reason}`);
+        }),
+      );
+      return;
+    }
+    const run = decoded.success;
+    const key = runKey(runRefOf(run));
+    if (event.type === "delete") {
+      this.runs.delete(key);
+      this.finalizerRequested.delete(key);
+      this.notifyParent(run);
+      return;
+    }
+    if (!isProcessed(run, this.options.namespaces, this.configHolder.current())) return;
+    this.runs.set(key, run);
+    this.notifyParent(run);
+    if (isTerminal(signingStateOf(run.metadata.annotations))) return;
+    const actor = this.actors.get(key);
+    if (isBeingDeleted(run)) {
+      if (actor !== undefined) actor.send({ type: "RUN_DELETING" });
+      else if (isDone(run)) this.queue.add(key, "live");
+      else this.releaseUnfinished(run);
+      return;
+    }
+    if (!isDone(run)) {
+      this.ensureFinalizer(run);
+      return;
+    }
+    if (actor !== undefined) return;
+    this.queue.add(key, event.initial && !this.synced ? "backlog" : "live", completedAtMillis(run));
+  }
+
+  /** The first of at most two writes per run: a finalizer, so a deletion waits for signing. */
+  private ensureFinalizer(run: RunObject): void {
+    const key = runKey(runRefOf(run));
+    const finalizer = finalizerFor(run.kind);
+    if (run.metadata.finalizers?.includes(finalizer) || this.finalizerRequested.has(key)) return;
+    this.finalizerRequested.add(key);
+    this.write(run, { addFinalizer: finalizer }, "add the finalizer");
+  }
+
+  /** A run deleted before it completed has nothing to sign: release it at once. */
+  private releaseUnfinished(run: RunObject): void {
+    const finalizer = finalizerFor(run.kind);
+    if (!run.metadata.finalizers?.includes(finalizer)) return;
+    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer");
+  }
+
+  private write(run: RunObject, change: { addFinalizer?: string; removeFinalizer?: string }, what: string): void {
+    this.log(
+      Cluster.use((cluster) => cluster.writeRun(runRefOf(run), { ...change, uid: run.metadata.uid })).pipe(
+        Effect.catch((error) => Effect.logWarning(`could not ${what} on ${runKey(runRefOf(run))}: ${JSON.stringify(error)}`)),
+        Effect.asVoid,
+      ),
+    );
+  }
+
+  /** A child TaskRun changed: its parent PipelineRun may stop waiting. */
+  private notifyParent(run: RunObject): void {
+    if (run.kind !== "TaskRun") return;
+    const owner = run.metadata.ownerReferences?.find((o) => o.kind === "PipelineRun" && o.controller === true);
+    if (owner === undefined) return;
+    this.actors
+      .get(runKey({ kind: "PipelineRun", namespace: run.metadata.namespace, name: owner.name }))
+      ?.send({ type: "CHILDREN_CHANGED" });
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.queue.take(); key !== undefined; key = await this.queue.take()) {
+      await this.refreshConfig();
+      await this.advance(key);
+    }
+  }
+
+  /** Gives a run a worker until its actor parks or finishes. */
+  private advance(key: string): Promise<void> {
+    const actor = this.actors.get(key) ?? this.spawn(key);
+    if (actor === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const settle = (snapshot: LifecycleSnapshot): boolean => {
+        if (snapshot.status !== "done" && !isParked(snapshot)) return false;
+        resolve();
+        return true;
+      };
+      if (actor.getSnapshot().matches("queued")) actor.send({ type: "RESUME" });
+      if (settle(actor.getSnapshot())) return;
+      const subscription = actor.subscribe({
+        next: (snapshot) => {
+          if (settle(snapshot)) subscription.unsubscribe();
+        },
+        error: () => {
+          subscription.unsubscribe();
+          resolve();
+        },
+      });
+    });
+  }
+
+  private spawn(key: string): LifecycleActor | undefined {
+    const run = this.runs.get(key);
+    if (run === undefined || !isDone(run)) return undefined;
+    const state = signingStateOf(run.metadata.annotations);
+    if (state._tag !== "Unsigned") return undefined;
+    const ref = runRefOf(run);
+    const actor = createActor(this.machine, {
+      input: { ref, uid: run.metadata.uid, failedPasses: state.failedPasses, timing: this.options.timing },
+    });
+    this.actors.set(key, actor);
+    let previous = "";
+    actor.subscribe({
+      next: (snapshot) => {
+        const current = stateName(snapshot);
+        if (current === previous) return;
+        previous = current;
+        this.hooks.onTransition?.(ref, current);
+        // A parked actor whose timer fired, or whose children changed, asks for a worker again.
+        if (current === "queued") this.queue.add(key, "live");
+        if (snapshot.status === "done") this.settle(key, actor, current as Outcome, snapshot.context.lastError);
+      },
+      error: (error) => this.settle(key, actor, "abandoned", `actor crashed: ${String(error)}`),
+    });
+    actor.start();
+    if (isBeingDeleted(run)) actor.send({ type: "RUN_DELETING" });
+    return actor;
+  }
+
+  private settle(key: string, actor: LifecycleActor, outcome: Outcome, reason: string | undefined): void {
+    if (this.actors.get(key) === actor) this.actors.delete(key);
+    this.finalizerRequested.delete(key);
+    this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
+  }
+
+  /** Hot reload: a valid new config applies to the next pass; an invalid one is rejected and logged. */
+  private async refreshConfig(): Promise<void> {
+    const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
+    if (Result.isFailure(data)) return;
+    const update = this.configHolder.update(data.success);
+    if (update._tag === "Rejected")
+      await this.runner.runPromise(
+        Effect.logWarning(`chains-config rejected, keeping the previous config: ${update.error.message}`),
+      );
+    if (update._tag === "Applied") for (const warning of update.warnings) await this.runner.runPromise(Effect.logWarning(warning));
+  }
+
+  /** Fire-and-forget for effects that already handle their errors. */
+  private log(effect: Effect.Effect<void, never, Cluster | Metrics>): void {
+    void this.runner.runPromise(effect);
+  }
+}

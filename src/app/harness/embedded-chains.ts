@@ -1,0 +1,138 @@
+import { generateKeyPairSync } from "node:crypto";
+import { Result } from "effect";
+import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
+import { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
+import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
+import { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-transparency-log.ts";
+import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
+import type { RunJson } from "../../adapters/memory/run-json.ts";
+import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.ts";
+import type { RunRef } from "../../domain/run/run-ref.ts";
+import type { ArtifactStore } from "../../ports/artifact-store.ts";
+import { startController, type RunningController } from "../composition/start-controller.ts";
+import {
+  type ControllerHooks,
+  type ControllerOptions,
+  defaultControllerOptions,
+} from "../controller/run-controller.ts";
+
+export interface EmbeddedChainsOptions {
+  /** `chains-config` data; missing keys take the reference defaults. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** `signing-secrets` files; by default a fresh ECDSA P-256 key is generated as `x509.pem`. */
+  readonly signingSecrets?: Readonly<Record<string, Uint8Array | string>>;
+  /**
+   * Storage backends besides `tekton`. By default an in-memory `oci` backend stands in for the
+   * registry, so the default config (image signatures in `oci`) works without one.
+   */
+  readonly stores?: ReadonlyArray<ArtifactStore>;
+  readonly controller?: Partial<ControllerOptions>;
+  readonly hooks?: ControllerHooks;
+  /** Structured JSON logs on stdout; off by default so tests stay quiet. */
+  readonly logs?: "json" | "silent";
+  /** Reuse a cluster (e.g. to restart a controller over the same runs). */
+  readonly cluster?: InMemoryCluster;
+}
+
+/** Fast retries for embedding: the reference's budget, seconds squeezed into milliseconds. */
+const embeddedTiming = { retryDelayMs: 5, maxRetryDelayMs: 50, childWaitMs: 2_000 };
+
+/**
+ * chains-ts running in-process over the in-memory cluster: add runs, complete them, await their
+ * signing, and read what was written. The same controller as in a cluster, on fakes of the ports.
+ */
+export class EmbeddedChains {
+  readonly cluster: InMemoryCluster;
+  readonly metrics: InMemoryMetrics;
+  readonly transparencyLog: InMemoryTransparencyLog;
+  /** The stores in use besides `tekton`, to inspect what they received. */
+  readonly stores: ReadonlyArray<ArtifactStore>;
+  /** SPKI PEM of the generated signing key (`""` when `signingSecrets` were given). */
+  readonly publicKeyPem: string;
+  private readonly options: EmbeddedChainsOptions;
+  private running: RunningController;
+
+  private constructor(options: EmbeddedChainsOptions, cluster: InMemoryCluster, publicKeyPem: string, running: RunningController, metrics: InMemoryMetrics, tlog: InMemoryTransparencyLog) {
+    this.options = options;
+    this.cluster = cluster;
+    this.publicKeyPem = publicKeyPem;
+    this.running = running;
+    this.metrics = metrics;
+    this.transparencyLog = tlog;
+    this.stores = options.stores ?? [];
+  }
+
+  static async start(given: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
+    const options = { ...given, stores: given.stores ?? [new InMemoryArtifactStore("oci")] };
+    const cluster = options.cluster ?? new InMemoryCluster();
+    let publicKeyPem = "";
+    if (options.signingSecrets === undefined) {
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+      cluster.setSecret("x509.pem", privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+      publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    } else {
+      for (const [name, content] of Object.entries(options.signingSecrets)) cluster.setSecret(name, content);
+    }
+    if (options.config !== undefined) cluster.setConfig(options.config);
+    const metrics = new InMemoryMetrics();
+    const tlog = new InMemoryTransparencyLog();
+    const running = await EmbeddedChains.launch(options, cluster, metrics, tlog);
+    return new EmbeddedChains(options, cluster, publicKeyPem, running, metrics, tlog);
+  }
+
+  private static async launch(
+    options: EmbeddedChainsOptions,
+    cluster: InMemoryCluster,
+    metrics: InMemoryMetrics,
+    tlog: InMemoryTransparencyLog,
+  ): Promise<RunningController> {
+    const started = await startController(
+      { cluster: cluster.service(), metrics, transparencyLog: tlog, stores: options.stores ?? [], logs: options.logs ?? "silent" },
+      { ...defaultControllerOptions, timing: embeddedTiming, ...options.controller },
+      options.hooks,
+    );
+    if (Result.isFailure(started)) throw new Error(`chains-ts did not start: ${started.failure.message}`);
+    return started.success;
+  }
+
+  /** Adds a run as Tekton Pipelines would create it. */
+  createRun(run: RunJson): RunRef {
+    const created = this.cluster.createRun(run);
+    return { kind: created.kind, namespace: created.metadata.namespace, name: created.metadata.name };
+  }
+
+  /** Finishes a run (its `Succeeded` condition and completion time), as Tekton Pipelines does. */
+  completeRun(ref: RunRef, succeeded = true): void {
+    this.cluster.updateRun(ref, completeRun(succeeded ? "True" : "False", new Date()));
+  }
+
+  annotations(ref: RunRef): Readonly<Record<string, string>> {
+    return this.cluster.getRun(ref)?.metadata.annotations ?? {};
+  }
+
+  /** Resolves with `true` or `failed` once the run's `chains.tekton.dev/signed` says so. */
+  async awaitSigned(ref: RunRef, timeoutMs = 10_000): Promise<"true" | "failed"> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const signed = this.annotations(ref)[SIGNED_ANNOTATION];
+      if (signed === "true" || signed === "failed") return signed;
+      if (Date.now() > deadline) throw new Error(`${ref.kind} ${ref.namespace}/${ref.name} not signed within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** The controller's view of a run: its actor's state, or `undefined` when none is in flight. */
+  stateOf(ref: RunRef): string | undefined {
+    return this.running.controller.stateOf(ref);
+  }
+
+  /** Stops the controller and starts a fresh one over the same cluster, as after a crash or upgrade. */
+  async restart(): Promise<void> {
+    await this.running.stop();
+    this.running = await EmbeddedChains.launch(this.options, this.cluster, this.metrics, this.transparencyLog);
+  }
+
+  async stop(): Promise<void> {
+    await this.running.stop();
+  }
+}

@@ -1,0 +1,61 @@
+import { createPublicKey, verify } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
+import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+
+let chains: EmbeddedChains | undefined;
+afterEach(async () => {
+  await chains?.stop();
+  chains = undefined;
+});
+
+const b64 = (text: string | undefined) => Buffer.from(text ?? "", "base64");
+
+describe("embedded controller", () => {
+  it("signs a completed TaskRun in one final write with a DSSE envelope that verifies", async () => {
+    chains = await EmbeddedChains.start();
+    const ref = chains.createRun(sampleRuns().taskRuns[0]!);
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("true");
+    const annotations = chains.annotations(ref);
+    const uid = chains.cluster.getRun(ref)!.metadata.uid!;
+    const payload = b64(annotations[`chains.tekton.dev/payload-taskrun-${uid}`]);
+    const envelope = JSON.parse(b64(annotations[`chains.tekton.dev/signature-taskrun-${uid}`]).toString());
+    expect(Buffer.from(envelope.payload, "base64").equals(payload)).toBe(true);
+    const pae = preAuthEncoding(envelope.payloadType, payload);
+    const key = createPublicKey(chains.publicKeyPem);
+    expect(verify("sha256", pae, key, Buffer.from(envelope.signatures[0].sig, "base64"))).toBe(true);
+    expect(annotations["chains.tekton.dev/cert-taskrun-" + uid]).toBe("");
+    // The finalizer write and the final write: no more.
+    const writes = chains.cluster.writes(ref).filter((w) => w.outcome === "applied");
+    expect(writes.length).toBeLessThanOrEqual(2);
+    expect(chains.cluster.getRun(ref)!.metadata.finalizers ?? []).not.toContain("chains.tekton.dev/taskrun");
+  });
+
+  it("marks a run failed after the retry budget when no key is configured, never signed", async () => {
+    chains = await EmbeddedChains.start({ signingSecrets: {} });
+    const ref = chains.createRun(sampleRuns().taskRuns[1]!);
+    chains.completeRun(ref, false);
+    expect(await chains.awaitSigned(ref)).toBe("failed");
+    const retriesWritten = chains.cluster
+      .writes(ref)
+      .map((w) => w.write.annotations?.["chains.tekton.dev/retries"])
+      .filter((r) => r !== undefined);
+    expect(retriesWritten).toEqual(["0", "1", "2", "3"]);
+    expect(chains.cluster.events().some((e) => e.reason === "SigningFailed" && e.message.includes("x509.pem"))).toBe(true);
+  });
+
+  it("signs a PipelineRun after its child TaskRuns", async () => {
+    chains = await EmbeddedChains.start();
+    const { taskRuns, pipelineRun } = sampleRuns();
+    const pr = chains.createRun(pipelineRun);
+    const children = taskRuns.slice(2).map((t) => chains!.createRun(t));
+    chains.completeRun(pr);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chains.annotations(pr)["chains.tekton.dev/signed"]).toBeUndefined();
+    for (const child of children) chains.completeRun(child);
+    expect(await chains.awaitSigned(pr)).toBe("true");
+    for (const child of children) expect(chains.annotations(child)["chains.tekton.dev/signed"]).toBe("true");
+  });
+});
