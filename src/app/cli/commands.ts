@@ -1,9 +1,11 @@
 import type { CliCommand } from "./command.ts";
+import { demoCommand } from "./demo-command.ts";
 import { provenanceCommand } from "./provenance-command.ts";
 import { verifyCommand } from "./verify-command.ts";
 
 /** Every subcommand, looked up by name. Each lives in its own `*-command.ts` file. */
 export const commands: ReadonlyArray<CliCommand> = [
+  demoCommand,
   provenanceCommand,
   verifyCommand,
 ];
