@@ -1,0 +1,347 @@
+import { randomUUID } from "node:crypto";
+import { isDeepStrictEqual } from "node:util";
+import { Effect, Layer } from "effect";
+import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
+import type { Clock } from "../../ports/clock.ts";
+import {
+  Cluster,
+  ClusterUnavailable,
+  ForeignAnnotation,
+  RunGone,
+  type ClusterEvent,
+  type RunWatch,
+  type RunWatchEvent,
+  type RunWrite,
+} from "../../ports/cluster.ts";
+import { InjectedFailures } from "./injected-failures.ts";
+import { kubernetesTimeOf, refOfJson, type RunJson } from "./run-json.ts";
+import { systemClock } from "./system-clock.ts";
+
+export type ClusterOperation = "writeRun" | "readConfig" | "readSigningSecrets" | "watch";
+
+/** A Kubernetes Event recorded through the port. */
+export interface RecordedEvent extends ClusterEvent {
+  readonly ref: RunRef;
+  readonly time: Date;
+}
+
+/**
+ * How a `writeRun` call ended. `unchanged` is a write that changed nothing: like the API server,
+ * the store then keeps the resourceVersion and emits no watch event.
+ */
+export type WriteOutcome = "applied" | "unchanged" | "deleted" | "RunGone" | "ForeignAnnotation" | "ClusterUnavailable";
+
+/** One `writeRun` call, kept so tests can count API writes per run. */
+export interface RecordedWrite {
+  readonly ref: RunRef;
+  readonly write: RunWrite;
+  readonly outcome: WriteOutcome;
+  /** The object's resourceVersion after the call, when it reached an existing object. */
+  readonly resourceVersion?: string;
+}
+
+interface Watcher {
+  readonly onEvent: (event: RunWatchEvent) => void;
+  readonly queue: Array<RunWatchEvent>;
+}
+
+const finalizerRefusal = "Forbidden: no new finalizers can be added if the object is being deleted";
+
+/**
+ * A cluster holding TaskRuns and PipelineRuns as raw JSON, the `chains-config` data and the
+ * `signing-secrets` files, with the API server's observable semantics: a cluster-wide
+ * resourceVersion, finalizers that hold back deletion, no-op writes that change nothing, and watch
+ * events delivered asynchronously and in order. Every object handed out is a copy.
+ */
+export class InMemoryCluster {
+  readonly #clock: Clock["Service"];
+  readonly #runs = new Map<string, RunJson>();
+  readonly #watchers = new Set<Watcher>();
+  readonly #idleWaiters: Array<() => void> = [];
+  readonly #events: Array<RecordedEvent> = [];
+  readonly #writes: Array<RecordedWrite> = [];
+  readonly #failures: Record<ClusterOperation, InjectedFailures> = {
+    writeRun: new InjectedFailures(),
+    readConfig: new InjectedFailures(),
+    readSigningSecrets: new InjectedFailures(),
+    watch: new InjectedFailures(),
+  };
+  #config: Record<string, string> = {};
+  readonly #secrets = new Map<string, Uint8Array>();
+  #secretsVersion = 0;
+  #resourceVersion = 0;
+  #deliveryScheduled = false;
+
+  constructor(options: { readonly clock?: Clock["Service"] } = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Adds a run, assigning a uid when it has none. Throws if a run with that name exists. */
+  createRun(run: RunJson): RunJson {
+    const ref = checkedRef(run);
+    const key = runKey(ref);
+    if (this.#runs.has(key)) throw new Error(`${key} already exists`);
+    const stored = structuredClone(run);
+    stored.metadata.uid ??= randomUUID();
+    return this.#commit(stored);
+  }
+
+  /** Changes a run the way another controller would (e.g. `completeRun`). Identity cannot change. */
+  updateRun(ref: RunRef, mutate: (run: RunJson) => void): RunJson {
+    const current = this.#existing(ref);
+    const next = structuredClone(current);
+    mutate(next);
+    if (runKey(checkedRef(next)) !== runKey(ref) || next.metadata.uid !== current.metadata.uid) {
+      throw new Error(`updateRun must not change the identity of ${runKey(ref)}`);
+    }
+    return this.#commit(next);
+  }
+
+  /** Deletes a run: at once without finalizers; otherwise marks it and waits for their removal. */
+  deleteRun(ref: RunRef): void {
+    const current = this.#existing(ref);
+    if ((current.metadata.finalizers ?? []).length === 0) {
+      this.#commit(current, { delete: true });
+    } else if (current.metadata.deletionTimestamp === undefined) {
+      const next = structuredClone(current);
+      next.metadata.deletionTimestamp = kubernetesTimeOf(this.#clock.now());
+      this.#commit(next);
+    }
+  }
+
+  getRun(ref: RunRef): RunJson | undefined {
+    const run = this.#runs.get(runKey(ref));
+    return run === undefined ? undefined : structuredClone(run);
+  }
+
+  listRuns(): Array<RunJson> {
+    return [...this.#runs.values()].map((run) => structuredClone(run));
+  }
+
+  /** Replaces the `chains-config` data; `undefined` stands for a missing ConfigMap. */
+  setConfig(data: Readonly<Record<string, string>> | undefined): void {
+    this.#config = { ...data };
+  }
+
+  /** Sets one `signing-secrets` file (text is UTF-8 encoded). */
+  setSecret(name: string, content: Uint8Array | string): void {
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content.slice();
+    const previous = this.#secrets.get(name);
+    if (previous !== undefined && Buffer.from(previous).equals(bytes)) return;
+    this.#secrets.set(name, bytes);
+    this.#secretsVersion += 1;
+  }
+
+  deleteSecret(name: string): void {
+    if (this.#secrets.delete(name)) this.#secretsVersion += 1;
+  }
+
+  events(): Array<RecordedEvent> {
+    return this.#events.map((event) => ({ ...event, ref: { ...event.ref }, time: new Date(event.time) }));
+  }
+
+  /** Every `writeRun` call in order, optionally only those for one run. */
+  writes(ref?: RunRef): Array<RecordedWrite> {
+    const all = ref === undefined ? this.#writes : this.#writes.filter((w) => runKey(w.ref) === runKey(ref));
+    return all.map((w) => structuredClone(w));
+  }
+
+  /** Makes the next `times` calls of `operation` fail with ClusterUnavailable (replacing any pending injection). */
+  failNext(operation: ClusterOperation, times: number, reason?: string): void {
+    this.#failures[operation].arm(times, reason);
+  }
+
+  /** Delivers the current object again to every watcher, as a relisting informer would. */
+  redeliver(ref: RunRef): void {
+    this.#broadcast({ type: "upsert", object: structuredClone(this.#existing(ref)), initial: false });
+  }
+
+  /** Resolves once every watch event produced so far has been delivered. */
+  settled(): Promise<void> {
+    if (!this.#deliveryScheduled) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  service(): Cluster["Service"] {
+    return {
+      watchRuns: (onEvent) => Effect.suspend(() => this.#watch(onEvent)),
+      writeRun: (ref, write) => Effect.suspend(() => this.#write(ref, write)),
+      readConfig: () =>
+        Effect.suspend(() =>
+          this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
+        ),
+      readSigningSecrets: () =>
+        Effect.suspend(() =>
+          this.#unlessFailing("readSigningSecrets", "read Secret signing-secrets", () => ({
+            version: String(this.#secretsVersion),
+            files: new Map([...this.#secrets].map(([name, bytes]) => [name, bytes.slice()])),
+          })),
+        ),
+      recordEvent: (ref, event) =>
+        Effect.sync(() => {
+          this.#events.push({ ...event, ref: { ...ref }, time: this.#clock.now() });
+        }),
+    };
+  }
+
+  layer(): Layer.Layer<Cluster> {
+    return Layer.succeed(Cluster, this.service());
+  }
+
+  #unlessFailing<A>(operation: ClusterOperation, description: string, read: () => A) {
+    const reason = this.#failures[operation].take();
+    return reason === undefined
+      ? Effect.succeed(read())
+      : Effect.fail(new ClusterUnavailable({ operation: description, reason }));
+  }
+
+  #watch(onEvent: (event: RunWatchEvent) => void): Effect.Effect<RunWatch, ClusterUnavailable> {
+    const reason = this.#failures.watch.take();
+    if (reason !== undefined) return Effect.fail(new ClusterUnavailable({ operation: "watch runs", reason }));
+    const watcher: Watcher = {
+      onEvent,
+      queue: [
+        ...[...this.#runs.values()].map((run): RunWatchEvent => ({
+          type: "upsert",
+          object: structuredClone(run),
+          initial: true,
+        })),
+        { type: "synced" },
+      ],
+    };
+    this.#watchers.add(watcher);
+    this.#scheduleDelivery();
+    return Effect.succeed({
+      stop: () => {
+        this.#watchers.delete(watcher);
+        watcher.queue.length = 0;
+      },
+    });
+  }
+
+  #write(ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone | ForeignAnnotation> {
+    const key = runKey(ref);
+    const record = (outcome: WriteOutcome, resourceVersion?: string) =>
+      this.#writes.push({
+        ref: { ...ref },
+        write: structuredClone(write),
+        outcome,
+        ...(resourceVersion === undefined ? {} : { resourceVersion }),
+      });
+
+    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    if (foreign !== undefined) {
+      record("ForeignAnnotation");
+      return Effect.fail(new ForeignAnnotation({ key: foreign }));
+    }
+    const unavailable = (reason: string) => {
+      record("ClusterUnavailable");
+      return Effect.fail(new ClusterUnavailable({ operation: `write ${key}`, reason }));
+    };
+    const injected = this.#failures.writeRun.take();
+    if (injected !== undefined) return unavailable(injected);
+
+    const current = this.#runs.get(key);
+    if (current === undefined || current.metadata.uid !== write.uid) {
+      record("RunGone");
+      return Effect.fail(new RunGone({ run: key }));
+    }
+    const finalizers = current.metadata.finalizers ?? [];
+    const adding = write.addFinalizer !== undefined && !finalizers.includes(write.addFinalizer);
+    if (adding && current.metadata.deletionTimestamp !== undefined) return unavailable(finalizerRefusal);
+
+    const next = structuredClone(current);
+    if (write.annotations !== undefined && Object.keys(write.annotations).length > 0) {
+      next.metadata.annotations = { ...next.metadata.annotations, ...write.annotations };
+    }
+    const nextFinalizers = [...finalizers, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
+      (f) => f !== write.removeFinalizer,
+    );
+    if (nextFinalizers.length > 0) next.metadata.finalizers = nextFinalizers;
+    else delete next.metadata.finalizers;
+
+    if (isDeepStrictEqual(current, next)) {
+      record("unchanged", current.metadata.resourceVersion);
+      return Effect.succeed(structuredClone(current));
+    }
+    const committed = this.#commit(next);
+    record(this.#runs.has(key) ? "applied" : "deleted", committed.metadata.resourceVersion);
+    return Effect.succeed(committed);
+  }
+
+  #existing(ref: RunRef): RunJson {
+    const run = this.#runs.get(runKey(ref));
+    if (run === undefined) throw new Error(`${runKey(ref)} does not exist`);
+    return run;
+  }
+
+  /**
+   * Stores a new state of a run under a new resourceVersion and tells the watchers. A terminating
+   * object whose last finalizer is gone is deleted, as the API server does.
+   */
+  #commit(run: RunJson, options: { readonly delete?: boolean } = {}): RunJson {
+    const key = runKey(refOfJson(run));
+    const stored = structuredClone(run);
+    this.#resourceVersion += 1;
+    stored.metadata.resourceVersion = String(this.#resourceVersion);
+    const gone =
+      options.delete === true ||
+      (stored.metadata.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0);
+    if (gone) {
+      this.#runs.delete(key);
+      this.#broadcast({ type: "delete", object: structuredClone(stored) });
+    } else {
+      this.#runs.set(key, stored);
+      this.#broadcast({ type: "upsert", object: structuredClone(stored), initial: false });
+    }
+    return structuredClone(stored);
+  }
+
+  #broadcast(event: RunWatchEvent): void {
+    for (const watcher of this.#watchers) watcher.queue.push(structuredClone(event));
+    this.#scheduleDelivery();
+  }
+
+  /** Delivery happens on a later turn of the event loop, never inside the call that caused it. */
+  #scheduleDelivery(): void {
+    if (this.#deliveryScheduled) return;
+    this.#deliveryScheduled = true;
+    setImmediate(() => this.#deliver());
+  }
+
+  #deliver(): void {
+    // Only what is queued now; events caused by the handlers go to the next turn, so a watcher
+    // that writes on every event cannot starve the event loop.
+    const batches = [...this.#watchers].map((watcher) => [watcher, watcher.queue.splice(0)] as const);
+    for (const [watcher, batch] of batches) {
+      for (const event of batch) {
+        if (!this.#watchers.has(watcher)) break;
+        try {
+          watcher.onEvent(event);
+        } catch (error) {
+          // A throwing handler is a bug in the caller: surface it, but keep the other deliveries going.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    }
+    this.#deliveryScheduled = false;
+    if ([...this.#watchers].some((watcher) => watcher.queue.length > 0)) {
+      this.#scheduleDelivery();
+      return;
+    }
+    for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+}
+
+/** The run's identity, checked because test and demo objects are hand-written. */
+const checkedRef = (run: RunJson): RunRef => {
+  const { kind, metadata } = run;
+  if (kind !== "TaskRun" && kind !== "PipelineRun") throw new Error(`not a run kind: ${String(kind)}`);
+  if (typeof metadata?.name !== "string" || typeof metadata.namespace !== "string") {
+    throw new Error("a run needs metadata.name and metadata.namespace");
+  }
+  return refOfJson(run);
+};

@@ -1,0 +1,167 @@
+import { createPublicKey, verify } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { InMemoryArtifactStore } from "../../src/adapters/memory/in-memory-artifact-store.ts";
+import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
+import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+import type { RunRef } from "../../src/domain/run/run-ref.ts";
+
+const RUNS = 4;
+
+type Command =
+  | { readonly op: "create" | "complete" | "fail-run" | "redeliver" | "update" | "delete"; readonly run: number }
+  | { readonly op: "restart" }
+  | { readonly op: "fail-writes" | "fail-store" | "fail-secrets"; readonly times: number };
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ op: fc.constantFrom("create", "complete"), run: fc.nat(RUNS - 1) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constantFrom("fail-run", "redeliver", "update", "delete"), run: fc.nat(RUNS - 1) }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: "restart" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constantFrom("fail-writes", "fail-store", "fail-secrets"), times: fc.integer({ min: 1, max: 6 }) }),
+  },
+);
+
+const refOf = (i: number): RunRef => ({ kind: "TaskRun", namespace: "default", name: `run-${i}` });
+
+/** Even runs declare an image (provenance + image signature), odd ones only provenance. */
+const template = (i: number): RunJson => {
+  const base = structuredClone(sampleRuns().taskRuns[i % 2 === 0 ? 0 : 1]!);
+  return { ...base, metadata: { ...base.metadata, name: `run-${i}` } };
+};
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+const b64 = (text: string | undefined) => Buffer.from(text ?? "", "base64");
+
+const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Command, deleted: Set<number>) => {
+  const cluster = chains.cluster;
+  switch (cmd.op) {
+    case "create":
+      if (cluster.getRun(refOf(cmd.run)) === undefined) cluster.createRun(template(cmd.run));
+      break;
+    case "complete":
+    case "fail-run": {
+      const run = cluster.getRun(refOf(cmd.run));
+      if (run !== undefined && (run["status"] as { completionTime?: string }).completionTime === undefined)
+        chains.completeRun(refOf(cmd.run), cmd.op === "complete");
+      break;
+    }
+    case "redeliver":
+      if (cluster.getRun(refOf(cmd.run)) !== undefined) cluster.redeliver(refOf(cmd.run));
+      break;
+    case "update":
+      if (cluster.getRun(refOf(cmd.run)) !== undefined)
+        cluster.updateRun(refOf(cmd.run), (run) => {
+          run.metadata.labels = { ...run.metadata.labels, touched: String(Date.now()) };
+        });
+      break;
+    case "delete":
+      if (cluster.getRun(refOf(cmd.run)) !== undefined) {
+        cluster.deleteRun(refOf(cmd.run));
+        deleted.add(cmd.run);
+      }
+      break;
+    case "restart":
+      await chains.restart();
+      break;
+    case "fail-writes":
+      cluster.failNext("writeRun", cmd.times, "injected: API server unavailable");
+      break;
+    case "fail-store":
+      oci.failNext(cmd.times, "injected: registry returned 500");
+      break;
+    case "fail-secrets":
+      cluster.failNext("readSigningSecrets", cmd.times, "injected: secret read failed");
+      break;
+  }
+  await tick();
+};
+
+const settle = async (chains: EmbeddedChains, refs: ReadonlyArray<RunRef>) => {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const open = refs.filter((ref) => {
+      const run = chains.cluster.getRun(ref);
+      if (run === undefined) return false;
+      const done = (run["status"] as { completionTime?: string }).completionTime !== undefined;
+      const signed = run.metadata.annotations?.["chains.tekton.dev/signed"];
+      return (done && signed !== "true" && signed !== "failed") || run.metadata.deletionTimestamp !== undefined;
+    });
+    if (open.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`runs never settled: ${open.map((r) => r.name).join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+const outcomes = { signed: 0, failed: 0 };
+describe("run lifecycle under arbitrary interleavings", () => {
+  // For any interleaving of run events, restarts and injected port failures, every completed run ends
+  // signed with a signature that verifies against the public key, or failed after the full retry budget;
+  // `signed: true` is written at most once per run and never without a verifying signature; a deleted run
+  // is always released.
+  it("signs every completed run exactly once or fails it after the budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
+        const oci = new InMemoryArtifactStore("oci");
+        const chains = await EmbeddedChains.start({ stores: [oci], controller: { workers: 2 } });
+        const deleted = new Set<number>();
+        try {
+          for (const cmd of commands) await apply(chains, oci, cmd, deleted);
+          // Every run that exists finishes eventually, so every one is checked.
+          for (let i = 0; i < RUNS; i++) await apply(chains, oci, { op: "complete", run: i }, deleted);
+          const refs = Array.from({ length: RUNS }, (_, i) => refOf(i));
+          await settle(chains, refs);
+          const key = createPublicKey(chains.publicKeyPem);
+          for (const ref of refs) {
+            const run = chains.cluster.getRun(ref);
+            if (run === undefined) continue;
+            const writes = chains.cluster.writes(ref).filter((w) => w.outcome === "applied");
+            const signedWrites = writes.filter((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true");
+            expect(signedWrites.length).toBeLessThanOrEqual(1);
+            const annotations = run.metadata.annotations ?? {};
+            const signed = annotations["chains.tekton.dev/signed"];
+            if ((run["status"] as { completionTime?: string }).completionTime === undefined) {
+              expect(signed).toBeUndefined();
+              continue;
+            }
+            if (signed === "failed") {
+              const counted = writes
+                .filter((w) => w.write.uid === run.metadata.uid)
+                .map((w) => w.write.annotations?.["chains.tekton.dev/retries"])
+                .filter((r) => r !== undefined);
+              expect(counted).toEqual(["0", "1", "2", "3"]);
+              outcomes.failed++;
+              continue;
+            }
+            expect(signed).toBe("true");
+            outcomes.signed++;
+            const shortKey = `taskrun-${run.metadata.uid}`;
+            const payload = b64(annotations[`chains.tekton.dev/payload-${shortKey}`]);
+            const envelope = JSON.parse(b64(annotations[`chains.tekton.dev/signature-${shortKey}`]).toString());
+            expect(Buffer.from(envelope.payload, "base64").equals(payload)).toBe(true);
+            const sig = Buffer.from(envelope.signatures[0].sig, "base64");
+            expect(verify("sha256", preAuthEncoding(envelope.payloadType, payload), key, sig)).toBe(true);
+            const images = oci.stored().filter((s) => s.run.name === ref.name && s.artifactId.startsWith("oci:"));
+            for (const image of images) expect(verify("sha256", Buffer.from(image.payload), key, image.signature)).toBe(true);
+          }
+          // Deletion is never blocked: a deleted run is gone once things settle, whatever it was doing.
+          for (const i of deleted) {
+            const run = chains.cluster.getRun(refOf(i));
+            if (run !== undefined) expect(run.metadata.deletionTimestamp).toBeUndefined();
+          }
+        } finally {
+          await chains.stop();
+        }
+      }),
+      { numRuns: 40 },
+    );
+    // The generator must reach signed runs, or the property says nothing.
+    expect(outcomes.signed).toBeGreaterThan(0);
+  });
+});
