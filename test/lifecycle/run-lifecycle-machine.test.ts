@@ -1,0 +1,91 @@
+import { createActor, waitFor } from "xstate";
+import { describe, expect, it } from "vitest";
+import type { LifecycleSteps } from "../../src/domain/lifecycle/lifecycle-steps.ts";
+import { recordFailedPass } from "../../src/domain/lifecycle/retry-budget.ts";
+import { createRunLifecycleMachine } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
+import type { PassPlan, SignedArtifact } from "../../src/domain/signing-pass/signing-artifacts.ts";
+
+const plan: PassPlan = { artifacts: [], uploadToTransparencyLog: false, warnings: [], missingChildren: [] };
+const identity = { ref: { kind: "TaskRun" as const, namespace: "ns", name: "r" }, uid: "u1" };
+const timing = { retryDelayMs: 1, maxRetryDelayMs: 2, childWaitMs: 5 };
+
+/** Steps that succeed, except for the scripted failures; every call is counted. */
+const scriptedSteps = (failures: Partial<Record<keyof LifecycleSteps, number>>) => {
+  const calls = { snapshot: 0, sign: 0, store: 0, annotate: 0, recordFailure: 0 };
+  const failing = (step: keyof LifecycleSteps) => (failures[step] ?? 0) >= ++calls[step];
+  const signed: Record<string, SignedArtifact> = {};
+  const steps: LifecycleSteps = {
+    snapshot: async () => (failing("snapshot") ? { _tag: "Failed", reason: "boom" } : { _tag: "Ready", plan }),
+    sign: async () => (failing("sign") ? { _tag: "Failed", signed, reason: "boom" } : { _tag: "Done", signed }),
+    store: async () => (failing("store") ? { stored: [], annotations: {}, failure: "boom" } : { stored: [], annotations: {} }),
+    annotate: async () => (failing("annotate") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
+    recordFailure: async ({ failedPasses, giveUp }) => {
+      calls.recordFailure++;
+      return { _tag: "Recorded", exhausted: recordFailedPass(failedPasses, giveUp).exhausted };
+    },
+  };
+  return { steps, calls };
+};
+
+/** Runs an actor, answering `queued` with RESUME as a controller's worker would, and returns the states it went through. */
+const drive = async (steps: LifecycleSteps, failedPasses = 0) => {
+  const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, failedPasses, timing } });
+  const states: Array<string> = [];
+  actor.subscribe((snapshot) => {
+    const state = String(snapshot.value);
+    if (states.at(-1) !== state) states.push(state);
+    if (state === "queued") queueMicrotask(() => actor.send({ type: "RESUME" }));
+  });
+  actor.start();
+  const done = await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 });
+  return { states, final: String(done.value) };
+};
+
+describe("run lifecycle statechart", () => {
+  it("goes pending → snapshotted → signed → stored → annotated when every step succeeds", async () => {
+    const { states } = await drive(scriptedSteps({}).steps);
+    expect(states).toEqual(["pending", "snapshotted", "signed", "stored", "annotated"]);
+  });
+
+  it("resumes at the step that failed, without redoing the steps before it", async () => {
+    const { steps, calls } = scriptedSteps({ store: 2 });
+    const { final } = await drive(steps);
+    expect(final).toBe("annotated");
+    expect(calls).toMatchObject({ snapshot: 1, sign: 1, store: 3, recordFailure: 2 });
+  });
+
+  it("ends failed once the retry budget is spent", async () => {
+    const { steps, calls } = scriptedSteps({ sign: 99 });
+    const { final, states } = await drive(steps);
+    expect(final).toBe("failed");
+    expect(calls.recordFailure).toBe(5);
+    expect(states).toContain("retrying");
+  });
+
+  it("gives a run being deleted a single attempt", async () => {
+    const { steps, calls } = scriptedSteps({ snapshot: 99 });
+    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, failedPasses: 0, timing } });
+    actor.start();
+    actor.send({ type: "RUN_DELETING" });
+    expect(String((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("failed");
+    expect(calls.recordFailure).toBe(1);
+  });
+
+  it("treats a rejected step like a failed one", async () => {
+    const { steps } = scriptedSteps({});
+    let rejected = false;
+    const flaky: LifecycleSteps = {
+      ...steps,
+      annotate: async (input) => {
+        if (!rejected) {
+          rejected = true;
+          throw new Error("socket hang up");
+        }
+        return steps.annotate(input);
+      },
+    };
+    const { states, final } = await drive(flaky);
+    expect(final).toBe("annotated");
+    expect(states).toEqual(["pending", "snapshotted", "signed", "stored", "recordingFailure", "retrying", "queued", "stored", "annotated"]);
+  });
+});
