@@ -58,4 +58,19 @@ describe("embedded controller", () => {
     expect(await chains.awaitSigned(pr)).toBe("true");
     for (const child of children) expect(chains.annotations(child)["chains.tekton.dev/signed"]).toBe("true");
   });
+
+  it("releases a deleted run that Tekton Chains signed before us, without writing anything else", async () => {
+    chains = await EmbeddedChains.start();
+    const run = structuredClone(sampleRuns().taskRuns[1]!);
+    run.metadata.annotations = { "chains.tekton.dev/signed": "true" };
+    run.metadata.finalizers = ["chains.tekton.dev/taskrun", "example.com/keep"];
+    const ref = chains.createRun(run);
+    chains.completeRun(ref);
+    chains.cluster.deleteRun(ref);
+    for (let i = 0; i < 100 && chains.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun"); i++)
+      await new Promise((r) => setTimeout(r, 5));
+    const left = chains.cluster.getRun(ref);
+    expect(left?.metadata.finalizers).toEqual(["example.com/keep"]);
+    expect(left?.metadata.annotations).toEqual({ "chains.tekton.dev/signed": "true" });
+  });
 });

@@ -149,14 +149,16 @@ export class RunController {
     if (!isProcessed(run, this.options.namespaces, this.configHolder.current())) return;
     this.runs.set(key, run);
     this.notifyParent(run);
-    if (isTerminal(signingStateOf(run.metadata.annotations))) return;
+    const terminal = isTerminal(signingStateOf(run.metadata.annotations));
     const actor = this.actors.get(key);
     if (isBeingDeleted(run)) {
       if (actor !== undefined) actor.send({ type: "RUN_DELETING" });
-      else if (isDone(run)) this.queue.add(key, "live");
-      else this.releaseUnfinished(run);
+      else if (isDone(run) && !terminal) this.queue.add(key, "live");
+      // Nothing left to sign (unfinished, or signed by us or by Tekton Chains before us): let it go.
+      else this.release(run);
       return;
     }
+    if (terminal) return;
     if (!isDone(run)) {
       this.ensureFinalizer(run);
       return;
@@ -171,21 +173,31 @@ export class RunController {
     const finalizer = finalizerFor(run.kind);
     if (run.metadata.finalizers?.includes(finalizer) || this.finalizerRequested.has(key)) return;
     this.finalizerRequested.add(key);
-    this.write(run, { addFinalizer: finalizer }, "add the finalizer");
+    // A failed write is retried on the run's next event.
+    this.write(run, { addFinalizer: finalizer }, "add the finalizer", () => this.finalizerRequested.delete(key));
   }
 
-  /** A run deleted before it completed has nothing to sign: release it at once. */
-  private releaseUnfinished(run: RunObject): void {
+  /** Removes our finalizer from a run being deleted that has nothing (more) to sign. */
+  private release(run: RunObject): void {
     const finalizer = finalizerFor(run.kind);
     if (!run.metadata.finalizers?.includes(finalizer)) return;
-    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer");
+    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => undefined);
   }
 
-  private write(run: RunObject, change: { addFinalizer?: string; removeFinalizer?: string }, what: string): void {
+  private write(
+    run: RunObject,
+    change: { addFinalizer?: string; removeFinalizer?: string },
+    what: string,
+    onFailure: () => void,
+  ): void {
     this.log(
       Cluster.use((cluster) => cluster.writeRun(runRefOf(run), { ...change, uid: run.metadata.uid })).pipe(
-        Effect.catch((error) => Effect.logWarning(`could not ${what} on ${runKey(runRefOf(run))}: ${JSON.stringify(error)}`)),
         Effect.asVoid,
+        Effect.catch((error) =>
+          Effect.sync(onFailure).pipe(
+            Effect.andThen(Effect.logWarning(`could not ${what} on ${runKey(runRefOf(run))}: ${JSON.stringify(error)}`)),
+          ),
+        ),
       ),
     );
   }
