@@ -25,7 +25,7 @@ describeWithTools("openssl")("chains-ts demo", () => {
     expect(opensslVerify(join(out, "build-image.pae"))).toContain("Verified OK");
 
     const tampered = readFileSync(join(out, "build-image.pae"));
-    tampered[tampered.length - 2] ^= 0x01;
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 2) ^ 0x01, tampered.length - 2);
     writeFileSync(join(out, "tampered.pae"), tampered);
     expect(() => opensslVerify(join(out, "tampered.pae"))).toThrow(/Command failed/);
   });
