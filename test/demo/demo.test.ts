@@ -29,4 +29,15 @@ describeWithTools("openssl")("chains-ts demo", () => {
     writeFileSync(join(out, "tampered.pae"), tampered);
     expect(() => opensslVerify(join(out, "tampered.pae"))).toThrow(/Command failed/);
   });
+
+  it("signs with the user's cosign key from a secrets directory; openssl verifies with their cosign.pub", async () => {
+    const keys = join(import.meta.dirname, "../../../shared/conformance/keys");
+    const secrets = new Map(
+      ["cosign.key", "cosign.password", "cosign.pub"].map((name) => [name, new Uint8Array(readFileSync(join(keys, name)))] as const),
+    );
+    const { outcomes } = await runDemo({ outDir: out, signingSecrets: secrets, print: () => undefined });
+    expect(outcomes.every((o) => o.signed === "true")).toBe(true);
+    expect(readFileSync(join(out, "cosign.pub"), "utf8")).toBe(readFileSync(join(keys, "cosign.pub"), "utf8"));
+    expect(opensslVerify(join(out, "build-image.pae"))).toContain("Verified OK");
+  });
 });

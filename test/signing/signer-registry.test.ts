@@ -27,10 +27,15 @@ describe("x509 signer precedence (signing.md §2)", () => {
     expect(error).toMatchObject({ source: "signers.x509.fulcio.enabled" });
   });
 
-  it.each(["kms", "pgp"] as const)("%s is not wired into this registry yet", async (name) => {
-    const error = await buildFailure({}, name);
-    expect(error).toMatchObject({ _tag: "SignerUnavailable", signer: name });
-    expect(error.reason).toMatch(/not wired/);
+  it("dispatches kms to the KMS signer, which names the kmsref it cannot use", async () => {
+    const error = await buildFailure({}, "kms", configWith({ "signers.kms.kmsref": "awskms:///alias/release" }));
+    expect(error).toMatchObject({ _tag: "SignerUnavailable", signer: "kms" });
+    expect(error.reason).toMatch(/awskms is not supported yet; supported are hashivault:\/\/, openbao:\/\/, gcpkms:\/\//);
+  });
+
+  it("dispatches pgp to the PGP signer, which names the missing secret key", async () => {
+    const error = await buildFailure({}, "pgp");
+    expect(error).toMatchObject({ _tag: "SignerUnavailable", signer: "pgp", source: "pgp.private-key" });
   });
 });
 

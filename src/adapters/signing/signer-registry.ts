@@ -1,6 +1,8 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
+import { makeKmsSigner } from "../kms/kms-signer.ts";
+import { makePgpSigner } from "../pgp/pgp-signer.ts";
 import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
 import { cosignKeySigner } from "./cosign-key.ts";
 import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
@@ -38,14 +40,14 @@ const x509Signer = (material: SigningMaterial): Effect.Effect<Signer, SignerUnav
   );
 };
 
-/** Builds the signer for a chains-config signer name from the current signing material. */
+/** The one registry of signers: builds the signer for a chains-config signer name. */
 export const buildSigner = (name: SignerName, material: SigningMaterial): Effect.Effect<Signer, SignerUnavailable> => {
   switch (name) {
     case "x509":
       return x509Signer(material);
     case "kms":
-      return Effect.fail(new SignerUnavailable({ signer: "kms", source: "signers.kms.kmsref", reason: "the KMS signer is not wired in yet" }));
+      return makeKmsSigner(material.config);
     case "pgp":
-      return Effect.fail(new SignerUnavailable({ signer: "pgp", source: "pgp.private-key", reason: "the PGP signer is not wired in yet" }));
+      return makePgpSigner(material.secrets);
   }
 };

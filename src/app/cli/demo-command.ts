@@ -1,11 +1,12 @@
 import { parseArgs } from "node:util";
-import { Result } from "effect";
+import { Effect, Result } from "effect";
+import { readSigningSecretsDirectory } from "../../adapters/files/signing-secrets-directory.ts";
 import { configDataFromDocument } from "../../domain/config/config-document.ts";
 import { runDemo } from "../demo/demo-run.ts";
 import type { CliCommand } from "./command.ts";
 import { readDocument } from "./read-document.ts";
 
-const help = `Usage: chains-ts demo [--out DIR] [--config FILE]
+const help = `Usage: chains-ts demo [--out DIR] [--config FILE] [--signing-secrets DIR]
 
 Runs the chains-ts controller over an embedded in-memory cluster: seeds sample runs (a TaskRun
 that builds an image, a TaskRun that fails, a PipelineRun with two child TaskRuns), generates an
@@ -17,6 +18,10 @@ Options:
   --out DIR        where to write the results (default: ./chains-demo-out)
   --config FILE    chains-config as a flat JSON/YAML map or a ConfigMap manifest
                    (default: the reference defaults; image signatures go to an in-memory registry)
+  --signing-secrets DIR
+                   sign with your keys: a directory of files named like the keys of the
+                   'signing-secrets' Secret (x509.pem, or cosign.key + cosign.password, ...),
+                   e.g. a mounted Secret (default: a generated throwaway ECDSA P-256 key)
   -h, --help       show this help`;
 
 export const demoCommand: CliCommand = {
@@ -24,11 +29,11 @@ export const demoCommand: CliCommand = {
   summary: "sign sample runs on an embedded in-memory cluster (what 'npm start' runs)",
   help,
   run: async (argv) => {
-    let values: { out?: string; config?: string };
+    let values: { out?: string; config?: string; "signing-secrets"?: string };
     try {
       ({ values } = parseArgs({
         args: [...argv],
-        options: { out: { type: "string" }, config: { type: "string" } },
+        options: { out: { type: "string" }, config: { type: "string" }, "signing-secrets": { type: "string" } },
         strict: true,
         allowPositionals: false,
       }));
@@ -52,8 +57,22 @@ export const demoCommand: CliCommand = {
       }
       config = data.success;
     }
+    let signingSecrets: ReadonlyMap<string, Uint8Array> | undefined;
+    if (values["signing-secrets"] !== undefined) {
+      const read = await Effect.runPromise(Effect.result(readSigningSecretsDirectory(values["signing-secrets"])));
+      if (Result.isFailure(read)) {
+        process.stderr.write(`chains-ts demo: --signing-secrets ${read.failure.directory}: ${read.failure.reason}\n`);
+        return 2;
+      }
+      signingSecrets = read.success.files;
+    }
     const print = (line: string) => process.stdout.write(line + "\n");
-    await runDemo({ outDir: values.out ?? "chains-demo-out", ...(config === undefined ? {} : { config }), print });
+    await runDemo({
+      outDir: values.out ?? "chains-demo-out",
+      ...(config === undefined ? {} : { config }),
+      ...(signingSecrets === undefined ? {} : { signingSecrets }),
+      print,
+    });
     return 0;
   },
 };

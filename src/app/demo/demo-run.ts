@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
@@ -10,13 +11,27 @@ import { sampleRuns } from "./sample-runs.ts";
 export interface DemoOptions {
   readonly outDir: string;
   readonly config?: Readonly<Record<string, string>>;
-  readonly signingSecrets?: Readonly<Record<string, Uint8Array>>;
+  /** The user's own keys (`--signing-secrets DIR`); a throwaway key is generated otherwise. */
+  readonly signingSecrets?: ReadonlyMap<string, Uint8Array>;
   readonly print: (line: string) => void;
 }
 
 export interface DemoResult {
   readonly outcomes: ReadonlyArray<{ readonly ref: RunRef; readonly signed: "true" | "failed" }>;
 }
+
+/** The public half of the user's keys: their `cosign.pub`, or derived from an unencrypted `x509.pem`. */
+const userPublicKey = (secrets: ReadonlyMap<string, Uint8Array> | undefined): string => {
+  const cosignPub = secrets?.get("cosign.pub");
+  if (cosignPub !== undefined) return Buffer.from(cosignPub).toString("utf8");
+  const x509 = secrets?.get("x509.pem");
+  if (x509 === undefined) return "";
+  try {
+    return createPublicKey(Buffer.from(x509)).export({ type: "spki", format: "pem" }).toString();
+  } catch {
+    return "";
+  }
+};
 
 const label = (ref: RunRef) => `${ref.kind} ${ref.namespace}/${ref.name}`;
 const b64 = (text: string | undefined): Buffer => Buffer.from(text ?? "", "base64");
@@ -30,7 +45,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
   const oci = new InMemoryArtifactStore("oci");
   const chains = await EmbeddedChains.start({
     ...(options.config === undefined ? {} : { config: options.config }),
-    ...(options.signingSecrets === undefined ? {} : { signingSecrets: options.signingSecrets }),
+    ...(options.signingSecrets === undefined ? {} : { signingSecrets: Object.fromEntries(options.signingSecrets) }),
     stores: [oci],
     hooks: { onTransition: (ref, state) => options.print(`  ${label(ref).padEnd(48)} → ${state}`) },
   });
@@ -48,7 +63,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     for (const ref of refs) outcomes.push({ ref, signed: await chains.awaitSigned(ref, 60_000) });
 
     await mkdir(options.outDir, { recursive: true });
-    if (chains.publicKeyPem !== "") await writeFile(join(options.outDir, "cosign.pub"), chains.publicKeyPem);
+    const publicKeyPem = chains.publicKeyPem || userPublicKey(options.signingSecrets);
+    if (publicKeyPem !== "") await writeFile(join(options.outDir, "cosign.pub"), publicKeyPem);
     for (const ref of refs)
       await writeFile(join(options.outDir, `${ref.kind.toLowerCase()}-${ref.name}.json`), JSON.stringify(chains.cluster.getRun(ref), null, 2) + "\n");
 
@@ -72,7 +88,7 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     }
 
     const out = options.outDir;
-    const pub = chains.publicKeyPem === "" ? "YOUR-PUBLIC-KEY.pem" : `${out}/cosign.pub`;
+    const pub = publicKeyPem === "" ? "YOUR-PUBLIC-KEY.pem" : `${out}/cosign.pub`;
     options.print("");
     for (const { ref, signed } of outcomes) options.print(`  ${label(ref).padEnd(48)} chains.tekton.dev/signed=${signed}`);
     options.print("");

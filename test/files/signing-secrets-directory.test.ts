@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Effect } from "effect";
+import { afterEach, describe, expect, it } from "vitest";
+import { readSigningSecretsDirectory } from "../../src/adapters/files/signing-secrets-directory.ts";
+
+let dir = "";
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A Secret mounted the way the kubelet does it: `..data` → timestamped dir, names → `..data/name`. */
+const mountSecret = (files: Record<string, string>): string => {
+  dir = mkdtempSync(join(tmpdir(), "signing-secrets-"));
+  const data = join(dir, "..2026_11_23_10_00_00.1");
+  mkdirSync(data);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(data, name), content);
+  symlinkSync(data, join(dir, "..data"));
+  for (const name of Object.keys(files)) symlinkSync(join("..data", name), join(dir, name));
+  return dir;
+};
+
+describe("signing secrets from a mounted directory", () => {
+  it("reads the files by the Secret's key names, skipping the kubelet's dot entries", async () => {
+    const snapshot = await Effect.runPromise(readSigningSecretsDirectory(mountSecret({ "cosign.key": "K", "cosign.password": "p\n" })));
+    expect([...snapshot.files.keys()]).toEqual(["cosign.key", "cosign.password"]);
+    expect(Buffer.from(snapshot.files.get("cosign.password")!).toString()).toBe("p\n");
+  });
+
+  it("changes version when a file's content changes, and only then", async () => {
+    const mounted = mountSecret({ "x509.pem": "one" });
+    const first = await Effect.runPromise(readSigningSecretsDirectory(mounted));
+    const again = await Effect.runPromise(readSigningSecretsDirectory(mounted));
+    writeFileSync(join(mounted, "x509.pem"), "two");
+    const changed = await Effect.runPromise(readSigningSecretsDirectory(mounted));
+    expect(again.version).toBe(first.version);
+    expect(changed.version).not.toBe(first.version);
+  });
+
+  it("names the directory when it does not exist", async () => {
+    dir = mkdtempSync(join(tmpdir(), "signing-secrets-"));
+    const error = await Effect.runPromise(Effect.flip(readSigningSecretsDirectory(join(dir, "missing"))));
+    expect(error).toMatchObject({ _tag: "SecretsDirectoryUnreadable", reason: "no such directory" });
+    expect(error.directory).toContain("missing");
+  });
+});
