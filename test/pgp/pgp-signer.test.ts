@@ -1,24 +1,17 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Effect } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithCommands } from "../support/require-tools.ts";
 import { makePgpSigner } from "../../src/adapters/pgp/pgp-signer.ts";
 import type { SignerUnavailable } from "../../src/ports/signer.ts";
 
 const run = promisify(execFile);
-const hasGpg = (() => {
-  try {
-    execFileSync("gpg", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 // With CI=true a missing gpg makes these tests fail instead of skipping.
-const describeGpg = hasGpg || process.env["CI"] === "true" ? describe : describe.skip;
+const describeGpg = describeWithCommands("gpg");
 const encoder = new TextEncoder();
 
 describeGpg("PGP signer (signing.md §8) checked by gpg", () => {

@@ -8,7 +8,8 @@ const utf8 = new TextEncoder();
 
 /**
  * Signs one artifact: SLSA statements through DSSE (the signer signs the PAE and storage gets the
- * envelope JSON), simplesigning payloads directly (storage gets the raw signature).
+ * envelope JSON), simplesigning payloads directly (storage gets the raw signature). PGP, as in
+ * Chains before DSSE, always signs the payload itself: `gpg --verify signature payload` must work.
  */
 export const signArtifact = (artifact: PlannedArtifact, signer: Signer): Effect.Effect<SignedArtifact, SigningFailed> => {
   const payload = utf8.encode(artifact.payload);
@@ -18,7 +19,7 @@ export const signArtifact = (artifact: PlannedArtifact, signer: Signer): Effect.
     certificatePem: signer.certificatePem,
     chainPem: signer.chainPem,
   };
-  if (!artifact.dsse) {
+  if (!artifact.dsse || signer.scheme === "pgp") {
     return Effect.map(signer.sign(payload), (signature) => ({ ...artifact, ...keyMaterial, signature }));
   }
   return Effect.map(signer.sign(preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, payload)), (sig) => ({
