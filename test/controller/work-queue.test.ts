@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { WorkQueue } from "../../src/app/controller/work-queue.ts";
+import { type Lane, WorkQueue } from "../../src/app/controller/work-queue.ts";
 
 const drain = async (queue: WorkQueue): Promise<Array<string>> => {
   const keys: Array<string> = [];
@@ -38,5 +39,45 @@ describe("work queue", () => {
     expect(await Promise.all(stranded)).toEqual([undefined, undefined]);
     queue.add("late", "live");
     expect(await queue.take()).toBeUndefined();
+  });
+});
+
+type Add = readonly [key: string, lane: Lane, completedAt: number];
+
+/** The queue's contract as a plain list: what draining must yield after these adds. */
+const expectedOrder = (adds: ReadonlyArray<Add>): Array<string> => {
+  const live: Array<string> = [];
+  const backlog: Array<{ key: string; completedAt: number; seq: number }> = [];
+  adds.forEach(([key, lane, completedAt], seq) => {
+    if (live.includes(key)) return;
+    const queued = backlog.findIndex((item) => item.key === key);
+    if (queued >= 0 && lane === "backlog") return;
+    if (queued >= 0) backlog.splice(queued, 1);
+    if (lane === "live") live.push(key);
+    else backlog.push({ key, completedAt, seq });
+  });
+  // Newest completion first; between equal completion times, the later arrival first.
+  backlog.sort((a, b) => b.completedAt - a.completedAt || b.seq - a.seq);
+  return [...live, ...backlog.map((item) => item.key)];
+};
+
+describe("work queue ordering", () => {
+  // Whatever the adds, draining yields each queued key once: the live lane in arrival order, then the backlog newest completion first.
+  it("matches its contract for any sequence of adds", async () => {
+    const add = fc.tuple(
+      fc.constantFrom("a", "b", "c", "d", "e", "f"),
+      fc.constantFrom<Lane>("live", "backlog"),
+      fc.integer({ min: 0, max: 5 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(add, { maxLength: 30 }), async (adds) => {
+        const queue = new WorkQueue();
+        for (const [key, lane, completedAt] of adds) queue.add(key, lane, completedAt);
+        const drained = await drain(queue);
+        expect(drained).toEqual(expectedOrder(adds));
+        expect(new Set(drained).size).toBe(drained.length);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -83,7 +83,7 @@ export class InMemoryCluster {
     const key = runKey(ref);
     if (this.#runs.has(key)) throw new Error(`${key} already exists`);
     const stored = structuredClone(run);
-    stored.metadata.uid ??= randomUUID();
+    if (typeof stored.metadata.uid !== "string") stored.metadata.uid = randomUUID();
     return this.#commit(stored);
   }
 
