@@ -10,12 +10,15 @@ import { Signers, SignerUnavailable } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import type { EffectRunner, PassServices } from "../lifecycle/lifecycle-steps-on-ports.ts";
 
+/** A backend the runtime builds, for backends that read the config in force (e.g. `oci`). */
+export type ArtifactStoreFactory = (context: { readonly config: () => ChainsConfig }) => ArtifactStore;
+
 export interface RuntimeParts {
   readonly cluster: Cluster["Service"];
   readonly metrics: Metrics["Service"];
   readonly transparencyLog: TransparencyLog["Service"];
   /** Backends besides `tekton`, which is always available. */
-  readonly stores: ReadonlyArray<ArtifactStore>;
+  readonly stores: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
   /** The config signers are built for; the controller's current config. */
   readonly config: () => ChainsConfig;
   /** `json` for the controller's structured logs; `silent` for tests and the REPL. */
@@ -47,7 +50,13 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
     Layer.succeed(Metrics, parts.metrics),
     Layer.succeed(TransparencyLog, parts.transparencyLog),
     Layer.succeed(Signers, signers),
-    Layer.succeed(ArtifactStores, makeArtifactStores([tektonAnnotationStore, ...parts.stores])),
+    Layer.succeed(
+      ArtifactStores,
+      makeArtifactStores([
+        tektonAnnotationStore,
+        ...parts.stores.map((store) => (typeof store === "function" ? store({ config: parts.config }) : store)),
+      ]),
+    ),
     parts.logs === "json"
       ? Logger.layer([Logger.consoleJson])
       : Layer.succeed(References.MinimumLogLevel, "None"),

@@ -9,6 +9,7 @@ import type { RunJson } from "../../adapters/memory/run-json.ts";
 import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.ts";
 import type { RunRef } from "../../domain/run/run-ref.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
+import type { ArtifactStoreFactory } from "../composition/controller-runtime.ts";
 import { startController, type RunningController } from "../composition/start-controller.ts";
 import {
   type ControllerHooks,
@@ -25,7 +26,7 @@ export interface EmbeddedChainsOptions {
    * Storage backends besides `tekton`. By default an in-memory `oci` backend stands in for the
    * registry, so the default config (image signatures in `oci`) works without one.
    */
-  readonly stores?: ReadonlyArray<ArtifactStore>;
+  readonly stores?: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
   readonly controller?: Partial<ControllerOptions>;
   readonly hooks?: ControllerHooks;
   /** Structured JSON logs on stdout; off by default so tests stay quiet. */
@@ -46,7 +47,7 @@ export class EmbeddedChains {
   readonly metrics: InMemoryMetrics;
   readonly transparencyLog: InMemoryTransparencyLog;
   /** The stores in use besides `tekton`, to inspect what they received. */
-  readonly stores: ReadonlyArray<ArtifactStore>;
+  readonly stores: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
   /** SPKI PEM of the generated signing key (`""` when `signingSecrets` were given). */
   readonly publicKeyPem: string;
   private readonly options: EmbeddedChainsOptions;

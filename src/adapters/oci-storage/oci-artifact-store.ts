@@ -1,0 +1,216 @@
+import { Effect, Result } from "effect";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../domain/dsse/envelope.ts";
+import type { InvalidImageManifest } from "../../domain/oci/image-manifest.ts";
+import type { SignatureMediaTypes, TooManySignatureLayers } from "../../domain/oci/signature-image.ts";
+import { attestationLayer, simpleSigningLayer, type SignatureLayer } from "../../domain/oci/signature-layer.ts";
+import type { SignedArtifact } from "../../domain/signing-pass/signing-artifacts.ts";
+import { type ArtifactStore, StorageFailed, type StoreResult } from "../../ports/artifact-store.ts";
+import type { OciRegistry, OciRegistryError, OciRegistrySession } from "../../ports/oci-registry.ts";
+import type { RegistryCredentials } from "../../ports/registry-credentials.ts";
+import { writeBundleReferrer, type SubjectImageNotFound } from "../oci/bundle-referrer-writer.ts";
+import { writeSignatureLayer } from "../oci/signature-tag-writer.ts";
+import {
+  parseRepositoryOverride,
+  simpleSigningTarget,
+  statementTargets,
+  type OciTarget,
+  type SkippedSubject,
+} from "./oci-storage-targets.ts";
+import { attestationBundle } from "./sigstore-bundle.ts";
+
+/** The environment switches cosign's library reads, which the reference inherits. */
+export interface OciStorageEnv {
+  /** Docker schema-2 media types when it parses as a true Go bool (`1`, `t`, `true`, …). */
+  readonly COSIGN_DOCKER_MEDIA_TYPES?: string | undefined;
+  /** Signature repository when `storage.oci.repository` is not set. */
+  readonly COSIGN_REPOSITORY?: string | undefined;
+}
+
+export interface OciArtifactStoreOptions {
+  readonly registry: OciRegistry["Service"];
+  /** The config in force; read on every store call, so live edits apply to the next pass. */
+  readonly config: () => ChainsConfig;
+  readonly credentials: RegistryCredentials["Service"];
+  /** Defaults to the process environment. */
+  readonly env?: OciStorageEnv;
+}
+
+/** What the pass hands the backend, by payload format (storage.md §3.1). */
+type Payload = "image-signature" | "attestation" | "other";
+
+const slsaFormats: ReadonlySet<string> = new Set(["in-toto", "slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]);
+
+const payloadOf = (artifact: SignedArtifact): Payload =>
+  artifact.format === "simplesigning" ? "image-signature" : slsaFormats.has(artifact.format) ? "attestation" : "other";
+
+/** Go's `strconv.ParseBool` true values. */
+const goTrue: ReadonlySet<string> = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+
+type WriteError = OciRegistryError | InvalidImageManifest | TooManySignatureLayers | SubjectImageNotFound;
+
+const describe = (error: WriteError): string => {
+  switch (error._tag) {
+    case "OciRegistryError":
+      return error.message;
+    case "InvalidImageManifest":
+      return `the registry holds an unreadable manifest: ${error.reason}`;
+    case "TooManySignatureLayers":
+      return `the signature image would have ${error.layers} layers, more than cosign's limit of 1000`;
+    case "SubjectImageNotFound":
+      return `image ${error.registry}/${error.repository}@${error.digest} is not in the registry (a sigstore-bundle referrer needs it)`;
+  }
+};
+
+/**
+ * The `oci` backend: image signatures on `sha256-<hex>.sig`, SLSA envelopes on `sha256-<hex>.att`
+ * of every OCI subject (storage.md §3), or sigstore bundles as OCI 1.1 referrers (§4). Registry
+ * calls use the run's ServiceAccount keychain (§5). Writing is idempotent, so a retried pass only
+ * adds what is missing.
+ */
+export const makeOciArtifactStore = (options: OciArtifactStoreOptions): ArtifactStore => {
+  const env = options.env ?? { COSIGN_DOCKER_MEDIA_TYPES: process.env["COSIGN_DOCKER_MEDIA_TYPES"], COSIGN_REPOSITORY: process.env["COSIGN_REPOSITORY"] };
+  const mediaTypes: SignatureMediaTypes = goTrue.has(env.COSIGN_DOCKER_MEDIA_TYPES ?? "") ? "docker" : "oci";
+
+  const store: ArtifactStore["store"] = ({ run, artifact }) => {
+    const failed = (reason: string) => new StorageFailed({ backend: "oci", artifact: artifact.id, reason });
+    const payload = payloadOf(artifact);
+    return Effect.gen(function* () {
+      if (payload === "other") {
+        yield* Effect.logDebug(`oci storage: format ${artifact.format} is neither simplesigning nor SLSA; nothing to store`);
+        return none;
+      }
+      const config = options.config().storage.oci;
+      const keychain = yield* options.credentials.keychainFor(run).pipe(Effect.mapError((e) => failed(e.message)));
+      const session = options.registry.session({ insecure: config.insecure, keychain });
+      if (config.encodingFormat === "sigstore-bundle") {
+        if (config.repository !== "") {
+          yield* Effect.logWarning("oci storage: storage.oci.repository is ignored with encoding-format sigstore-bundle; referrers live in the image's repository");
+        }
+        return yield* storeBundle(session, artifact, payload, failed);
+      }
+      const overrideName = config.repository !== "" ? config.repository : (env.COSIGN_REPOSITORY ?? "");
+      const override = overrideName === "" ? undefined : parseRepositoryOverride(overrideName);
+      if (override !== undefined && Result.isFailure(override)) return yield* Effect.fail(failed(override.failure));
+      const overrideRepo = override?.success;
+      if (payload === "image-signature") {
+        const target = simpleSigningTarget(artifact.payload, overrideRepo);
+        if (Result.isFailure(target)) return yield* Effect.fail(failed(target.failure));
+        const layer = simpleSigningLayer({
+          payload: utf8.encode(artifact.payload),
+          signature: artifact.signature,
+          certificatePem: artifact.certificatePem,
+          chainPem: artifact.chainPem,
+        });
+        yield* writeLayer(session, target.success, "sig", layer, mediaTypes).pipe(Effect.mapError((e) => failed(describe(e))));
+        return none;
+      }
+      const statement = statementTargets(artifact.payload, overrideRepo);
+      if (Result.isFailure(statement)) return yield* Effect.fail(failed(statement.failure));
+      yield* logSkipped(statement.success.skipped);
+      const layer = attestationLayer({
+        envelope: envelopeBytes(artifact),
+        certificatePem: artifact.certificatePem,
+        chainPem: artifact.chainPem,
+      });
+      // Every subject is tried, so one unreachable repository does not leave the others unattested.
+      const failures: string[] = [];
+      for (const target of statement.success.targets) {
+        const written = yield* Effect.result(writeLayer(session, target, "att", layer, mediaTypes));
+        if (Result.isFailure(written)) failures.push(describe(written.failure));
+      }
+      if (failures.length > 0) return yield* Effect.fail(failed(failures.join("; ")));
+      return none;
+    }).pipe(Effect.annotateLogs({ backend: "oci", artifact: artifact.id }));
+  };
+
+  return { name: "oci", store };
+};
+
+/** Non-OCI subjects are left out with a log line each, instead of failing the upload (defect #13). */
+const logSkipped = (skipped: ReadonlyArray<SkippedSubject>) =>
+  Effect.forEach(skipped, (s) =>
+    Effect.logWarning(`oci storage: subject ${JSON.stringify(s.name)} is not an OCI image reference (${s.reason}); not attested`),
+  );
+
+const none: StoreResult = { annotations: {} };
+const utf8 = new TextEncoder();
+
+/** The DSSE envelope as signed; with `signer: none` the statement in an envelope without signatures. */
+const envelopeBytes = (artifact: SignedArtifact): Uint8Array =>
+  artifact.signature.length > 0
+    ? artifact.signature
+    : utf8.encode(serializeEnvelope({ payloadType: IN_TOTO_PAYLOAD_TYPE, payload: utf8.encode(artifact.payload), signatures: [] }));
+
+/**
+ * Checks the image first (404 = unknown image, the write continues; any other error fails, as in
+ * the reference), then appends the layer to the signature tag in the signature repository.
+ */
+const writeLayer = (
+  session: OciRegistrySession,
+  target: OciTarget,
+  kind: "sig" | "att",
+  layer: SignatureLayer,
+  mediaTypes: SignatureMediaTypes,
+) =>
+  Effect.gen(function* () {
+    yield* session.headManifest(target.imageRepo, target.image.digest);
+    const written = yield* writeSignatureLayer(session, {
+      repo: target.signatureRepo,
+      imageDigest: target.image.digest,
+      kind,
+      layer,
+      mediaTypes,
+    });
+    const where = `${target.signatureRepo.registry}/${target.signatureRepo.repository}:${written.tag}`;
+    yield* written._tag === "Written"
+      ? Effect.logInfo(`oci storage: wrote ${where} (${written.layers} layers)`)
+      : Effect.logInfo(`oci storage: ${where} already holds this signature`);
+  });
+
+const cosignSignPredicateType = "https://sigstore.dev/cosign/sign/v1";
+
+/** storage.md §4: one referrer per image (attestations: per OCI subject), in the image's repository. */
+const storeBundle = (
+  session: OciRegistrySession,
+  artifact: SignedArtifact,
+  payload: "image-signature" | "attestation",
+  failed: (reason: string) => StorageFailed,
+) =>
+  Effect.gen(function* () {
+    if (payload === "image-signature") {
+      // The reference's bundle carries a raw-payload signature that does not verify (storage.md §4);
+      // a verifying one needs the pass to sign a cosign/sign/v1 statement, which it does not do yet.
+      return yield* Effect.fail(
+        failed(
+          `storage.oci.encoding-format sigstore-bundle is not supported yet for image signatures (${cosignSignPredicateType}); use encoding-format dsse`,
+        ),
+      );
+    }
+    const statement = statementTargets(artifact.payload, undefined);
+    if (Result.isFailure(statement)) return yield* Effect.fail(failed(statement.failure));
+    yield* logSkipped(statement.success.skipped);
+    if (statement.success.targets.length === 0) return none;
+    const bundle = attestationBundle({
+      envelopeJson: new TextDecoder().decode(envelopeBytes(artifact)),
+      publicKeyPem: artifact.publicKeyPem,
+      certificatePem: artifact.certificatePem,
+    });
+    if (Result.isFailure(bundle)) return yield* Effect.fail(failed(bundle.failure));
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const failures: string[] = [];
+    for (const target of statement.success.targets) {
+      const written = yield* Effect.result(
+        writeBundleReferrer(session, {
+          repo: target.imageRepo,
+          subjectDigest: target.image.digest,
+          bundle: bundle.success,
+          predicateType: statement.success.predicateType,
+          created,
+        }),
+      );
+      if (Result.isFailure(written)) failures.push(describe(written.failure));
+    }
+    if (failures.length > 0) return yield* Effect.fail(failed(failures.join("; ")));
+    return none;
+  });

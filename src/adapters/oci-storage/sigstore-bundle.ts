@@ -1,0 +1,40 @@
+import { createHash, createPublicKey, X509Certificate } from "node:crypto";
+import { Result } from "effect";
+import { parseEnvelope } from "../../domain/dsse/envelope.ts";
+import { sigstoreBundleMediaType } from "../../domain/oci/media-types.ts";
+
+/**
+ * The sigstore bundle v0.3 of an attestation (storage.md §4), in protojson field order: the DSSE
+ * envelope as signed, and as verification material the certificate (DER) when there is one, else a
+ * hint naming the public key (std base64 of sha256 of its SPKI DER). There is no keyid.
+ */
+export const attestationBundle = (input: {
+  readonly envelopeJson: string;
+  readonly publicKeyPem: string;
+  readonly certificatePem: string;
+}): Result.Result<Uint8Array, string> => {
+  const envelope = parseEnvelope(input.envelopeJson);
+  if (Result.isFailure(envelope)) return Result.fail(`the signature is not a DSSE envelope: ${envelope.failure.reason}`);
+  const material = verificationMaterial(input.publicKeyPem, input.certificatePem);
+  if (Result.isFailure(material)) return Result.fail(material.failure);
+  const { payload, payloadType, signatures } = envelope.success;
+  const sigs = signatures.map((s) => `{"sig":"${base64(s.sig)}"}`).join(",");
+  const json =
+    `{"mediaType":${JSON.stringify(sigstoreBundleMediaType)},"verificationMaterial":${material.success},` +
+    `"dsseEnvelope":{"payload":"${base64(payload)}","payloadType":${JSON.stringify(payloadType)},"signatures":[${sigs}]}}`;
+  return Result.succeed(new TextEncoder().encode(json));
+};
+
+const verificationMaterial = (publicKeyPem: string, certificatePem: string): Result.Result<string, string> => {
+  try {
+    if (certificatePem.trim() !== "") {
+      return Result.succeed(`{"certificate":{"rawBytes":"${base64(new X509Certificate(certificatePem).raw)}"}}`);
+    }
+    const spki = createPublicKey(publicKeyPem).export({ type: "spki", format: "der" });
+    return Result.succeed(`{"publicKey":{"hint":"${createHash("sha256").update(spki).digest("base64")}"}}`);
+  } catch {
+    return Result.fail("the signing key's certificate or public key cannot be read for the bundle");
+  }
+};
+
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
