@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
@@ -34,6 +34,21 @@ describe("signing secrets from a mounted directory", () => {
     const changed = await Effect.runPromise(readSigningSecretsDirectory(mounted));
     expect(again.version).toBe(first.version);
     expect(changed.version).not.toBe(first.version);
+  });
+
+  it("follows the kubelet's atomic update: a swapped ..data, a removed key left as a dangling link", async () => {
+    const mounted = mountSecret({ "cosign.key": "K", "cosign.password": "p" });
+    const before = await Effect.runPromise(readSigningSecretsDirectory(mounted));
+    // The kubelet writes the new contents beside the old, then renames a new ..data link over the old one.
+    const next = join(mounted, "..2026_11_23_10_05_00.2");
+    mkdirSync(next);
+    writeFileSync(join(next, "cosign.key"), "K2");
+    symlinkSync(next, join(mounted, "..data_tmp"));
+    renameSync(join(mounted, "..data_tmp"), join(mounted, "..data"));
+    const after = await Effect.runPromise(readSigningSecretsDirectory(mounted));
+    expect([...after.files.keys()]).toEqual(["cosign.key"]);
+    expect(Buffer.from(after.files.get("cosign.key")!).toString()).toBe("K2");
+    expect(after.version).not.toBe(before.version);
   });
 
   it("names the directory when it does not exist", async () => {

@@ -1,15 +1,9 @@
-import { Effect, Result } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseKmsRef } from "../../src/adapters/kms/kms-ref.ts";
-import { makeKmsSigner } from "../../src/adapters/kms/kms-signer.ts";
-import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
+import { buildKmsFailure } from "./kms-fixtures.ts";
 
-const buildError = (kmsref: string) => {
-  const parsed = parseChainsConfig({ "signers.kms.kmsref": kmsref });
-  if (Result.isFailure(parsed)) throw new Error(parsed.failure.message);
-  return Effect.runPromise(Effect.flip(makeKmsSigner(parsed.success.config, {})));
-};
+const buildError = (kmsref: string) => buildKmsFailure({ "signers.kms.kmsref": kmsref }, {});
 
 describe("signers.kms.kmsref dispatch (signing.md §6)", () => {
   it.each(["awskms", "azurekms"])("rejects %s:// as not supported yet", async (scheme) => {

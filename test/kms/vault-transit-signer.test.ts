@@ -1,75 +1,56 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Effect, Result } from "effect";
+import { Effect } from "effect";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { makeKmsSigner } from "../../src/adapters/kms/kms-signer.ts";
 import type { KmsEnv } from "../../src/adapters/kms/kms-env.ts";
-import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
-import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
-import type { Signer, SignerUnavailable } from "../../src/ports/signer.ts";
+import { buildKms, buildKmsFailure, makeKmsScratch, refusedLoopbackPort, type KmsScratch } from "./kms-fixtures.ts";
 import { startVaultTransitEmulator, type VaultTransitEmulator } from "../support/vault-transit-emulator.ts";
-import { describeWithTools, opensslVerifies, sshKeygenFingerprint } from "./independent-verifiers.ts";
+import { describeWithTools, opensslVerifies, sshKeygenFingerprint } from "../support/independent-verifiers.ts";
 
 const encoder = new TextEncoder();
 const payload = encoder.encode('{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2"}');
 
-const config = (data: Record<string, string>): ChainsConfig => {
-  const result = parseChainsConfig({ "artifacts.taskrun.signer": "kms", ...data });
-  if (Result.isFailure(result)) throw new Error(result.failure.message);
-  return result.success.config;
-};
-
-describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
+describeWithTools("openssl", "ssh-keygen")("Vault/OpenBao transit signer (signing.md §6)", () => {
   let vault: VaultTransitEmulator;
-  let dir = "";
-  /** HOME without ~/.vault-token, so no test picks up the machine's Vault login. */
-  let home = "";
+  /** Its HOME has no ~/.vault-token, so no test picks up the machine's Vault login. */
+  let scratch: KmsScratch;
   let ecdsaPem = "";
   let rsaPem = "";
 
-  const file = async (name: string, content: string) => {
-    const path = join(dir, name);
-    await writeFile(path, content);
-    return path;
-  };
-  const build = (data: Record<string, string>, env: KmsEnv = {}) => makeKmsSigner(config(data), { HOME: home, ...env });
-  const buildOk = (data: Record<string, string>, env?: KmsEnv): Promise<Signer> => Effect.runPromise(build(data, env));
-  const buildError = (data: Record<string, string>, env?: KmsEnv): Promise<SignerUnavailable> =>
-    Effect.runPromise(Effect.flip(build(data, env)));
+  const buildOk = (data: Record<string, string>, env: KmsEnv = {}) => buildKms(data, { HOME: scratch.home, ...env });
+  const buildError = (data: Record<string, string>, env: KmsEnv = {}) => buildKmsFailure(data, { HOME: scratch.home, ...env });
+  /** The signer for transit key `key`, with the emulator's address and a token that may use it. */
+  const buildWithToken = (key: string) =>
+    buildOk({
+      "signers.kms.kmsref": `hashivault://${key}`,
+      "signers.kms.auth.address": vault.address,
+      "signers.kms.auth.token": vault.issueToken(),
+    });
   /** The last token the emulator saw on a transit call. */
   const lastTransitToken = () => vault.requests.filter((request) => request.path.includes("/transit/")).at(-1)?.token;
 
   beforeAll(async () => {
     vault = await startVaultTransitEmulator();
-    dir = await mkdtemp(join(tmpdir(), "chains-vault-"));
-    home = join(dir, "home");
-    await mkdir(home);
+    scratch = await makeKmsScratch("chains-vault-");
     ecdsaPem = vault.createKey("chains-ecdsa");
     rsaPem = vault.createKey("chains-rsa", "rsa-2048");
   });
   afterAll(async () => {
     await vault.close();
-    await rm(dir, { recursive: true, force: true });
+    await scratch.remove();
   });
 
   it("signs a SHA-256 digest with an ECDSA transit key; openssl verifies; keyid is the SSH fingerprint", async () => {
-    const signer = await buildOk({
-      "signers.kms.kmsref": "hashivault://chains-ecdsa",
-      "signers.kms.auth.address": vault.address,
-      "signers.kms.auth.token": vault.issueToken(),
-    });
+    const signer = await buildWithToken("chains-ecdsa");
     expect(signer.scheme).toBe("ecdsa-sha256");
     expect(signer.publicKeyPem).toBe(ecdsaPem);
-    expect(signer.keyId).toBe(await sshKeygenFingerprint(ecdsaPem));
+    expect(signer.keyId).toBe(sshKeygenFingerprint(ecdsaPem));
     expect(signer.certificatePem).toBe("");
     expect(signer.chainPem).toBe("");
 
     const signature = await Effect.runPromise(signer.sign(payload));
-    expect(await opensslVerifies(ecdsaPem, signature, payload)).toBe(true);
-    expect(await opensslVerifies(ecdsaPem, signature, encoder.encode("other"))).toBe(false);
+    expect(opensslVerifies({ publicKeyPem: ecdsaPem, scheme: "ecdsa-sha256", data: payload, signature })).toBe(true);
+    expect(opensslVerifies({ publicKeyPem: ecdsaPem, scheme: "ecdsa-sha256", data: encoder.encode("other"), signature })).toBe(false);
 
     const sign = vault.requests.at(-1);
     expect(sign?.path).toBe("/v1/transit/sign/chains-ecdsa/sha2-256");
@@ -77,33 +58,26 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
   });
 
   it("signs with RSA transit keys as PKCS#1 v1.5 over SHA-256", async () => {
-    const signer = await buildOk({
-      "signers.kms.kmsref": "hashivault://chains-rsa",
-      "signers.kms.auth.address": vault.address,
-      "signers.kms.auth.token": vault.issueToken(),
-    });
+    const signer = await buildWithToken("chains-rsa");
     expect(signer.scheme).toBe("rsa-pkcs1v15-sha256");
-    expect(signer.keyId).toBe(await sshKeygenFingerprint(rsaPem));
-    expect(await opensslVerifies(rsaPem, await Effect.runPromise(signer.sign(payload)), payload)).toBe(true);
+    expect(signer.keyId).toBe(sshKeygenFingerprint(rsaPem));
+    const signature = await Effect.runPromise(signer.sign(payload));
+    expect(opensslVerifies({ publicKeyPem: rsaPem, scheme: "rsa-pkcs1v15-sha256", data: payload, signature })).toBe(true);
   });
 
   it("pins the key version it advertised, even after the key is rotated", async () => {
     const first = vault.createKey("rotating");
-    const signer = await buildOk({
-      "signers.kms.kmsref": "hashivault://rotating",
-      "signers.kms.auth.address": vault.address,
-      "signers.kms.auth.token": vault.issueToken(),
-    });
+    const signer = await buildWithToken("rotating");
     const second = vault.createKey("rotating");
     const signature = await Effect.runPromise(signer.sign(payload));
     expect(signer.publicKeyPem).toBe(first);
-    expect(await opensslVerifies(first, signature, payload)).toBe(true);
-    expect(await opensslVerifies(second, signature, payload)).toBe(false);
+    expect(opensslVerifies({ publicKeyPem: first, scheme: "ecdsa-sha256", data: payload, signature })).toBe(true);
+    expect(opensslVerifies({ publicKeyPem: second, scheme: "ecdsa-sha256", data: payload, signature })).toBe(false);
   });
 
   it("prefers token-path (one trailing newline removed) over token, and re-reads the file", async () => {
     const fromFile = vault.issueToken();
-    const tokenPath = await file("token", `${fromFile}\n`);
+    const tokenPath = await scratch.file("token", `${fromFile}\n`);
     const signer = await buildOk({
       "signers.kms.kmsref": "hashivault://chains-ecdsa",
       "signers.kms.auth.address": vault.address,
@@ -117,7 +91,7 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
     await Effect.runPromise(signer.sign(payload));
     expect(lastTransitToken()).toBe(rotated);
 
-    const badPath = await file("bad-token", "hvs.revoked\n");
+    const badPath = await scratch.file("bad-token", "hvs.revoked\n");
     const denied = await buildError({
       "signers.kms.kmsref": "hashivault://chains-ecdsa",
       "signers.kms.auth.address": vault.address,
@@ -139,7 +113,7 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
     expect(bao.publicKeyPem).toBe(ecdsaPem);
 
     const helperToken = vault.issueToken();
-    const helperHome = join(dir, "helper-home");
+    const helperHome = join(scratch.dir, "helper-home");
     await mkdir(helperHome);
     await writeFile(join(helperHome, ".vault-token"), `${helperToken}\n`);
     await buildOk(ref, { VAULT_ADDR: vault.address, HOME: helperHome });
@@ -152,7 +126,7 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
         { "signers.kms.kmsref": "hashivault://k" },
         { VAULT_ADDR: mounted.address, VAULT_TOKEN: mounted.issueToken(), TRANSIT_SECRET_ENGINE_PATH: "chains/transit" },
       );
-      expect(await opensslVerifies(pem, await Effect.runPromise(signer.sign(payload)), payload)).toBe(true);
+      expect(opensslVerifies({ publicKeyPem: pem, scheme: "ecdsa-sha256", data: payload, signature: await Effect.runPromise(signer.sign(payload)) })).toBe(true);
       expect(mounted.requests.at(-1)?.path).toBe("/v1/chains/transit/sign/k/sha2-256");
     } finally {
       await mounted.close();
@@ -174,7 +148,7 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
   it("logs in with the JWT at auth/<oidc.path>/login when no token is configured, and reuses the login token", async () => {
     const jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dGVrdG9uLWNoYWlucyJ9.c2ln";
     vault.allowJwtLogin("kubernetes-jwt", "chains", jwt);
-    const jwtPath = await file("sa-token", `\n  ${jwt}\n`);
+    const jwtPath = await scratch.file("sa-token", `\n  ${jwt}\n`);
     const oidc = {
       "signers.kms.kmsref": "hashivault://chains-ecdsa",
       "signers.kms.auth.address": vault.address,
@@ -202,16 +176,13 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
     const wrongMount = await buildError({ ...oidc, "signers.kms.auth.oidc.path": "nope" });
     expect(wrongMount.source).toBe("signers.kms.auth.oidc.path");
 
-    const empty = await buildError({ ...oidc, "signers.kms.auth.oidc.token-path": await file("empty-jwt", " \n") });
+    const empty = await buildError({ ...oidc, "signers.kms.auth.oidc.token-path": await scratch.file("empty-jwt", " \n") });
     expect(empty.source).toBe("signers.kms.auth.oidc.token-path");
     expect(empty.reason).toContain("empty");
   });
 
   it("fails fast, naming signers.kms.auth.address, when the configured Vault is unreachable", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await refusedLoopbackPort();
     const error = await buildError({
       "signers.kms.kmsref": "hashivault://chains-ecdsa",
       "signers.kms.auth.address": `http://127.0.0.1:${port}`,
@@ -251,7 +222,7 @@ describeWithTools("Vault/OpenBao transit signer (signing.md §6)", () => {
   });
 
   it("turns a token revoked after the build into SigningFailed without the token", async () => {
-    const tokenPath = await file("revocable", vault.issueToken());
+    const tokenPath = await scratch.file("revocable", vault.issueToken());
     const signer = await buildOk({
       "signers.kms.kmsref": "hashivault://chains-ecdsa",
       "signers.kms.auth.address": vault.address,

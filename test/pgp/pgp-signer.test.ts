@@ -1,40 +1,13 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { Effect } from "effect";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { describeWithCommands } from "../support/require-tools.ts";
+import { describeWithTools, makeGpgHome, type GpgHome } from "../support/independent-verifiers.ts";
 import { makePgpSigner } from "../../src/adapters/pgp/pgp-signer.ts";
 import type { SignerUnavailable } from "../../src/ports/signer.ts";
 
-const run = promisify(execFile);
-// With CI=true a missing gpg makes these tests fail instead of skipping.
-const describeGpg = describeWithCommands("gpg");
 const encoder = new TextEncoder();
 
-describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
-  let home = "";
-  const gpg = (...args: string[]) => run("gpg", ["--homedir", home, "--batch", "--pinentry-mode", "loopback", ...args]);
-
-  /** Generates a key with gpg itself, as users did (`gpg --gen-key`), and exports it armored. */
-  const generateKey = async (uid: string, algo: string, passphrase: string): Promise<string> => {
-    await gpg("--passphrase", passphrase, "--quick-gen-key", uid, algo, "sign", "never");
-    const { stdout } = await gpg("--passphrase", passphrase, "--armor", "--export-secret-keys", uid);
-    return stdout;
-  };
-
-  /** Writes signature and payload to files and runs `gpg --verify signature payload`. */
-  const verify = async (signature: Uint8Array, payload: Uint8Array) => {
-    const dir = await mkdtemp(join(home, "verify-"));
-    await writeFile(join(dir, "signature"), signature);
-    await writeFile(join(dir, "payload"), payload);
-    return gpg("--status-fd", "1", "--verify", join(dir, "signature"), join(dir, "payload")).then(
-      ({ stdout, stderr }) => ({ ok: true, output: stdout + stderr }),
-      (error: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${error.stdout ?? ""}${error.stderr ?? ""}` }),
-    );
-  };
+describeWithTools("gpg")("PGP signer (signing.md §8) checked by gpg", () => {
+  let gpg: GpgHome;
 
   const secrets = (entries: Record<string, string>) =>
     new Map(Object.entries(entries).map(([name, value]) => [name, encoder.encode(value)]));
@@ -43,16 +16,12 @@ describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
     Effect.runPromise(Effect.flip(makePgpSigner(map)));
 
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), "chains-pgp-"));
+    gpg = await makeGpgHome();
   });
-  afterAll(async () => {
-    // Key generation started a gpg-agent for this home; stop it so nothing outlives the tests.
-    await run("gpgconf", ["--homedir", home, "--kill", "all"]).catch(() => undefined);
-    await rm(home, { recursive: true, force: true });
-  });
+  afterAll(() => gpg.close());
 
   it("signs so that gpg --verify reports a good signature (unprotected RSA key)", async () => {
-    const armored = await generateKey("Unprotected <unprotected@example.com>", "rsa3072", "");
+    const armored = await gpg.generateKey("Unprotected <unprotected@example.com>", "rsa3072", "");
     const signer = await Effect.runPromise(makePgpSigner(secrets({ "pgp.private-key": armored })));
     expect(signer.scheme).toBe("pgp");
     expect(signer.keyId).toBe("");
@@ -65,11 +34,11 @@ describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
     const text = new TextDecoder().decode(signature);
     expect(text.startsWith("-----BEGIN PGP SIGNATURE-----")).toBe(true);
 
-    const good = await verify(signature, payload);
+    const good = await gpg.verify(signature, payload);
     expect(good.output).toContain("[GNUPG:] GOODSIG");
     expect(good.ok).toBe(true);
 
-    const tampered = await verify(signature, encoder.encode('{"_type":"tampered"}'));
+    const tampered = await gpg.verify(signature, encoder.encode('{"_type":"tampered"}'));
     expect(tampered.ok).toBe(false);
     expect(tampered.output).toContain("[GNUPG:] BADSIG");
   });
@@ -77,13 +46,13 @@ describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
   it("unlocks a passphrase-protected ed25519 key with the raw passphrase bytes", async () => {
     // Users wrote the passphrase with `echo -n`; trailing spaces are part of it.
     const passphrase = "correct horse battery staple ";
-    const armored = await generateKey("Protected <protected@example.com>", "ed25519", passphrase);
+    const armored = await gpg.generateKey("Protected <protected@example.com>", "ed25519", passphrase);
     expect(armored).toContain("-----BEGIN PGP PRIVATE KEY BLOCK-----");
     const signer = await Effect.runPromise(
       makePgpSigner(secrets({ "pgp.private-key": armored, "pgp.passphrase": passphrase })),
     );
     const payload = encoder.encode(JSON.stringify({ critical: { image: { "docker-manifest-digest": "sha256:ab" } } }));
-    const good = await verify(await Effect.runPromise(signer.sign(payload)), payload);
+    const good = await gpg.verify(await Effect.runPromise(signer.sign(payload)), payload);
     expect(good.output).toContain("[GNUPG:] GOODSIG");
     expect(good.output).toContain("Protected <protected@example.com>");
 
@@ -98,10 +67,10 @@ describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
   });
 
   it("signs non-UTF-8 payload bytes in binary mode", async () => {
-    const armored = await generateKey("Binary <binary@example.com>", "ed25519", "");
+    const armored = await gpg.generateKey("Binary <binary@example.com>", "ed25519", "");
     const signer = await Effect.runPromise(makePgpSigner(secrets({ "pgp.private-key": armored })));
     const payload = new Uint8Array([0xff, 0xfe, 0x0a, 0x00, 0x80]);
-    const good = await verify(await Effect.runPromise(signer.sign(payload)), payload);
+    const good = await gpg.verify(await Effect.runPromise(signer.sign(payload)), payload);
     expect(good.output).toContain("[GNUPG:] GOODSIG");
   });
 
@@ -109,7 +78,7 @@ describeGpg("PGP signer (signing.md §8) checked by gpg", () => {
     expect((await buildFailure(new Map())).source).toBe("pgp.private-key");
     const notAKey = await buildFailure(secrets({ "pgp.private-key": "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nabc\n" }));
     expect(notAKey.source).toBe("pgp.private-key");
-    const { stdout: publicOnly } = await gpg("--armor", "--export", "Unprotected <unprotected@example.com>");
+    const publicOnly = await gpg.exportPublicKey("Unprotected <unprotected@example.com>");
     expect((await buildFailure(secrets({ "pgp.private-key": publicOnly }))).source).toBe("pgp.private-key");
   });
 });

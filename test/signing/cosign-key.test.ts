@@ -17,7 +17,7 @@ import {
   opensslPublicKey,
   opensslVerifies,
   sshKeygenFingerprint,
-} from "./external-tools.ts";
+} from "../support/independent-verifiers.ts";
 import { build, buildFailure, bytes, conformanceKey, signWith } from "./signing-fixtures.ts";
 
 const statement = bytes('{"_type":"https://in-toto.io/Statement/v0.1","subject":[]}');

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { describeWithTools, opensslKey, opensslPublicKey } from "./external-tools.ts";
-import { build, buildFailure, configWith, conformanceKey } from "./signing-fixtures.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeWithTools, makeGpgHome, opensslKey, opensslPublicKey, type GpgHome } from "../support/independent-verifiers.ts";
+import { build, buildFailure, bytes, configWith, conformanceKey, signWith } from "./signing-fixtures.ts";
 
 const cosignPair = () => ({ "cosign.key": conformanceKey("cosign.key"), "cosign.password": conformanceKey("cosign.password") });
 
@@ -33,6 +33,13 @@ describe("x509 signer precedence (signing.md §2)", () => {
     expect(error.reason).toMatch(/awskms is not supported yet; supported are hashivault:\/\/, openbao:\/\/, gcpkms:\/\//);
   });
 
+  it("dispatches kms to the KMS signer, which names signers.kms.kmsref when it is malformed", async () => {
+    for (const kmsref of ["", "hashivault://", "gcpkms://projects/p/keyRings/r", "release-key"]) {
+      const error = await buildFailure({}, "kms", configWith({ "signers.kms.kmsref": kmsref }));
+      expect(error).toMatchObject({ _tag: "SignerUnavailable", signer: "kms", source: "signers.kms.kmsref" });
+    }
+  });
+
   it("dispatches pgp to the PGP signer, which names the missing secret key", async () => {
     const error = await buildFailure({}, "pgp");
     expect(error).toMatchObject({ _tag: "SignerUnavailable", signer: "pgp", source: "pgp.private-key" });
@@ -44,5 +51,23 @@ describeWithTools("openssl")("x509.pem present alongside an Ed25519 cosign.key",
     const pem = opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]);
     const signer = await build({ "x509.pem": pem, ...cosignPair() });
     expect(signer.publicKeyPem).toBe(opensslPublicKey(pem));
+  });
+});
+
+describeWithTools("gpg")("pgp signer built by the registry", () => {
+  let gpg: GpgHome;
+  beforeAll(async () => {
+    gpg = await makeGpgHome();
+  });
+  afterAll(() => gpg.close());
+
+  it("signs with the gpg-made pgp.private-key so that gpg --verify accepts it", async () => {
+    const privateKey = await gpg.generateKey("Registry <registry@example.com>", "ed25519", "");
+    const signer = await build({ "pgp.private-key": privateKey }, "pgp");
+    expect(signer.scheme).toBe("pgp");
+    const payload = bytes('{"_type":"https://in-toto.io/Statement/v0.1"}');
+    const signature = await signWith(signer, payload);
+    expect(await gpg.verify(signature, payload)).toMatchObject({ ok: true, output: expect.stringContaining("GOODSIG") });
+    expect((await gpg.verify(signature, bytes("{}"))).ok).toBe(false);
   });
 });

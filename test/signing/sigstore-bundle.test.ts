@@ -7,7 +7,7 @@ import { publicKeyHint, sigstoreDsseBundle } from "../../src/adapters/signing/si
 import { IN_TOTO_PAYLOAD_TYPE } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { SigningFailed, type Signer } from "../../src/ports/signer.ts";
-import { describeWithTools, opensslKey, opensslVerifies } from "./external-tools.ts";
+import { describeWithTools, opensslKey, opensslVerifies } from "../support/independent-verifiers.ts";
 import { build, bytes, conformanceKey } from "./signing-fixtures.ts";
 
 /** A trusted root with no CAs, logs or timestamp authorities: only the given public key is trusted. */

@@ -1,38 +1,37 @@
 import { describe, expect, it } from "vitest";
 import { IN_TOTO_PAYLOAD_TYPE } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
-import { describeWithTools, opensslKey, opensslPublicKey, opensslVerifies, openssl, sshKeygenFingerprint } from "./external-tools.ts";
+import type { SignatureScheme } from "../../src/ports/signer.ts";
+import { describeWithTools, opensslKey, opensslPublicKey, opensslVerifies, openssl, sshKeygenFingerprint } from "../support/independent-verifiers.ts";
 import { build, buildFailure, bytes, conformanceKey, signWith } from "./signing-fixtures.ts";
 
 const statement = bytes('{"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2"}');
 const pae = preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, statement);
 
 describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("x509.pem signer checked by openssl and ssh-keygen", () => {
-  it.each(["P-256", "P-384", "P-521"])("ECDSA %s signs the DSSE PAE with SHA-256 whatever the curve", async (curve) => {
-    const privatePem = opensslKey(["-algorithm", "EC", "-pkeyopt", `ec_paramgen_curve:${curve}`]);
-    const signer = await build({ "x509.pem": privatePem });
-    expect(signer.scheme).toBe("ecdsa-sha256");
-    const signature = await signWith(signer, pae);
-    const publicKeyPem = opensslPublicKey(privatePem);
-    expect(signer.publicKeyPem).toBe(publicKeyPem);
-    expect(opensslVerifies({ publicKeyPem, scheme: "ecdsa-sha256", data: pae, signature })).toBe(true);
-    expect(opensslVerifies({ publicKeyPem, scheme: "ecdsa-sha256", data: statement, signature })).toBe(false);
-    expect(signer.keyId).toBe(sshKeygenFingerprint(publicKeyPem));
-    expect(signer.certificatePem).toBe("");
-    expect(signer.chainPem).toBe("");
-  });
-
-  it("Ed25519 (which the reference refuses) signs pure Ed25519", async () => {
-    const privatePem = opensslKey(["-algorithm", "ed25519"]);
-    const signer = await build({ "x509.pem": privatePem });
-    expect(signer.scheme).toBe("ed25519");
-    const signature = await signWith(signer, pae);
-    const publicKeyPem = opensslPublicKey(privatePem);
-    expect(signer.publicKeyPem).toBe(publicKeyPem);
-    expect(opensslVerifies({ publicKeyPem, scheme: "ed25519", data: pae, signature })).toBe(true);
-    expect(opensslVerifies({ publicKeyPem, scheme: "ed25519", data: statement, signature })).toBe(false);
-    expect(signer.keyId).toBe(sshKeygenFingerprint(publicKeyPem));
-  });
+  it.each([
+    { name: "ECDSA P-256", genpkeyArgs: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], scheme: "ecdsa-sha256" },
+    // SHA-256 whatever the curve, as the reference signs.
+    { name: "ECDSA P-384", genpkeyArgs: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], scheme: "ecdsa-sha256" },
+    { name: "ECDSA P-521", genpkeyArgs: ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"], scheme: "ecdsa-sha256" },
+    // The reference refuses Ed25519 x509.pem keys; we sign pure Ed25519.
+    { name: "Ed25519", genpkeyArgs: ["-algorithm", "ed25519"], scheme: "ed25519" },
+  ] satisfies ReadonlyArray<{ name: string; genpkeyArgs: ReadonlyArray<string>; scheme: SignatureScheme }>)(
+    "$name signs the DSSE PAE as $scheme",
+    async ({ genpkeyArgs, scheme }) => {
+      const privatePem = opensslKey(genpkeyArgs);
+      const signer = await build({ "x509.pem": privatePem });
+      expect(signer.scheme).toBe(scheme);
+      const signature = await signWith(signer, pae);
+      const publicKeyPem = opensslPublicKey(privatePem);
+      expect(signer.publicKeyPem).toBe(publicKeyPem);
+      expect(opensslVerifies({ publicKeyPem, scheme, data: pae, signature })).toBe(true);
+      expect(opensslVerifies({ publicKeyPem, scheme, data: statement, signature })).toBe(false);
+      expect(signer.keyId).toBe(sshKeygenFingerprint(publicKeyPem));
+      expect(signer.certificatePem).toBe("");
+      expect(signer.chainPem).toBe("");
+    },
+  );
 
   it("signs the conformance x509.pem with the reference keyid", async () => {
     const signer = await build({ "x509.pem": conformanceKey("x509.pem") });

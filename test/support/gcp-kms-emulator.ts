@@ -8,7 +8,7 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { signDigest } from "./vault-transit-emulator.ts";
+import { signDigest } from "./sign-digest.ts";
 
 export type GcpSigningAlgorithm =
   | "EC_SIGN_P256_SHA256"

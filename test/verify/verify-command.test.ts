@@ -9,7 +9,7 @@ import { verifyCommand } from "../../src/app/cli/verify-command.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { Signer } from "../../src/ports/signer.ts";
-import { describeWithTools, openssl, opensslKey, opensslPkcs8Der, opensslPublicKey } from "../signing/external-tools.ts";
+import { describeWithTools, openssl, opensslKey, opensslPkcs8Der, opensslPublicKey } from "../support/independent-verifiers.ts";
 import { build, bytes, conformanceKey, signWith } from "../signing/signing-fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chains-verify-"));

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { Effect, Schema } from "effect";
-import { SignerUnavailable, SigningFailed, type SignatureScheme, type Signer } from "../../ports/signer.ts";
+import { SignerUnavailable, type SignatureScheme, type Signer } from "../../ports/signer.ts";
 import { makeGcpTokenSource } from "./gcp-access-token.ts";
+import { kmsBackedSigner, kmsSigningFailed } from "./kms-backed-signer.ts";
 import { requestJson } from "./kms-http.ts";
 import { kmsPublicKey } from "./kms-public-key.ts";
 import type { KmsEnv } from "./kms-env.ts";
@@ -68,27 +69,21 @@ export const makeGcpKmsSigner = (
     if (publicKey === undefined) return yield* Effect.fail(unavailable(`${version} returned no PEM public key`));
 
     const signUrl = api(`${version}:asymmetricSign`);
-    const signingFailed = (reason: string) => new SigningFailed({ signer: "kms", reason });
-    return {
+    return kmsBackedSigner({
       scheme: algorithm.scheme,
-      publicKeyPem: publicKey.publicKeyPem,
-      keyId: publicKey.keyId,
-      certificatePem: "",
-      chainPem: "",
-      sign: (data: Uint8Array) =>
-        Effect.gen(function* () {
-          const current = yield* token.pipe(Effect.mapError((failure) => signingFailed(`${failure.source}: ${failure.reason}`)));
-          const body =
-            algorithm.digest === undefined
-              ? { data: Buffer.from(data).toString("base64") }
-              : { digest: { [algorithm.digest]: createHash(algorithm.digest).update(data).digest("base64") } };
-          const response = yield* requestJson(
-            { url: signUrl, method: "POST", headers: authorization(current), body },
-            SignResponse,
-          ).pipe(Effect.mapError((failure) => signingFailed(`Cloud KMS asymmetricSign failed: ${failure.message}`)));
-          return new Uint8Array(Buffer.from(response.signature, "base64"));
-        }),
-    } satisfies Signer;
+      publicKey,
+      token,
+      sign: (current, data) => {
+        const body =
+          algorithm.digest === undefined
+            ? { data: Buffer.from(data).toString("base64") }
+            : { digest: { [algorithm.digest]: createHash(algorithm.digest).update(data).digest("base64") } };
+        return requestJson({ url: signUrl, method: "POST", headers: authorization(current), body }, SignResponse).pipe(
+          Effect.map((response) => new Uint8Array(Buffer.from(response.signature, "base64"))),
+          Effect.mapError((failure) => kmsSigningFailed(`Cloud KMS asymmetricSign failed: ${failure.message}`)),
+        );
+      },
+    });
   });
 
 /** The enabled version with the highest number (numerically, unlike the API's name ordering). */

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { Effect, Schema } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import { SignerUnavailable, SigningFailed, type SignatureScheme, type Signer } from "../../ports/signer.ts";
+import { SignerUnavailable, type SignatureScheme, type Signer } from "../../ports/signer.ts";
+import { kmsBackedSigner, kmsSigningFailed } from "./kms-backed-signer.ts";
 import { requestJson } from "./kms-http.ts";
 import { kmsPublicKey } from "./kms-public-key.ts";
 import type { KmsEnv } from "./kms-env.ts";
@@ -76,16 +77,12 @@ export const makeVaultTransitSigner = (
     if (publicKey === undefined) return yield* Effect.fail(unusable(`has no PEM public key for version ${version}`));
 
     const signUrl = new URL(`v1/${mount}/sign/${encodeURIComponent(keyName)}/sha2-256`, address).href;
-    const signingFailed = (reason: string) => new SigningFailed({ signer: "kms", reason });
-    return {
+    return kmsBackedSigner({
       scheme,
-      publicKeyPem: publicKey.publicKeyPem,
-      keyId: publicKey.keyId,
-      certificatePem: "",
-      chainPem: "",
-      sign: (data: Uint8Array) =>
+      publicKey,
+      token,
+      sign: (current, data) =>
         Effect.gen(function* () {
-          const current = yield* token.pipe(Effect.mapError((failure) => signingFailed(`${failure.source}: ${failure.reason}`)));
           const digest = createHash("sha256").update(data).digest("base64");
           const response = yield* requestJson(
             {
@@ -101,10 +98,10 @@ export const makeVaultTransitSigner = (
               },
             },
             SignResponse,
-          ).pipe(Effect.mapError((failure) => signingFailed(`Vault transit sign failed: ${failure.message}`)));
+          ).pipe(Effect.mapError((failure) => kmsSigningFailed(`Vault transit sign failed: ${failure.message}`)));
           const signature = decodeVaultSignature(response.data.signature);
-          if (signature === undefined) return yield* Effect.fail(signingFailed("Vault returned a malformed signature"));
+          if (signature === undefined) return yield* Effect.fail(kmsSigningFailed("Vault returned a malformed signature"));
           return signature;
         }),
-    } satisfies Signer;
+    });
   });

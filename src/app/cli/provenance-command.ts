@@ -11,8 +11,11 @@ import {
   type FormatWarning,
   type RunKind,
 } from "../../domain/formats/run-payload.ts";
+import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
 import type { CliCommand } from "./command.ts";
+import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
+import { reportingUsageErrors, UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts provenance [--config FILE] [--format NAME] [--kind KIND] [--taskrun FILE]... RUN-FILE
 
@@ -55,55 +58,20 @@ interface Arguments {
   readonly runFile: string;
 }
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
   let config: string | undefined;
   let format: string | undefined;
   let kind: string | undefined;
   const taskruns: Array<string> = [];
-  const positional: Array<string> = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = argv[i + 1];
-      if (next === undefined) throw new UsageError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
-    switch (flag) {
-      case "--config":
-        config = value();
-        break;
-      case "--format":
-        format = value();
-        break;
-      case "--kind":
-        kind = value();
-        break;
-      case "--taskrun":
-        taskruns.push(value());
-        break;
-      default:
-        if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
-        positional.push(arg);
-    }
-  }
+  const positional = parseCommandLine(argv, ["--config", "--format", "--kind", "--taskrun"], (flag, value) => {
+    if (flag === "--config") config = value;
+    else if (flag === "--format") format = value;
+    else if (flag === "--kind") kind = value;
+    else taskruns.push(value);
+  });
   if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
   return { config, format, kind, taskruns, runFile: positional[0]! };
 };
-
-const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 const has = (value: unknown, key: string): boolean => isRecord(value) && value[key] !== undefined && value[key] !== null;
 
@@ -198,15 +166,5 @@ export const provenanceCommand: CliCommand = {
   name: "provenance",
   summary: "Print the provenance payload Chains would sign for a run file (offline)",
   help,
-  run: async (argv) => {
-    try {
-      return await run(argv);
-    } catch (error) {
-      if (error instanceof Error && (error.name === "UsageError" || error.name === "DocumentUnreadable")) {
-        process.stderr.write(`chains-ts provenance: ${error.message}\n`);
-        return 2;
-      }
-      throw error;
-    }
-  },
+  run: reportingUsageErrors("provenance", run),
 };

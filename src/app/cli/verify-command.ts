@@ -9,7 +9,9 @@ import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
 import { parseEnvelope, type DsseEnvelope } from "../../domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
 import type { CliCommand } from "./command.ts";
+import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
+import { reportingUsageErrors, UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts verify --key PUBLIC-KEY RUN-FILE
 
@@ -40,10 +42,6 @@ Output: one line per verified signature on stdout; one line per failure on stder
 Exit status: 0 when every signature verifies, 1 when any fails or there is nothing to verify,
 2 on a usage or input error.`;
 
-class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
 interface Arguments {
   readonly key: string;
   readonly runFile: string;
@@ -51,21 +49,11 @@ interface Arguments {
 
 const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
   let key: string | undefined;
-  const positional: Array<string> = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") {
-      positional.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === "--key" || arg.startsWith("--key=")) {
-      const value = arg === "--key" ? argv[++i] : arg.slice("--key=".length);
-      if (value === undefined || value === "") throw new UsageError("--key needs a value");
-      if (key !== undefined) throw new UsageError("--key given more than once");
-      key = value;
-    } else if (arg.startsWith("-") && arg !== "-") throw new UsageError(`unknown option ${arg}`);
-    else positional.push(arg);
-  }
+  const positional = parseCommandLine(argv, ["--key"], (_flag, value) => {
+    if (value === "") throw new UsageError("--key needs a value");
+    if (key !== undefined) throw new UsageError("--key given more than once");
+    key = value;
+  });
   if (key === undefined) throw new UsageError("--key is required");
   if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
   return { key, runFile: positional[0]! };
@@ -87,7 +75,6 @@ const loadKey = async (ref: string): Promise<KeyObject> => {
     throw new UsageError(`${ref}: not a valid public key: ${error instanceof Error ? error.message : String(error)}`);
   }
 };
-
 
 type Outcome = { readonly ok: true; readonly what: string } | { readonly ok: false; readonly why: string };
 
@@ -184,15 +171,5 @@ export const verifyCommand: CliCommand = {
   name: "verify",
   summary: "Check the Chains signatures stored in a run's annotations against a public key",
   help,
-  run: async (argv) => {
-    try {
-      return await run(argv);
-    } catch (error) {
-      if (error instanceof Error && (error.name === "UsageError" || error.name === "DocumentUnreadable")) {
-        process.stderr.write(`chains-ts verify: ${error.message}\n`);
-        return 2;
-      }
-      throw error;
-    }
-  },
+  run: reportingUsageErrors("verify", run),
 };

@@ -1,28 +1,35 @@
-import { execFileSync, spawnSync } from "node:child_process";
+/** Independent tools (openssl, ssh-keygen, gpg) that make keys and check our signatures and keyids. */
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe } from "vitest";
 import type { SignatureScheme } from "../../src/ports/signer.ts";
 
-/**
- * Independent tools that check our signatures and keyids. With CI=true a missing tool makes the
- * suite fail (the tool's first call throws), never skip.
- */
-const available = (command: string, args: ReadonlyArray<string>): boolean =>
+const exitsZero = (command: string, args: ReadonlyArray<string>): boolean =>
   spawnSync(command, args, { stdio: "ignore" }).status === 0;
 
-const tools: Readonly<Record<string, () => boolean>> = {
-  openssl: () => available("openssl", ["version"]),
+const tools = {
+  openssl: () => exitsZero("openssl", ["version"]),
+  // ssh-keygen has no version flag; `-?` prints usage and exits 1, so only "it ran" counts.
   "ssh-keygen": () => spawnSync("ssh-keygen", ["-?"], { stdio: "ignore" }).error === undefined,
-  "python3-cryptography": () => available("python3", ["-c", "import cryptography"]),
-};
+  gpg: () => exitsZero("gpg", ["--version"]),
+  "python3-cryptography": () => exitsZero("python3", ["-c", "import cryptography"]),
+} as const satisfies Readonly<Record<string, () => boolean>>;
 
-export const describeWithTools = (...names: ReadonlyArray<keyof typeof tools>) =>
-  names.every((name) => tools[name]?.() === true) || process.env["CI"] === "true" ? describe : describe.skip;
+export type IndependentTool = keyof typeof tools;
+
+/**
+ * `describe` when every tool is installed, `describe.skip` otherwise — except with CI=true, where
+ * the tests run (and fail at the tool's first call) so that a missing tool is never a silent skip.
+ */
+export const describeWithTools = (...names: ReadonlyArray<IndependentTool>) =>
+  names.every((name) => tools[name]()) || process.env["CI"] === "true" ? describe : describe.skip;
 
 const withTempDir = <A>(use: (dir: string) => A): A => {
-  const dir = mkdtempSync(join(tmpdir(), "chains-signing-"));
+  const dir = mkdtempSync(join(tmpdir(), "chains-verify-"));
   try {
     return use(dir);
   } finally {
@@ -114,3 +121,42 @@ export const sshKeygenFingerprint = (publicKeyPem: string): string =>
     );
     return fingerprintOfOpenSshLine(dir, line);
   });
+
+const run = promisify(execFile);
+
+/** A throw-away gpg home: keys made by gpg itself, signatures checked by `gpg --verify`. */
+export interface GpgHome {
+  /** `gpg --quick-gen-key` (as users made keys), then the armored secret key. */
+  readonly generateKey: (uid: string, algo: string, passphrase: string) => Promise<string>;
+  /** The armored public key only. */
+  readonly exportPublicKey: (uid: string) => Promise<string>;
+  /** `gpg --status-fd 1 --verify signature payload`: whether gpg accepted it, and what it said. */
+  readonly verify: (signature: Uint8Array, payload: Uint8Array) => Promise<{ readonly ok: boolean; readonly output: string }>;
+  /** Stops the gpg-agent key generation started, so nothing outlives the tests, and removes the home. */
+  readonly close: () => Promise<void>;
+}
+
+export const makeGpgHome = async (): Promise<GpgHome> => {
+  const home = await mkdtemp(join(tmpdir(), "chains-gpg-"));
+  const gpg = (...args: string[]) => run("gpg", ["--homedir", home, "--batch", "--pinentry-mode", "loopback", ...args]);
+  return {
+    generateKey: async (uid, algo, passphrase) => {
+      await gpg("--passphrase", passphrase, "--quick-gen-key", uid, algo, "sign", "never");
+      return (await gpg("--passphrase", passphrase, "--armor", "--export-secret-keys", uid)).stdout;
+    },
+    exportPublicKey: async (uid) => (await gpg("--armor", "--export", uid)).stdout,
+    verify: async (signature, payload) => {
+      const dir = await mkdtemp(join(home, "verify-"));
+      await writeFile(join(dir, "signature"), signature);
+      await writeFile(join(dir, "payload"), payload);
+      return gpg("--status-fd", "1", "--verify", join(dir, "signature"), join(dir, "payload")).then(
+        ({ stdout, stderr }) => ({ ok: true, output: stdout + stderr }),
+        (error: { stdout?: string; stderr?: string }) => ({ ok: false, output: `${error.stdout ?? ""}${error.stderr ?? ""}` }),
+      );
+    },
+    close: async () => {
+      await run("gpgconf", ["--homedir", home, "--kill", "all"]).catch(() => undefined);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+};
