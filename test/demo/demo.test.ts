@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { runDemo } from "../../src/app/demo/demo-run.ts";
-import { describeWithCommands } from "../support/require-tools.ts";
+import { describeWithTools } from "../support/independent-verifiers.ts";
 
 const dirs: Array<string> = [];
 const freshDir = (): string => {
@@ -49,7 +49,7 @@ const flipByte = (file: string, index: number): void => {
   writeFileSync(file, bytes);
 };
 
-describeWithCommands("openssl")("chains-ts demo", () => {
+describeWithTools("openssl")("chains-ts demo", () => {
   it("signs every sample run, and its output verifies with the openssl command it prints", async () => {
     const { outDir, printed, outcomes } = await demo();
     expect(outcomes).toHaveLength(5);

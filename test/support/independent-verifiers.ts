@@ -1,4 +1,4 @@
-/** Independent tools (openssl, ssh-keygen, gpg) that make keys and check our signatures and keyids. */
+/** Independent tools (openssl, ssh-keygen, gpg, kubectl) that make keys and check what we produce. */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -17,9 +17,10 @@ const tools = {
   "ssh-keygen": () => spawnSync("ssh-keygen", ["-?"], { stdio: "ignore" }).error === undefined,
   gpg: () => exitsZero("gpg", ["--version"]),
   "python3-cryptography": () => exitsZero("python3", ["-c", "import cryptography"]),
+  kubectl: () => exitsZero("kubectl", ["version", "--client"]),
 } as const satisfies Readonly<Record<string, () => boolean>>;
 
-export type IndependentTool = keyof typeof tools;
+type IndependentTool = keyof typeof tools;
 
 /**
  * `describe` when every tool is installed, `describe.skip` otherwise — except with CI=true, where

@@ -1,11 +1,13 @@
 import type { CliCommand } from "./command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { provenanceCommand } from "./provenance-command.ts";
+import { replCommand } from "./repl-command.ts";
 import { verifyCommand } from "./verify-command.ts";
 
 /** Every subcommand, looked up by name. Each lives in its own `*-command.ts` file. */
 export const commands: ReadonlyArray<CliCommand> = [
   demoCommand,
   provenanceCommand,
+  replCommand,
   verifyCommand,
 ];

@@ -33,10 +33,15 @@ export interface EffectRunner {
   readonly runPromise: <A, E>(effect: Effect.Effect<A, E, PassServices>) => Promise<A>;
 }
 
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" && error.message !== ""
-    ? error.message
-    : JSON.stringify(error);
+/** A user-facing reason: typed errors carry `reason` (and `source`, the key the user must fix). */
+const describe = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    if ("reason" in error && typeof error.reason === "string")
+      return "source" in error && typeof error.source === "string" ? `${error.source}: ${error.reason}` : error.reason;
+    if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message;
+  }
+  return JSON.stringify(error);
+};
 
 /** The current object for an actor, or why there is nothing to do for it. */
 const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | string => {
