@@ -1,4 +1,5 @@
 import type { CliCommand } from "./command.ts";
+import { controllerCommand } from "./controller-command.ts";
 import { demoCommand } from "./demo-command.ts";
 import { provenanceCommand } from "./provenance-command.ts";
 import { replCommand } from "./repl-command.ts";
@@ -6,6 +7,7 @@ import { verifyCommand } from "./verify-command.ts";
 
 /** Every subcommand, looked up by name. Each lives in its own `*-command.ts` file. */
 export const commands: ReadonlyArray<CliCommand> = [
+  controllerCommand,
   demoCommand,
   provenanceCommand,
   replCommand,

@@ -1,0 +1,177 @@
+import type { RunKind } from "../../domain/run/run-object.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
+import type { RunWatch, RunWatchEvent } from "../../ports/cluster.ts";
+import type { AdapterLog } from "./adapter-log.ts";
+import type { KubeApi } from "./kube-api.ts";
+import { type ListWatch, type ListWatchSink, type ListWatchTiming, PAGE_SIZE, pageOf, startListWatch } from "./list-watch.ts";
+import { pluralOf, runCollectionPath, TEKTON_GROUP } from "./run-resources.ts";
+import type { TektonVersion } from "./tekton-api-version.ts";
+
+/** What the informer remembers of a run: enough to drop repeats and to name it when it vanished. */
+interface Seen {
+  readonly uid: string;
+  readonly resourceVersion: string;
+}
+
+const RUN_KINDS: ReadonlyArray<RunKind> = ["TaskRun", "PipelineRun"];
+
+interface RawMeta {
+  readonly name?: unknown;
+  readonly namespace?: unknown;
+  readonly uid?: unknown;
+  readonly resourceVersion?: unknown;
+}
+
+const metaOf = (object: unknown): RawMeta => (object as { metadata?: RawMeta } | undefined)?.metadata ?? {};
+
+/**
+ * Watches TaskRuns and PipelineRuns (cluster-wide, or one list-watch per `--namespace`) and turns
+ * them into the port's events: the first list as `initial` upserts, one `synced` once every first
+ * list is complete, then live changes. It keeps only uid and resourceVersion per run (the
+ * controller caches the objects): enough to skip unchanged objects on a relist and to report runs
+ * deleted while the watch was down.
+ */
+export class RunInformer {
+  readonly #api: KubeApi;
+  readonly #version: TektonVersion;
+  readonly #namespaces: ReadonlyArray<string>;
+  readonly #timing: ListWatchTiming;
+  readonly #log: AdapterLog;
+  /** Per list-watch (kind and scope) of the current watch: what it has delivered. */
+  #seenBySource: ReadonlyArray<Map<string, Seen>> = [];
+
+  constructor(options: {
+    readonly api: KubeApi;
+    readonly version: TektonVersion;
+    readonly namespaces: ReadonlyArray<string>;
+    readonly timing: ListWatchTiming;
+    readonly log: AdapterLog;
+  }) {
+    this.#api = options.api;
+    this.#version = options.version;
+    this.#namespaces = options.namespaces;
+    this.#timing = options.timing;
+    this.#log = options.log;
+  }
+
+  /** The uid of a run as last seen, for Events about it. */
+  uidOf(ref: RunRef): string | undefined {
+    const key = runKey(ref);
+    for (const seen of this.#seenBySource) {
+      const uid = seen.get(key)?.uid;
+      if (uid !== undefined) return uid;
+    }
+    return undefined;
+  }
+
+  start(onEvent: (event: RunWatchEvent) => void): RunWatch {
+    let stopped = false;
+    const deliver = (event: RunWatchEvent) => {
+      if (stopped) return;
+      try {
+        onEvent(event);
+      } catch (error) {
+        this.#log("warning", `the run watch handler failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    const scopes: ReadonlyArray<string | undefined> = this.#namespaces.length === 0 ? [undefined] : this.#namespaces;
+    let unsynced = RUN_KINDS.length * scopes.length;
+    const watches: Array<ListWatch> = [];
+    const seenBySource: Array<Map<string, Seen>> = [];
+    this.#seenBySource = seenBySource;
+    for (const kind of RUN_KINDS) {
+      for (const namespace of scopes) {
+        const seen = new Map<string, Seen>();
+        seenBySource.push(seen);
+        const sink = this.#sink(kind, seen, deliver, () => {
+          unsynced -= 1;
+          if (unsynced === 0) deliver({ type: "synced" });
+        });
+        watches.push(startListWatch(this.#api, this.#source(kind, namespace), sink, this.#timing, this.#log));
+      }
+    }
+    return {
+      stop: () => {
+        stopped = true;
+        for (const watch of watches) watch.stop();
+      },
+    };
+  }
+
+  #source(kind: RunKind, namespace: string | undefined) {
+    const group = TEKTON_GROUP;
+    const version = this.#version;
+    const plural = pluralOf(kind);
+    return {
+      description: `${kind}s (${group}/${version}, ${namespace === undefined ? "all namespaces" : `namespace ${namespace}`})`,
+      watchPath: runCollectionPath(version, kind, namespace),
+      list: async (continueToken: string | undefined) =>
+        pageOf(
+          await this.#api.call((a) =>
+            namespace === undefined
+              ? a.custom.listClusterCustomObject({ group, version, plural, limit: PAGE_SIZE, _continue: continueToken })
+              : a.custom.listNamespacedCustomObject({ group, version, plural, namespace, limit: PAGE_SIZE, _continue: continueToken }),
+          ),
+        ),
+    };
+  }
+
+  #sink(kind: RunKind, seenRuns: Map<string, Seen>, deliver: (event: RunWatchEvent) => void, onFirstSync: () => void): ListWatchSink {
+    let synced = false;
+    let listed = new Set<string>();
+    const keyOf = (object: unknown): { key: string; seen: Seen } | undefined => {
+      const meta = metaOf(object);
+      if (typeof meta.name !== "string" || typeof meta.namespace !== "string" || typeof meta.uid !== "string") return undefined;
+      const key = runKey({ kind, namespace: meta.namespace, name: meta.name });
+      return { key, seen: { uid: meta.uid, resourceVersion: typeof meta.resourceVersion === "string" ? meta.resourceVersion : "" } };
+    };
+    const tombstone = (key: string, seen: Seen): unknown => {
+      const [, namespace, name] = key.split("/");
+      return { apiVersion: `${TEKTON_GROUP}/${this.#version}`, kind, metadata: { name, namespace, uid: seen.uid } };
+    };
+    const upsert = (object: unknown, initial: boolean) => {
+      const identity = keyOf(object);
+      if (identity === undefined) {
+        deliver({ type: "upsert", object, initial }); // the controller reports undecodable objects
+        return;
+      }
+      const previous = seenRuns.get(identity.key);
+      if (previous !== undefined && previous.uid === identity.seen.uid && previous.resourceVersion === identity.seen.resourceVersion) return;
+      // Deleted and re-created while we were not watching: the old one is gone first.
+      if (previous !== undefined && previous.uid !== identity.seen.uid) deliver({ type: "delete", object: tombstone(identity.key, previous) });
+      seenRuns.set(identity.key, identity.seen);
+      deliver({ type: "upsert", object, initial });
+    };
+    return {
+      listStart: () => {
+        listed = new Set();
+      },
+      listItem: (object) => {
+        const identity = keyOf(object);
+        if (identity !== undefined) listed.add(identity.key);
+        upsert(object, !synced);
+      },
+      listEnd: () => {
+        for (const [key, seen] of [...seenRuns]) {
+          if (listed.has(key)) continue;
+          seenRuns.delete(key);
+          deliver({ type: "delete", object: tombstone(key, seen) });
+        }
+        listed = new Set();
+        if (!synced) {
+          synced = true;
+          onFirstSync();
+        }
+      },
+      watchEvent: (type, object) => {
+        if (type !== "DELETED") {
+          upsert(object, false);
+          return;
+        }
+        const identity = keyOf(object);
+        if (identity !== undefined) seenRuns.delete(identity.key);
+        deliver({ type: "delete", object });
+      },
+    };
+  }
+}

@@ -1,0 +1,137 @@
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { Effect } from "effect";
+import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
+import { ClusterUnavailable, ForeignAnnotation, RunGone, type RunWrite } from "../../ports/cluster.ts";
+import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
+import type { KubeApi } from "./kube-api.ts";
+import { pluralOf, TEKTON_GROUP } from "./run-resources.ts";
+import type { TektonVersion } from "./tekton-api-version.ts";
+
+export interface RunWriterOptions {
+  readonly api: KubeApi;
+  readonly version: TektonVersion;
+  /** Attempts per write, for 409 conflicts and transient failures together. */
+  readonly attempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+interface LiveMeta {
+  readonly uid?: string;
+  readonly resourceVersion?: string;
+  readonly finalizers?: ReadonlyArray<string>;
+  readonly deletionTimestamp?: string;
+}
+
+/** Why one attempt did not write; `retry` attempts go round again on fresh state. */
+type AttemptFailure =
+  | { readonly _tag: "gone" }
+  | { readonly _tag: "retry"; readonly reason: string; readonly wait: boolean }
+  | { readonly _tag: "fatal"; readonly reason: string };
+
+const finalizerRefusal = "Forbidden: no new finalizers can be added if the object is being deleted";
+
+/**
+ * Writes chains annotations and finalizer changes to a run with one JSON merge patch.
+ * - The patch carries `metadata.uid`, which the API server treats as a precondition (409 when the
+ *   run was re-created), and only the chains keys to set: other annotations are untouched.
+ * - A finalizer change is computed from a fresh GET and sent as the whole list with
+ *   `metadata.resourceVersion` as precondition, so a concurrent finalizer edit is never lost.
+ * - A 409 is retried on fresh state (a uid mismatch or 404 is RunGone); 429/5xx/no answer are
+ *   retried after a short delay; both within a bounded number of attempts.
+ */
+export const makeRunWriter = (options: RunWriterOptions) => {
+  const { api, version } = options;
+  const attempts = options.attempts ?? 5;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+
+  const target = (ref: RunRef) => ({ group: TEKTON_GROUP, version, plural: pluralOf(ref.kind), namespace: ref.namespace, name: ref.name });
+
+  const read = (ref: RunRef): Promise<unknown> => api.call((a) => a.custom.getNamespacedCustomObject(target(ref)));
+
+  const patch = (ref: RunRef, body: unknown): Promise<unknown> =>
+    api.call((a) => a.custom.patchNamespacedCustomObject({ ...target(ref), body }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)));
+
+  const classify = async (ref: RunRef, write: RunWrite, error: unknown): Promise<AttemptFailure> => {
+    const status = httpStatusOf(error);
+    if (status === 404) return { _tag: "gone" };
+    if (status === 409) {
+      // A uid precondition failure and a resourceVersion race both answer 409: tell them apart.
+      const fresh = await read(ref).catch((e: unknown) => e);
+      if (httpStatusOf(fresh) === 404 || (isObjectLike(fresh) && metaOf(fresh).uid !== write.uid)) return { _tag: "gone" };
+      return { _tag: "retry", reason: describeApiError(error), wait: false };
+    }
+    if (isTransient(error)) return { _tag: "retry", reason: describeApiError(error), wait: true };
+    return { _tag: "fatal", reason: describeApiError(error) };
+  };
+
+  const attempt = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
+    const annotations = write.annotations ?? {};
+    const hasAnnotations = Object.keys(annotations).length > 0;
+    if (write.addFinalizer === undefined && write.removeFinalizer === undefined) {
+      if (!hasAnnotations) return checkUid(await read(ref), write.uid);
+      return patch(ref, { metadata: { uid: write.uid, annotations } });
+    }
+    const live = checkUid(await read(ref), write.uid);
+    const meta = metaOf(live);
+    const current = meta.finalizers ?? [];
+    const adding = write.addFinalizer !== undefined && !current.includes(write.addFinalizer);
+    if (adding && meta.deletionTimestamp !== undefined) throw new FatalWrite(finalizerRefusal);
+    const next = [...current, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
+      (f) => f !== write.removeFinalizer,
+    );
+    const finalizersChange = next.length !== current.length;
+    if (!finalizersChange && !hasAnnotations) return live;
+    return patch(ref, {
+      metadata: {
+        uid: write.uid,
+        ...(hasAnnotations ? { annotations } : {}),
+        // A merge patch replaces a list whole; the resourceVersion makes that safe.
+        ...(finalizersChange ? { resourceVersion: meta.resourceVersion, finalizers: next.length > 0 ? next : null } : {}),
+      },
+    });
+  };
+
+  const writeRun = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
+    const key = runKey(ref);
+    let lastReason = "";
+    for (let i = 1; i <= attempts; i++) {
+      try {
+        return await attempt(ref, write);
+      } catch (error) {
+        if (error instanceof UidMismatch) throw new RunGone({ run: key });
+        if (error instanceof FatalWrite) throw new ClusterUnavailable({ operation: `write ${key}`, reason: error.message });
+        const failure = await classify(ref, write, error);
+        if (failure._tag === "gone") throw new RunGone({ run: key });
+        if (failure._tag === "fatal") throw new ClusterUnavailable({ operation: `write ${key}`, reason: failure.reason });
+        lastReason = failure.reason;
+        if (failure.wait && i < attempts) await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (i - 1)));
+      }
+    }
+    throw new ClusterUnavailable({ operation: `write ${key}`, reason: `gave up after ${attempts} attempts: ${lastReason}` });
+  };
+
+  return (ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone | ForeignAnnotation> => {
+    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    if (foreign !== undefined) return Effect.fail(new ForeignAnnotation({ key: foreign }));
+    return Effect.tryPromise({
+      try: () => writeRun(ref, write),
+      catch: (error) =>
+        error instanceof RunGone || error instanceof ClusterUnavailable
+          ? error
+          : new ClusterUnavailable({ operation: `write ${runKey(ref)}`, reason: describeApiError(error) }),
+    });
+  };
+};
+
+class UidMismatch extends Error {}
+class FatalWrite extends Error {}
+
+const isObjectLike = (value: unknown): value is object => typeof value === "object" && value !== null && !(value instanceof Error);
+
+const metaOf = (object: unknown): LiveMeta => (object as { metadata?: LiveMeta } | undefined)?.metadata ?? {};
+
+const checkUid = (object: unknown, uid: string): unknown => {
+  if (metaOf(object).uid !== uid) throw new UidMismatch();
+  return object;
+};

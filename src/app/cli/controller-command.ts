@@ -1,0 +1,205 @@
+import { existsSync, statSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { Effect, Result } from "effect";
+import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
+import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
+import { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
+import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
+import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
+import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
+import { type TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
+import { startController } from "../composition/start-controller.ts";
+import { defaultControllerOptions } from "../controller/run-controller.ts";
+import type { CliCommand } from "./command.ts";
+import { UsageError } from "./usage-error.ts";
+
+const DEFAULT_SECRETS_MOUNT = "/etc/signing-secrets";
+
+const help = `Usage: chains-ts controller [--kubeconfig PATH] [--namespace NS[,NS...]]
+                            [--threads-per-controller N] [--kube-api-qps Q] [--kube-api-burst B]
+                            [--signing-secrets DIR]
+
+Runs the chains-ts controller against a Kubernetes API server: watches every TaskRun and
+PipelineRun (tekton.dev/v1, or v1beta1 where v1 is not served), and signs and stores the
+provenance of each completed run. Reads the 'chains-config' ConfigMap (hot reloaded) in
+SYSTEM_NAMESPACE. Logs are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully: passes
+in flight get up to 30 s to finish, and nothing is lost (the state is on the runs).
+
+Options:
+  --kubeconfig PATH        kubeconfig to use (default: $KUBECONFIG, then the pod's service
+                           account when in a cluster, then ~/.kube/config)
+  --namespace NS[,NS...]   process runs only in these namespaces (spaces are ignored), with
+                           one watch per namespace; default: all namespaces
+  --threads-per-controller N
+                           concurrent signing passes per run kind (default 2); the process
+                           runs 2 x N passes at once, as the reference's two controllers do
+  --kube-api-qps Q         API requests per second (default: $KUBE_API_QPS, else 20); used as
+                           given, not doubled
+  --kube-api-burst B       API request burst (default: $KUBE_API_BURST, else 20)
+  --signing-secrets DIR    read signing keys from this directory of files named like the keys
+                           of the 'signing-secrets' Secret (a mounted Secret). Default:
+                           ${DEFAULT_SECRETS_MOUNT} when it exists, otherwise the Secret
+                           SYSTEM_NAMESPACE/signing-secrets is watched through the API
+  -h, --help               show this help
+
+Environment:
+  SYSTEM_NAMESPACE         where chains-config and signing-secrets live (default tekton-chains)
+  KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
+
+Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail with a clear
+reason and the run is retried, then marked failed), leader election (run one replica), and
+serving /metrics and health probes.
+
+Exit status: 0 after a graceful stop; 1 when it cannot start (unreadable kubeconfig, Tekton
+not installed, invalid chains-config: the message names the key); 2 for a wrong command line.`;
+
+interface ControllerArgs {
+  readonly kubeconfig: string | undefined;
+  readonly namespaces: ReadonlyArray<string>;
+  readonly threads: number;
+  readonly qps: number;
+  readonly burst: number;
+  readonly signingSecrets: string | undefined;
+}
+
+const positiveNumber = (flag: string, text: string, integer: boolean): number => {
+  const value = Number(text);
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag} must be a positive ${integer ? "integer" : "number"}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+};
+
+const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ControllerArgs => {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        kubeconfig: { type: "string" },
+        namespace: { type: "string" },
+        "threads-per-controller": { type: "string" },
+        "kube-api-qps": { type: "string" },
+        "kube-api-burst": { type: "string" },
+        "signing-secrets": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const qps = values["kube-api-qps"] ?? env["KUBE_API_QPS"];
+  const burst = values["kube-api-burst"] ?? env["KUBE_API_BURST"];
+  return {
+    kubeconfig: values["kubeconfig"],
+    namespaces: (values["namespace"] ?? "")
+      .replace(/\s+/g, "")
+      .split(",")
+      .filter((ns) => ns !== ""),
+    threads: positiveNumber("--threads-per-controller", values["threads-per-controller"] ?? "2", true),
+    qps: positiveNumber("--kube-api-qps", qps ?? "20", false),
+    burst: positiveNumber("--kube-api-burst", burst ?? "20", true),
+    signingSecrets: values["signing-secrets"],
+  };
+};
+
+/** One JSON log line on stdout, shaped like the controller's own structured logs. */
+const logLine: AdapterLog = (level, message) =>
+  process.stdout.write(
+    JSON.stringify({ level: level === "warning" ? "WARN" : "INFO", timestamp: new Date().toISOString(), message, component: "kubernetes" }) + "\n",
+  );
+
+/**
+ * Rekor is not wired into the controller yet: rather than silently skipping uploads (and marking
+ * runs signed without their transparency entry), every upload fails with this reason.
+ */
+const REKOR_UNSUPPORTED = "Rekor uploads are not supported by 'chains-ts controller' yet; set transparency.enabled: \"false\"";
+const unsupportedTransparencyLog: TransparencyLog["Service"] = {
+  upload: () => Effect.fail(new TransparencyUploadFailed({ reason: REKOR_UNSUPPORTED })),
+};
+
+const directoryExists = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
+
+/** Resolves when the process is asked to stop. */
+const stopSignal = (): Promise<string> =>
+  new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+
+const fail = (message: string): number => {
+  process.stderr.write(`chains-ts controller: ${message}\n`);
+  return 1;
+};
+
+const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const env = process.env;
+  let args: ControllerArgs;
+  try {
+    args = parseControllerArgs(argv, env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`chains-ts controller: ${error.message}\n\n${help}\n`);
+    return 2;
+  }
+  let secretsDirectory = args.signingSecrets;
+  if (secretsDirectory !== undefined && !directoryExists(secretsDirectory)) {
+    return fail(`--signing-secrets ${secretsDirectory}: no such directory`);
+  }
+  if (secretsDirectory === undefined && directoryExists(DEFAULT_SECRETS_MOUNT)) secretsDirectory = DEFAULT_SECRETS_MOUNT;
+
+  let cluster: KubernetesCluster;
+  try {
+    cluster = await KubernetesCluster.connect({
+      kubeConfig: loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
+      systemNamespace: env["SYSTEM_NAMESPACE"] ?? "tekton-chains",
+      namespaces: args.namespaces,
+      qps: args.qps,
+      burst: args.burst,
+      ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
+      log: logLine,
+    });
+  } catch (error) {
+    if (error instanceof KubeConfigUnusable || error instanceof TektonApiMissing) return fail(error.message);
+    throw error;
+  }
+  const service = cluster.service();
+  const started = await startController(
+    { cluster: service, metrics: new InMemoryMetrics(), transparencyLog: unsupportedTransparencyLog, stores: [], logs: "json" },
+    { ...defaultControllerOptions, workers: 2 * args.threads, namespaces: args.namespaces },
+  );
+  if (Result.isFailure(started)) {
+    cluster.close();
+    return fail(started.failure.message);
+  }
+  const running = started.success;
+  const data = await Effect.runPromise(Effect.result(service.readConfig()));
+  if (Result.isSuccess(data)) {
+    const parsed = parseChainsConfig(data.success);
+    if (Result.isSuccess(parsed) && parsed.success.config.transparency.mode !== "off") logLine("warning", REKOR_UNSUPPORTED);
+  }
+  logLine(
+    "info",
+    `chains-ts controller started: tekton.dev/${cluster.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
+      `signing secrets from ${secretsDirectory ?? `Secret ${env["SYSTEM_NAMESPACE"] ?? "tekton-chains"}/signing-secrets`}`,
+  );
+  const signal = await stopSignal();
+  logLine("info", `${signal}: stopping`);
+  await running.stop();
+  cluster.close();
+  logLine("info", "stopped");
+  return 0;
+};
+
+export const controllerCommand: CliCommand = {
+  name: "controller",
+  summary: "sign runs in a Kubernetes cluster (the in-cluster controller)",
+  help,
+  run: runController,
+};

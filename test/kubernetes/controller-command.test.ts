@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
+import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { plainTaskRun, until } from "./emulated-chains.ts";
+
+const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
+
+let emu: KubeApiEmulator | undefined;
+let child: ChildProcess | undefined;
+afterEach(async () => {
+  if (child?.exitCode === null) child.kill("SIGKILL");
+  child = undefined;
+  await emu?.stop();
+  emu = undefined;
+});
+
+interface Started {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+const launch = (args: ReadonlyArray<string>): Started => {
+  let stdout = "";
+  let stderr = "";
+  child = spawn(CLI, ["controller", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
+  return { stdout: () => stdout, stderr: () => stderr, exited };
+};
+
+const setUp = async (config: Record<string, string>) => {
+  emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
+  emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: config });
+  const dir = await mkdtemp(join(tmpdir(), "chains-controller-"));
+  const secrets = join(dir, "secrets");
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  await mkdir(secrets, { recursive: true });
+  await writeFile(join(secrets, "x509.pem"), privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+  return { kubeconfig: await emu.writeKubeconfig(dir), secrets };
+};
+
+describe("chains-ts controller", () => {
+  it("signs runs through the API server and stops gracefully on SIGTERM", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.store.seed(plainTaskRun("a"));
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"]);
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
+    e.store.modify("taskruns", "default", "a", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    await until(
+      () => (e.store.get("taskruns", "default", "a")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed",
+      20_000,
+    );
+    child!.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+    const lines = started.stdout().trim().split("\n").map((line) => JSON.parse(line) as { message: string });
+    expect(lines.at(-1)?.message).toBe("stopped");
+  }, 40_000);
+
+  it("exits 1 naming the key when chains-config is invalid at start-up", async () => {
+    const { kubeconfig, secrets } = await setUp({ "artifacts.taskrun.format": "bogus" });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
+    expect(await started.exited).toBe(1);
+    expect(started.stderr()).toContain("artifacts.taskrun.format");
+  }, 40_000);
+
+  it("warns at start-up that Rekor uploads are not supported when transparency is on", async () => {
+    const { kubeconfig, secrets } = await setUp({ "transparency.enabled": "true" });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
+    child!.kill("SIGINT");
+    expect(await started.exited).toBe(0);
+    expect(started.stdout()).toMatch(/"level":"WARN".*Rekor uploads are not supported/);
+  }, 40_000);
+
+  it("exits 2 on a bad flag value and 1 on a missing secrets directory", async () => {
+    const bad = launch(["--kube-api-burst", "0"]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain("--kube-api-burst");
+    const missing = launch(["--signing-secrets", "/nonexistent/secrets"]);
+    expect(await missing.exited).toBe(1);
+    expect(missing.stderr()).toContain("/nonexistent/secrets");
+  }, 40_000);
+});

@@ -1,0 +1,279 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Effect, Result } from "effect";
+import { afterEach, describe, expect, it } from "vitest";
+import { KubernetesCluster, type KubernetesClusterOptions } from "../../src/adapters/kubernetes/kubernetes-cluster.ts";
+import type { RunWatchEvent } from "../../src/ports/cluster.ts";
+import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { plainTaskRun, until } from "./emulated-chains.ts";
+
+let emu: KubeApiEmulator | undefined;
+let cluster: KubernetesCluster | undefined;
+afterEach(async () => {
+  cluster?.close();
+  await emu?.stop();
+  cluster = undefined;
+  emu = undefined;
+});
+
+const timing = { watchTimeoutSeconds: 5, idleTimeoutMs: 10_000, backoffInitialMs: 20, backoffMaxMs: 200 };
+
+const connect = async (emulator: EmulatorOptions = {}, options: Partial<KubernetesClusterOptions> = {}) => {
+  emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200, ...emulator });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(emu.kubeconfig());
+  cluster = await KubernetesCluster.connect({ kubeConfig, timing, writeRetryDelayMs: 10, ...options });
+  return { emu, service: cluster.service() };
+};
+
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.result(effect));
+const ref = (name: string) => ({ kind: "TaskRun" as const, namespace: "default", name });
+const metadataOf = (object: unknown) => (object as { metadata: Record<string, unknown> }).metadata;
+const uidOf = (e: KubeApiEmulator, name: string) => String(metadataOf(e.store.get("taskruns", "default", name))["uid"]);
+
+describe("KubernetesCluster.writeRun", () => {
+  it("sets chains annotations with one merge patch, leaving other annotations and finalizers alone", async () => {
+    const { emu, service } = await connect();
+    const seeded = plainTaskRun("a");
+    metadataOf(seeded)["annotations"] = { "example.com/keep": "1", "chains.tekton.dev/transparency-upload": "true" };
+    metadataOf(seeded)["finalizers"] = ["example.com/keep"];
+    emu.store.seed(seeded);
+    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
+    expect(Result.isSuccess(written)).toBe(true);
+    const meta = metadataOf(emu.store.get("taskruns", "default", "a"));
+    expect(meta["annotations"]).toEqual({ "example.com/keep": "1", "chains.tekton.dev/transparency-upload": "true", "chains.tekton.dev/signed": "true" });
+    expect(meta["finalizers"]).toEqual(["example.com/keep"]);
+    const writes = emu.requestLog.writes({ resource: "taskruns" });
+    expect(writes.map((w) => [w.method, w.contentType])).toEqual([["PATCH", "application/merge-patch+json"]]);
+    expect(JSON.parse(writes[0]!.body!)).toEqual({ metadata: { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } } });
+  });
+
+  it("refuses a key outside chains.tekton.dev/ without sending anything", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"));
+    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "example.com/x": "y" } }));
+    expect(Result.isFailure(written) && written.failure._tag).toBe("ForeignAnnotation");
+    expect(emu.requestLog.writes({ resource: "taskruns" })).toHaveLength(0);
+  });
+
+  it("answers RunGone for a missing run and for a re-created one (uid precondition)", async () => {
+    const { emu, service } = await connect();
+    const missing = await run(service.writeRun(ref("nope"), { uid: "x", annotations: { "chains.tekton.dev/signed": "true" } }));
+    expect(Result.isFailure(missing) && missing.failure._tag).toBe("RunGone");
+    emu.store.seed(plainTaskRun("a"));
+    const stale = await run(service.writeRun(ref("a"), { uid: "an-old-uid", annotations: { "chains.tekton.dev/signed": "true" } }));
+    expect(Result.isFailure(stale) && stale.failure._tag).toBe("RunGone");
+    const finalizer = await run(service.writeRun(ref("a"), { uid: "an-old-uid", addFinalizer: "chains.tekton.dev/taskrun" }));
+    expect(Result.isFailure(finalizer) && finalizer.failure._tag).toBe("RunGone");
+    expect(metadataOf(emu.store.get("taskruns", "default", "a"))["annotations"]).toBeUndefined();
+  });
+
+  it("keeps a finalizer another controller adds between our read and our write", async () => {
+    const { emu, service } = await connect();
+    const seeded = plainTaskRun("a");
+    metadataOf(seeded)["finalizers"] = ["chains.tekton.dev/taskrun"];
+    emu.store.seed(seeded);
+    // Our GET is answered, then someone else adds a finalizer before our PATCH arrives.
+    emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 1, respond: { delayMs: 100 } });
+    const writing = run(
+      service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" }, removeFinalizer: "chains.tekton.dev/taskrun" }),
+    );
+    await until(() => emu.requestLog.count({ verb: "patch", resource: "taskruns" }) === 1, "our PATCH");
+    emu.store.modify("taskruns", "default", "a", (o) => {
+      metadataOf(o)["finalizers"] = ["chains.tekton.dev/taskrun", "example.com/other"];
+    });
+    expect(Result.isSuccess(await writing)).toBe(true);
+    const meta = metadataOf(emu.store.get("taskruns", "default", "a"));
+    expect(meta["finalizers"]).toEqual(["example.com/other"]);
+    expect((meta["annotations"] as Record<string, string>)["chains.tekton.dev/signed"]).toBe("true");
+    expect(emu.requestLog.writes({ resource: "taskruns" }).map((w) => w.status)).toEqual([409, 200]);
+  });
+
+  it("refuses to add a finalizer to a run being deleted, and removing the last one lets it go", async () => {
+    const { emu, service } = await connect();
+    const seeded = plainTaskRun("a");
+    metadataOf(seeded)["finalizers"] = ["chains.tekton.dev/taskrun"];
+    emu.store.seed(seeded);
+    emu.store.delete("taskruns", "default", "a");
+    const uid = uidOf(emu, "a");
+    const add = await run(service.writeRun(ref("a"), { uid, addFinalizer: "example.com/more" }));
+    expect(Result.isFailure(add) && add.failure._tag).toBe("ClusterUnavailable");
+    const remove = await run(service.writeRun(ref("a"), { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
+    expect(Result.isSuccess(remove)).toBe(true);
+    expect(emu.store.get("taskruns", "default", "a")).toBeUndefined();
+  });
+
+  it("gives up on a server that keeps failing with ClusterUnavailable", async () => {
+    const { emu, service } = await connect({}, { writeAttempts: 3 });
+    emu.store.seed(plainTaskRun("a"));
+    emu.faults.add({ match: { verb: "patch" }, times: Infinity, respond: { status: 503 } });
+    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
+    expect(Result.isFailure(written) && written.failure._tag).toBe("ClusterUnavailable");
+    expect(emu.requestLog.count({ verb: "patch" })).toBe(3);
+  });
+});
+
+describe("KubernetesCluster.watchRuns", () => {
+  const collect = (service: ReturnType<KubernetesCluster["service"]>) => {
+    const events: Array<string> = [];
+    const watching = Effect.runPromise(
+      service.watchRuns((event: RunWatchEvent) => {
+        const name = event.type === "synced" ? "" : String(metadataOf(event.object)["name"]);
+        events.push(event.type === "upsert" ? `upsert ${name}${event.initial ? " initial" : ""}` : `${event.type}${name === "" ? "" : ` ${name}`}`);
+      }),
+    );
+    return { events, watching };
+  };
+
+  it("delivers the initial list, then synced, then live changes; after a 410 only what changed", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"), plainTaskRun("b"));
+    emu.store.seed({ ...plainTaskRun("p"), kind: "PipelineRun" });
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => events.includes("synced") && emu.watches.openCount >= 2, "the sync");
+    expect(events.slice(0, 3).sort()).toEqual(["upsert a initial", "upsert b initial", "upsert p initial"]);
+    expect(events[3]).toBe("synced");
+    emu.store.seed(plainTaskRun("c"));
+    await until(() => events.includes("upsert c"), "a live event");
+
+    // While the watch is down, b goes away and a changes; the history is compacted.
+    emu.faults.add({ match: { watch: true, resource: "taskruns" }, times: 1, respond: { delayMs: 300 } });
+    emu.dropWatches();
+    emu.store.delete("taskruns", "default", "b");
+    emu.store.modify("taskruns", "default", "a", (o) => {
+      metadataOf(o)["labels"] = { changed: "yes" };
+    });
+    emu.compactHistory();
+    await until(() => events.includes("delete b") && events.filter((e) => e === "upsert a").length === 1, "the relist");
+    await new Promise((r) => setTimeout(r, 200));
+    watch.stop();
+    // c was unchanged, so the relist did not deliver it again.
+    expect(events.filter((e) => e.startsWith("upsert c"))).toEqual(["upsert c"]);
+    expect(events.filter((e) => e === "synced")).toHaveLength(1);
+  });
+
+  it("watches only the given namespaces, one list-watch each", async () => {
+    const { emu, service } = await connect({}, { namespaces: ["team-a"] });
+    emu.store.seed(plainTaskRun("mine", "team-a"), plainTaskRun("theirs", "team-b"));
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(events).toEqual(["upsert mine initial", "synced"]);
+    expect(emu.requestLog.entries({ verb: "list", resource: "taskruns" }).every((e) => e.namespace === "team-a")).toBe(true);
+  });
+
+  it("falls back to tekton.dev/v1beta1 where v1 is not served", async () => {
+    const { emu } = await connect({ tektonVersions: ["v1beta1"] });
+    expect(cluster!.version).toBe("v1beta1");
+    emu.store.seed({ ...plainTaskRun("old"), apiVersion: "tekton.dev/v1beta1" });
+    const { events, watching } = collect(cluster!.service());
+    const watch = await watching;
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(events).toContain("upsert old initial");
+    expect(emu.requestLog.entries({ verb: "list", resource: "taskruns" }).every((e) => e.version === "v1beta1")).toBe(true);
+  });
+
+  it("refuses to start when Tekton Pipelines is not installed", async () => {
+    emu = await startKubeApiEmulator({ tektonVersions: [] });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(emu.kubeconfig());
+    await expect(KubernetesCluster.connect({ kubeConfig })).rejects.toThrow(/tekton\.dev/);
+  });
+});
+
+describe("KubernetesCluster config, secrets and events", () => {
+  it("serves chains-config from a watch: updates arrive, reads send no request", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: { "artifacts.taskrun.format": "in-toto" } });
+    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({ "artifacts.taskrun.format": "in-toto" });
+    emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
+      o["data"] = { "artifacts.taskrun.format": "slsa/v1" };
+    });
+    for (let i = 0; i < 300; i++) {
+      if (Result.getOrThrow(await run(service.readConfig()))["artifacts.taskrun.format"] === "slsa/v1") break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({ "artifacts.taskrun.format": "slsa/v1" });
+    emu.store.delete("configmaps", "tekton-chains", "chains-config");
+    await until(() => emu.store.get("configmaps", "tekton-chains", "chains-config") === undefined, "the deletion");
+    for (let i = 0; i < 300 && Object.keys(Result.getOrThrow(await run(service.readConfig()))).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({});
+    expect(emu.requestLog.count({ resource: "configmaps", verb: "list" })).toBe(1);
+    expect(emu.requestLog.count({ resource: "configmaps", verb: "get" })).toBe(0);
+  });
+
+  it("reads signing secrets from the Secret, versioned by its resourceVersion", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed({ apiVersion: "v1", kind: "Secret", metadata: { name: "signing-secrets", namespace: "tekton-chains" }, data: { "x509.pem": Buffer.from("key-1").toString("base64") } });
+    const first = Result.getOrThrow(await run(service.readSigningSecrets()));
+    expect(Buffer.from(first.files.get("x509.pem")!).toString()).toBe("key-1");
+    emu.store.modify("secrets", "tekton-chains", "signing-secrets", (o) => {
+      o["data"] = { "x509.pem": Buffer.from("key-2").toString("base64") };
+    });
+    let second = first;
+    for (let i = 0; i < 300 && second.version === first.version; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      second = Result.getOrThrow(await run(service.readSigningSecrets()));
+    }
+    expect(second.version).not.toBe(first.version);
+    expect(Buffer.from(second.files.get("x509.pem")!).toString()).toBe("key-2");
+  });
+
+  it("reads signing secrets from a mounted directory when one is given, not from the API", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "signing-secrets-"));
+    await writeFile(join(dir, "cosign.key"), "from-the-mount");
+    const { emu, service } = await connect({}, { signingSecretsDirectory: dir });
+    const snapshot = Result.getOrThrow(await run(service.readSigningSecrets()));
+    expect(Buffer.from(snapshot.files.get("cosign.key")!).toString()).toBe("from-the-mount");
+    expect(emu.requestLog.count({ resource: "secrets" })).toBe(0);
+  });
+
+  it("records an Event on the run from component chains-ts", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"));
+    const watch = await Effect.runPromise(service.watchRuns(() => undefined));
+    await until(() => emu.watches.openCount >= 2, "the run watch");
+    await Effect.runPromise(service.recordEvent(ref("a"), { type: "Warning", reason: "SigningRetry", message: "no key" }));
+    watch.stop();
+    const events = emu.store.list("events", "default") as Array<JsonObject & { involvedObject: Record<string, string>; source: { component: string } }>;
+    expect(events).toHaveLength(1);
+    expect(events[0]!.involvedObject).toMatchObject({ kind: "TaskRun", name: "a", namespace: "default", uid: uidOf(emu, "a"), apiVersion: "tekton.dev/v1" });
+    expect(events[0]!.source.component).toBe("chains-ts");
+    expect(events[0]).toMatchObject({ type: "Warning", reason: "SigningRetry", message: "no key" });
+  });
+
+  it("reports a failing Event write as a log line, not an error", async () => {
+    const lines: Array<string> = [];
+    const { emu, service } = await connect({}, { log: (_level, message) => lines.push(message) });
+    emu.faults.add({ match: { resource: "events" }, times: 1, respond: { status: 500 } });
+    await Effect.runPromise(service.recordEvent(ref("a"), { type: "Normal", reason: "X", message: "y" }));
+    expect(lines.some((l) => l.includes("could not record Event X"))).toBe(true);
+  });
+});
+
+describe("KubernetesCluster watch supervision", () => {
+  it("re-opens watches the server ends and streams that go silent, and still delivers", async () => {
+    const { emu } = await connect(
+      // No bookmarks: the streams go silent.
+      { bookmarkIntervalMs: 60_000 },
+      { timing: { watchTimeoutSeconds: 1, idleTimeoutMs: 300, backoffInitialMs: 20, backoffMaxMs: 200 } },
+    );
+    const seen: Array<string> = [];
+    const watch = await Effect.runPromise(
+      cluster!.service().watchRuns((event) => {
+        if (event.type === "upsert") seen.push(String(metadataOf(event.object)["name"]));
+      }),
+    );
+    await until(() => emu.requestLog.count({ verb: "watch", resource: "taskruns" }) >= 4, "re-opened watches", 10_000);
+    emu.store.seed(plainTaskRun("later"));
+    await until(() => seen.includes("later"), "a run created after the re-watches");
+    watch.stop();
+    // Re-watching resumed from a resourceVersion: never a relist.
+    expect(emu.requestLog.count({ verb: "list", resource: "taskruns" })).toBe(1);
+  });
+});
