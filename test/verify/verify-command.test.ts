@@ -9,6 +9,7 @@ import { verifyCommand } from "../../src/app/cli/verify-command.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { Signer } from "../../src/ports/signer.ts";
+import { startKubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { describeWithTools, openssl, opensslKey, opensslPkcs8Der, opensslPublicKey } from "../support/independent-verifiers.ts";
 import { build, bytes, conformanceKey, signWith } from "../signing/signing-fixtures.ts";
 
@@ -167,7 +168,7 @@ describe("chains-ts verify", () => {
   describe("usage errors exit 2", () => {
     it.each([
       [["run.json"], /--key is required/],
-      [["--key", "k8s://tekton-chains/signing-secrets", "run.json"], /needs --kubeconfig, which is not supported yet/],
+      [["--key", "k8s://tekton-chains", "run.json"], /expected k8s:\/\/NAMESPACE\/SECRET/],
       [["--key", "/nonexistent.pub", "run.json"], /cannot read \/nonexistent.pub/],
       [["--key", cosignPub], /expected exactly one RUN-FILE/],
       [["--bogus"], /unknown option --bogus/],
@@ -221,5 +222,29 @@ describeWithTools("openssl")("chains-ts verify with openssl-made keys and signat
     const result = await verify("--key", pub, run);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+  });
+});
+
+describe("keys kept in a Secret (k8s://NAMESPACE/SECRET)", () => {
+  it("reads cosign.pub from the Secret through --kubeconfig, and says what is missing", async () => {
+    const emu = await startKubeApiEmulator();
+    try {
+      const kubeconfig = await emu.writeKubeconfig(dir);
+      emu.store.seed({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "signing-secrets", namespace: "tekton-chains" },
+        data: { "cosign.pub": b64(conformanceKey("cosign.pub")) },
+      });
+      const run = writeTemp(JSON.stringify(await annotatedRun(await cosignSigner())));
+      const good = await verify("--key", "k8s://tekton-chains/signing-secrets", "--kubeconfig", kubeconfig, run);
+      expect(good.code).toBe(0);
+      expect(good.stdout).toMatch(/verified/);
+      const missing = await verify("--key", "k8s://tekton-chains/other", "--kubeconfig", kubeconfig, run);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/no Secret other in namespace tekton-chains/);
+    } finally {
+      await emu.stop();
+    }
   });
 });

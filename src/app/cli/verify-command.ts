@@ -8,12 +8,14 @@ import { decodeStdBase64 } from "../../domain/dsse/base64.ts";
 import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
 import { parseEnvelope, type DsseEnvelope } from "../../domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
+import { KubeConfigUnusable } from "../../adapters/kubernetes/kube-config.ts";
+import { readSecretPublicKey, SecretKeyUnavailable } from "../../adapters/kubernetes/secret-public-key.ts";
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
 import { reportingUsageErrors, UsageError } from "./usage-error.ts";
 
-const help = `Usage: chains-ts verify --key PUBLIC-KEY RUN-FILE
+const help = `Usage: chains-ts verify --key PUBLIC-KEY [--kubeconfig PATH] RUN-FILE
 
 Checks, offline, the signatures Tekton Chains stored on a run's annotations (the 'tekton'
 storage backend): every pair chains.tekton.dev/payload-<key> / chains.tekton.dev/signature-<key>.
@@ -33,9 +35,10 @@ Certificates in chains.tekton.dev/cert-<key> (keyless signing) are not checked.
 
 Options:
   --key PUBLIC-KEY  PEM public key ('-----BEGIN PUBLIC KEY-----', e.g. cosign.pub), or
-                    k8s://NAMESPACE/SECRET for the secret's cosign.pub (not supported yet: it
-                    needs cluster access; export the key with
-                    kubectl get secret -n NS SECRET -o jsonpath='{.data.cosign\\.pub}' | base64 -d).
+                    k8s://NAMESPACE/SECRET for that Secret's cosign.pub, as cosign names it
+                    (e.g. k8s://tekton-chains/signing-secrets)
+  --kubeconfig PATH for k8s:// keys: the cluster to read the Secret from (default: $KUBECONFIG,
+                    the pod's service account, or ~/.kube/config)
   -h, --help        Show this help.
 
 Output: one line per verified signature on stdout; one line per failure on stderr.
@@ -44,29 +47,35 @@ Exit status: 0 when every signature verifies, 1 when any fails or there is nothi
 
 interface Arguments {
   readonly key: string;
+  readonly kubeconfig: string | undefined;
   readonly runFile: string;
 }
 
 const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
   let key: string | undefined;
-  const positional = parseCommandLine(argv, ["--key"], (_flag, value) => {
-    if (value === "") throw new UsageError("--key needs a value");
+  let kubeconfig: string | undefined;
+  const positional = parseCommandLine(argv, ["--key", "--kubeconfig"], (flag, value) => {
+    if (value === "") throw new UsageError(`${flag} needs a value`);
+    if (flag === "--kubeconfig") {
+      kubeconfig = value;
+      return;
+    }
     if (key !== undefined) throw new UsageError("--key given more than once");
     key = value;
   });
   if (key === undefined) throw new UsageError("--key is required");
   if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
-  return { key, runFile: positional[0]! };
+  return { key, kubeconfig, runFile: positional[0]! };
 };
 
-const loadKey = async (ref: string): Promise<KeyObject> => {
-  if (ref.startsWith("k8s://"))
-    throw new UsageError(`${ref}: reading keys from a cluster needs --kubeconfig, which is not supported yet; pass the cosign.pub file instead`);
+const loadKey = async (ref: string, kubeconfig: string | undefined): Promise<KeyObject> => {
   let pem: string;
   try {
-    pem = await readFile(ref, "utf8");
+    pem = ref.startsWith("k8s://") ? await readSecretPublicKey(ref, kubeconfig) : await readFile(ref, "utf8");
   } catch (error) {
-    throw new UsageError(`cannot read ${ref}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(error instanceof SecretKeyUnavailable || error instanceof KubeConfigUnusable
+      ? error.message
+      : `cannot read ${ref}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!pem.includes("-----BEGIN PUBLIC KEY-----")) throw new UsageError(`${ref}: not a PEM public key (-----BEGIN PUBLIC KEY-----)`);
   try {
@@ -133,7 +142,7 @@ const signaturePrefix = `${CHAINS_PREFIX}signature-`;
 
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
-  const key = await loadKey(args.key);
+  const key = await loadKey(args.key, args.kubeconfig);
   const keyId = sshKeyFingerprint(key) ?? "";
   const objects = objectsIn(await readDocument(args.runFile));
   if (objects.length === 0) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or a List of them`);
