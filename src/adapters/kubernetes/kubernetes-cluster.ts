@@ -10,6 +10,9 @@ import { makeEventRecorder } from "./run-events.ts";
 import { RunInformer } from "./run-informer.ts";
 import { makeRunWriter } from "./run-writer.ts";
 import { resolveTektonVersion, type TektonVersion } from "./tekton-api-version.ts";
+import { anonymousKeychain } from "../../domain/oci/registry-credential.ts";
+import type { RegistryCredentials } from "../../ports/registry-credentials.ts";
+import { makeKubernetesRegistryCredentials } from "./kubernetes-registry-credentials.ts";
 
 export const CONFIG_MAP_NAME = "chains-config";
 export const SIGNING_SECRET_NAME = "signing-secrets";
@@ -92,6 +95,11 @@ export class KubernetesCluster {
       api.close();
       throw error;
     }
+  }
+
+  /** Registry credentials for the `oci` backend, from run ServiceAccounts (anonymous otherwise). */
+  registryCredentials(): RegistryCredentials["Service"] {
+    return makeKubernetesRegistryCredentials(this.#api, anonymousKeychain);
   }
 
   service(): Cluster["Service"] {

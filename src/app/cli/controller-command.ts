@@ -12,6 +12,8 @@ import { startController } from "../composition/start-controller.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
+import { distributionSession } from "../../adapters/oci/distribution-client.ts";
+import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
 
 const DEFAULT_SECRETS_MOUNT = "/etc/signing-secrets";
 
@@ -171,7 +173,16 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   const service = cluster.service();
   const started = await startController(
-    { cluster: service, metrics: new InMemoryMetrics(), transparencyLog: unsupportedTransparencyLog, stores: [], logs: "json" },
+    {
+      cluster: service,
+      metrics: new InMemoryMetrics(),
+      transparencyLog: unsupportedTransparencyLog,
+      stores: [
+        ({ config }) =>
+          makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: cluster.registryCredentials() }),
+      ],
+      logs: "json",
+    },
     { ...defaultControllerOptions, workers: 2 * args.threads, namespaces: args.namespaces },
   );
   if (Result.isFailure(started)) {
