@@ -29,7 +29,7 @@ interface Started {
 const launch = (args: ReadonlyArray<string>): Started => {
   let stdout = "";
   let stderr = "";
-  child = spawn(CLI, ["controller", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));

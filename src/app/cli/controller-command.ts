@@ -5,7 +5,6 @@ import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
-import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
 import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import { type TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
 import { startController } from "../composition/start-controller.ts";
@@ -14,6 +13,8 @@ import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
+import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
+import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
 
 const DEFAULT_SECRETS_MOUNT = "/etc/signing-secrets";
 
@@ -42,6 +43,8 @@ Options:
                            of the 'signing-secrets' Secret (a mounted Secret). Default:
                            ${DEFAULT_SECRETS_MOUNT} when it exists, otherwise the Secret
                            SYSTEM_NAMESPACE/signing-secrets is watched through the API
+  --health-port P          serve /healthz and /readyz on this port (default 8080; 0 picks one)
+  --metrics-port P         serve Prometheus /metrics on this port (default 9090; 0 picks one)
   -h, --help               show this help
 
 Environment:
@@ -49,14 +52,15 @@ Environment:
   KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
 
 Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail with a clear
-reason and the run is retried, then marked failed), leader election (run one replica), and
-serving /metrics and health probes.
+reason and the run is retried, then marked failed) and leader election (run one replica).
 
 Exit status: 0 after a graceful stop; 1 when it cannot start (unreadable kubeconfig, Tekton
 not installed, invalid chains-config: the message names the key); 2 for a wrong command line.`;
 
 interface ControllerArgs {
   readonly kubeconfig: string | undefined;
+  readonly healthPort: number;
+  readonly metricsPort: number;
   readonly namespaces: ReadonlyArray<string>;
   readonly threads: number;
   readonly qps: number;
@@ -72,6 +76,12 @@ const positiveNumber = (flag: string, text: string, integer: boolean): number =>
   return value;
 };
 
+const port = (flag: string, text: string): number => {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 65535) throw new UsageError(`${flag} must be a port number (0-65535), got ${JSON.stringify(text)}`);
+  return value;
+};
+
 const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ControllerArgs => {
   let values: Record<string, string | undefined>;
   try {
@@ -84,6 +94,8 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
         "kube-api-qps": { type: "string" },
         "kube-api-burst": { type: "string" },
         "signing-secrets": { type: "string" },
+        "health-port": { type: "string" },
+        "metrics-port": { type: "string" },
       },
       strict: true,
       allowPositionals: false,
@@ -95,6 +107,8 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
   const burst = values["kube-api-burst"] ?? env["KUBE_API_BURST"];
   return {
     kubeconfig: values["kubeconfig"],
+    healthPort: port("--health-port", values["health-port"] ?? "8080"),
+    metricsPort: port("--metrics-port", values["metrics-port"] ?? "9090"),
     namespaces: (values["namespace"] ?? "")
       .replace(/\s+/g, "")
       .split(",")
@@ -172,10 +186,18 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     throw error;
   }
   const service = cluster.service();
+  const metrics = new PrometheusMetrics();
+  let observability: ObservabilityServers;
+  try {
+    observability = await startObservabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
+  } catch (error) {
+    cluster.close();
+    return fail(`cannot serve probes or metrics: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const started = await startController(
     {
       cluster: service,
-      metrics: new InMemoryMetrics(),
+      metrics,
       transparencyLog: unsupportedTransparencyLog,
       stores: [
         ({ config }) =>
@@ -187,9 +209,11 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   );
   if (Result.isFailure(started)) {
     cluster.close();
+    await observability.close();
     return fail(started.failure.message);
   }
   const running = started.success;
+  observability.markReady();
   const data = await Effect.runPromise(Effect.result(service.readConfig()));
   if (Result.isSuccess(data)) {
     const parsed = parseChainsConfig(data.success);
@@ -204,6 +228,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   logLine("info", `${signal}: stopping`);
   await running.stop();
   cluster.close();
+  await observability.close();
   logLine("info", "stopped");
   return 0;
 };
