@@ -97,11 +97,6 @@ export class RunController {
     return Result.succeed(controller);
   }
 
-  /** Runs with an actor (working or parked), plus runs waiting in the queue. */
-  get inFlight(): number {
-    return this.actors.size + this.queue.size;
-  }
-
   /** The state of a run's actor, or `undefined` when none is in flight. */
   stateOf(ref: RunRef): string | undefined {
     const actor = this.actors.get(runKey(ref));

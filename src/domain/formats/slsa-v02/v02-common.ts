@@ -12,6 +12,7 @@ import {
   type RefSource,
   type SpecStep,
 } from "../../type-hinting/run-view.ts";
+import { REPRODUCIBLE_LABEL } from "../../annotations/chains-annotations.ts";
 
 /** Pieces shared by the SLSA v0.2 TaskRun and PipelineRun predicates (formats.md §3). */
 
@@ -72,7 +73,7 @@ export const metadataV02 = (run: unknown) => ({
   buildStartedOn: timeV02(at(run, "status", "startTime")),
   buildFinishedOn: timeV02(at(run, "status", "completionTime")),
   completeness: { environment: false, materials: false, parameters: false },
-  reproducible: labelsOf(run)?.["chains.tekton.dev/reproducible"] === "true",
+  reproducible: labelsOf(run)?.[REPRODUCIBLE_LABEL] === "true",
 });
 
 /** The v0.2 material merge rule (same URI and a shared digest fold together). */
