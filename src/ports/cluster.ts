@@ -65,5 +65,7 @@ export class Cluster extends Context.Service<
     readonly readSigningSecrets: () => Effect.Effect<SecretSnapshot, ClusterUnavailable>;
     /** Records a Kubernetes Event on the run; best effort. */
     readonly recordEvent: (ref: RunRef, event: ClusterEvent) => Effect.Effect<void>;
+    /** Records a Kubernetes Event on the `chains-config` ConfigMap (e.g. an edit rejected); best effort. */
+    readonly recordConfigEvent: (event: ClusterEvent) => Effect.Effect<void>;
   }
 >()("chains-ts/Cluster") {}

@@ -6,12 +6,14 @@ import type { RunObject } from "../domain/run/run-object.ts";
  * Registry credentials for the `oci` storage backend (storage.md §5). An implementation builds, per
  * stored object, the keychain of the run's namespace and ServiceAccount:
  * 1. the ServiceAccount named by `serviceAccountOf(run)`; a missing ServiceAccount contributes nothing;
- * 2. every Secret in its `secrets` list of type `kubernetes.io/dockerconfigjson` (key
- *    `.dockerconfigjson`) or `kubernetes.io/dockercfg` (key `.dockercfg`), in list order, parsed with
- *    `parseDockerConfig` and merged with `dockerConfigKeychain` (longest matching key wins); other
- *    Secret types are ignored, a listed Secret that does not exist is skipped, `imagePullSecrets`
- *    are ignored (storage.md §5, since 2026-08);
- * 3. then the controller's own keychain (its docker config, cloud helpers), through `firstOf`.
+ * 2. every Secret in its `secrets` list, then in its `imagePullSecrets` (a Secret in both is read
+ *    once; the newest reference ignores `imagePullSecrets`, issue 6 asks for them), of type
+ *    `kubernetes.io/dockerconfigjson` (key `.dockerconfigjson`) or `kubernetes.io/dockercfg` (key
+ *    `.dockercfg`), in list order, parsed with `parseDockerConfig` and merged with
+ *    `dockerConfigKeychain` (longest matching key wins); other Secret types are ignored, a listed
+ *    Secret that does not exist is skipped;
+ * 3. then the controller's own keychain (its docker config and credential helpers, the GCE
+ *    metadata server), through `firstOf`.
  *
  * A Kubernetes implementation needs `get` on `serviceaccounts` and `secrets` in run namespaces.
  */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
@@ -26,14 +27,19 @@ interface Started {
   readonly exited: Promise<number | null>;
 }
 
-const launch = (args: ReadonlyArray<string>): Started => {
+const launch = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Started => {
   let stdout = "";
   let stderr = "";
-  child = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  child = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
   return { stdout: () => stdout, stderr: () => stderr, exited };
+};
+
+const leaseHolder = (e: KubeApiEmulator, kind: "TaskRun" | "PipelineRun"): string => {
+  const spec = e.store.get("leases", "tekton-chains", leaseNameFor(kind))?.["spec"] as { holderIdentity?: string } | undefined;
+  return spec?.holderIdentity ?? "";
 };
 
 const setUp = async (config: Record<string, string>) => {
@@ -52,8 +58,9 @@ describe("chains-ts controller", () => {
     const { kubeconfig, secrets } = await setUp({});
     const e = emu!;
     e.store.seed(plainTaskRun("a"));
-    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"]);
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1" });
     await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
+    await until(() => leaseHolder(e, "TaskRun").startsWith("chains-pod-1_") && leaseHolder(e, "PipelineRun").startsWith("chains-pod-1_"), "the leader Leases", 20_000);
     e.store.modify("taskruns", "default", "a", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     await until(
       () => (e.store.get("taskruns", "default", "a")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
@@ -64,6 +71,30 @@ describe("chains-ts controller", () => {
     expect(await started.exited).toBe(0);
     const lines = started.stdout().trim().split("\n").map((line) => JSON.parse(line) as { message: string });
     expect(lines.at(-1)?.message).toBe("stopped");
+    // Handed back, so a standby need not wait out the lease.
+    expect(leaseHolder(e, "TaskRun")).toBe("");
+    expect(leaseHolder(e, "PipelineRun")).toBe("");
+  }, 40_000);
+
+  it("signs without Leases under --disable-ha, and refuses an invalid leader-election ConfigMap naming the key", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.store.seed(plainTaskRun("solo"));
+    e.store.modify("taskruns", "default", "solo", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    const solo = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha"]);
+    await until(
+      () => (e.store.get("taskruns", "default", "solo")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed",
+      20_000,
+    );
+    child!.kill("SIGTERM");
+    expect(await solo.exited).toBe(0);
+    expect(e.requestLog.count({ resource: "leases" })).toBe(0);
+
+    e.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "tekton-chains-config-leader-election", namespace: "tekton-chains" }, data: { "lease-duration": "soon" } });
+    const refused = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toContain('invalid value "soon" for key "lease-duration"');
   }, 40_000);
 
   it("exits 1 naming the key when chains-config is invalid at start-up", async () => {

@@ -14,6 +14,23 @@ const applied = <W extends { readonly status: number }>(writes: ReadonlyArray<W>
 const signingWrites = (c: EmulatedChains, name: string) =>
   applied(c.runWrites("taskruns", name)).filter((w) => (w.body ?? "").includes('"chains.tekton.dev/signed"'));
 
+/** The predicate type of a TaskRun's signed provenance. */
+const predicateType = (c: EmulatedChains, name: string): string => {
+  const uid = (c.get("taskruns", name)!["metadata"] as { uid: string }).uid;
+  const payload = c.annotations("taskruns", name)[`chains.tekton.dev/payload-taskrun-${uid}`]!;
+  return (JSON.parse(Buffer.from(payload, "base64").toString()) as { predicateType: string }).predicateType;
+};
+
+/** Waits until the adapter's watch cache serves the edited chains-config. */
+const configSeen = async (c: EmulatedChains, key: string, value: string) => {
+  const service = c.cluster!.service();
+  for (let i = 0; i < 200; i++) {
+    const data = await Effect.runPromise(service.readConfig());
+    if (data[key] === value) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
 describe("the controller on the Kubernetes adapter recovers", () => {
   it.each(["error-event", "http-410"] as const)("from a dropped watch and expired history (%s), missing no run", async (mode) => {
     chains = await EmulatedChains.create({ emulator: { expiredWatch: mode } });
@@ -98,6 +115,28 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     for (const name of signedAtStop) expect(lastSeq(name)).toBeLessThan(restartedAt);
   });
 
+  it("rejects an invalid chains-config edit with a warning Event on the ConfigMap, keeping the last good config", async () => {
+    chains = await EmulatedChains.create({ config: { "artifacts.taskrun.format": "slsa/v2alpha4" } });
+    await chains.startController();
+    chains.emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
+      o["data"] = { "artifacts.taskrun.format": "bogus" };
+    });
+    await configSeen(chains, "artifacts.taskrun.format", "bogus");
+    chains.emu.store.seed(plainTaskRun("during-bad-edit"));
+    chains.complete("taskruns", "during-bad-edit");
+    expect(await chains.awaitSigned("taskruns", "during-bad-edit")).toBe("true");
+    expect(predicateType(chains, "during-bad-edit")).toBe("https://slsa.dev/provenance/v1");
+    const configMapUid = (chains.emu.store.get("configmaps", "tekton-chains", "chains-config")!["metadata"] as { uid: string }).uid;
+    await until(() => chains!.emu.store.list("events", "tekton-chains").length > 0, "the Event");
+    const [event] = chains.emu.store.list("events", "tekton-chains") as Array<{ type: string; reason: string; message: string; involvedObject: unknown }>;
+    expect(event).toMatchObject({
+      type: "Warning",
+      reason: "ConfigRejected",
+      involvedObject: { apiVersion: "v1", kind: "ConfigMap", namespace: "tekton-chains", name: "chains-config", uid: configMapUid },
+    });
+    expect(event?.message).toContain('invalid value "bogus" for key "artifacts.taskrun.format"');
+  });
+
   it("applies a changed chains-config to the next run (hot reload)", async () => {
     chains = await EmulatedChains.create({ config: { "artifacts.taskrun.format": "in-toto" } });
     await chains.startController();
@@ -108,24 +147,13 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     chains.emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
       o["data"] = { "artifacts.taskrun.format": "slsa/v2alpha4" };
     });
-    const service = chains.cluster!.service();
-    for (let i = 0; i < 200; i++) {
-      const data = await Effect.runPromise(service.readConfig());
-      if (data["artifacts.taskrun.format"] === "slsa/v2alpha4") break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await configSeen(chains, "artifacts.taskrun.format", "slsa/v2alpha4");
     chains.emu.store.seed(plainTaskRun("second"));
     chains.complete("taskruns", "second");
     expect(await chains.awaitSigned("taskruns", "second")).toBe("true");
 
-    const predicateType = (name: string) => {
-      const object = chains!.get("taskruns", name)!;
-      const uid = (object["metadata"] as { uid: string }).uid;
-      const payload = chains!.annotations("taskruns", name)[`chains.tekton.dev/payload-taskrun-${uid}`]!;
-      return (JSON.parse(Buffer.from(payload, "base64").toString()) as { predicateType: string }).predicateType;
-    };
-    expect(predicateType("first")).toBe("https://slsa.dev/provenance/v0.2");
-    expect(predicateType("second")).toBe("https://slsa.dev/provenance/v1");
+    expect(predicateType(chains, "first")).toBe("https://slsa.dev/provenance/v0.2");
+    expect(predicateType(chains, "second")).toBe("https://slsa.dev/provenance/v1");
     expect(chains.provenanceVerifies("taskruns", "second")).toBe(true);
     // Served from the watch cache: one list of chains-config, no GET per pass.
     expect(chains.emu.requestLog.count({ verb: "list", resource: "configmaps" })).toBe(1);

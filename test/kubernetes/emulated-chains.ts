@@ -11,6 +11,8 @@ import { startController, type RunningController } from "../../src/app/compositi
 import { defaultControllerOptions, type ControllerOptions } from "../../src/app/controller/run-controller.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+import type { LeaderElectionTiming } from "../../src/domain/leader-election/leader-election-config.ts";
+import { type LeaseLeadership, startLeaseLeadership } from "../../src/app/leadership/lease-leadership.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 
 export type RunResource = "taskruns" | "pipelineruns";
@@ -20,6 +22,18 @@ export const NAMESPACE = "default";
 /** Fast test timing: short watches, short backoffs, the reference retry budget in milliseconds. */
 const testTiming = { watchTimeoutSeconds: 5, idleTimeoutMs: 10_000, backoffInitialMs: 20, backoffMaxMs: 200 };
 const controllerTiming = { retryDelayMs: 5, maxRetryDelayMs: 50, childWaitMs: 2_000 };
+
+/** One controller process of a highly available install, with its own client and metrics. */
+export interface Replica {
+  /** Its Lease identity, also the bearer token its requests carry (see the request log). */
+  readonly name: string;
+  readonly metrics: InMemoryMetrics;
+  readonly leadership: LeaseLeadership;
+  /** SIGTERM: passes in flight finish, then the Leases are released. */
+  readonly stop: () => Promise<void>;
+  /** The process dies: nothing more is sent and its Leases run out by themselves. */
+  readonly crash: () => Promise<void>;
+}
 
 export const until = async (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -58,6 +72,7 @@ export class EmulatedChains {
   running: RunningController | undefined;
   readonly #adapterOptions: Partial<KubernetesClusterOptions>;
   readonly #controllerOptions: Partial<ControllerOptions>;
+  readonly #replicas: Array<Replica> = [];
 
   private constructor(emu: KubeApiEmulator, publicKeyPem: string, adapter: Partial<KubernetesClusterOptions>, controller: Partial<ControllerOptions>) {
     this.emu = emu;
@@ -88,10 +103,39 @@ export class EmulatedChains {
     return new EmulatedChains(emu, publicKey.export({ type: "spki", format: "pem" }).toString(), options.adapter ?? {}, options.controller ?? {});
   }
 
-  kubeConfig(): KubeConfig {
+  kubeConfig(token?: string): KubeConfig {
     const kc = new KubeConfig();
-    kc.loadFromString(this.emu.kubeconfig());
+    kc.loadFromString(this.emu.kubeconfig(token === undefined ? {} : { token }));
     return kc;
+  }
+
+  /** Starts one more replica that contends for the leader Leases. */
+  async startReplica(name: string, timing: LeaderElectionTiming): Promise<Replica> {
+    const cluster = await KubernetesCluster.connect({ kubeConfig: this.kubeConfig(name), timing: testTiming, writeRetryDelayMs: 10, ...this.#adapterOptions });
+    const leadership = startLeaseLeadership({ store: cluster.leaseStore(), identity: name, timing, log: () => undefined });
+    const metrics = new InMemoryMetrics();
+    const started = await startController(
+      { cluster: cluster.service(), metrics, transparencyLog: new InMemoryTransparencyLog(), stores: [this.oci], logs: "silent" },
+      { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, ...this.#controllerOptions, leadership },
+    );
+    if (Result.isFailure(started)) {
+      await leadership.stop({ release: true });
+      cluster.close();
+      throw new Error(`replica ${name} did not start: ${started.failure.message}`);
+    }
+    const running = started.success;
+    let stopped = false;
+    const end = async (release: boolean) => {
+      if (stopped) return;
+      stopped = true;
+      if (!release) await leadership.stop({ release });
+      await running.stop();
+      if (release) await leadership.stop({ release });
+      cluster.close();
+    };
+    const replica: Replica = { name, metrics, leadership, stop: () => end(true), crash: () => end(false) };
+    this.#replicas.push(replica);
+    return replica;
   }
 
   /** Connects the adapter and starts the controller (again, after `stopController`). */
@@ -118,6 +162,7 @@ export class EmulatedChains {
 
   async stop(): Promise<void> {
     await this.stopController();
+    for (const replica of this.#replicas) await replica.crash();
     await this.emu.stop();
   }
 

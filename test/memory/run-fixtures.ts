@@ -1,4 +1,5 @@
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { RunKind } from "../../src/domain/run/run-object.ts";
 
 export const runJson = (
@@ -20,3 +21,9 @@ export const runJson = (
   },
   spec: {},
 });
+
+/** The demo's plain TaskRun (no image) under another name and uid, still running. */
+export const sampleTaskRun = (name: string): RunJson => {
+  const base = structuredClone(sampleRuns().taskRuns[1]!);
+  return { ...base, metadata: { ...base.metadata, name, uid: `uid-${name}` } };
+};

@@ -6,13 +6,14 @@ import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory
 import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
 import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
 import { makeOciArtifactStore, type OciStorageEnv } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
+import { cosignSignStatement } from "../../src/domain/formats/cosign-sign-statement.ts";
 import { decodeRunObject, type RunObject } from "../../src/domain/run/run-object.ts";
 import { basicCredential } from "../../src/domain/oci/registry-credential.ts";
 import { simpleSigningLayer } from "../../src/domain/oci/signature-layer.ts";
 import type { SignedArtifact } from "../../src/domain/signing-pass/signing-artifacts.ts";
 import type { StorageFailed } from "../../src/ports/artifact-store.ts";
-import { registryUnavailable, startRegistry, type RunningRegistry } from "../support/oci-registry.ts";
-import { failureOf, pushTestImage, skopeo, skopeoUnavailable } from "../oci/registry-fixtures.ts";
+import { startRegistry, type RunningRegistry } from "../support/oci-registry.ts";
+import { failureOf, pushTestImage, skopeo } from "../oci/registry-fixtures.ts";
 import {
   configOf,
   copyToLayout,
@@ -21,15 +22,14 @@ import {
   imageTaskRun,
   inspectRaw,
   listTags,
-  opensslUnavailable,
   opensslVerifies,
   pae,
   quietly,
+  registryToolsMissing,
   useRegistry,
 } from "./oci-fixtures.ts";
 
-const missing = registryUnavailable() ?? skopeoUnavailable() ?? opensslUnavailable();
-if (missing !== undefined) console.warn(`skipping OCI storage backend tests: ${missing}`);
+const missing = registryToolsMissing("OCI storage backend tests");
 
 const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
 const publicKeyPem = publicKey.export({ type: "spki", format: "pem" }).toString();
@@ -198,15 +198,40 @@ describe.skipIf(missing !== undefined)("oci artifact store (docker-registry, sko
     expect(again.manifests).toHaveLength(1);
   });
 
-  it("sigstore-bundle: image signatures fail with a reason saying they are not supported yet", async () => {
-    const failure: StorageFailed = await failureOf(
-      storeFor({ "storage.oci.encoding-format": "sigstore-bundle" }).store({
-        run: runOf(),
-        artifact: imageSignature(`${shared.registry.host}/bundle/app`, `sha256:${"1".repeat(64)}`),
-      }),
+  it("sigstore-bundle: a PGP signature is refused before any registry call, naming the keys to change", async () => {
+    const port = countingRegistry();
+    const store = storeFor({ "storage.oci.encoding-format": "sigstore-bundle" }, {}, port);
+    const digest = `sha256:${"1".repeat(64)}`;
+    const image: SignedArtifact = {
+      ...imageSignature(`${shared.registry.host}/bundle/pgp`, digest),
+      id: `oci:${"1".repeat(12)}/cosign/sign/v1`,
+      format: "cosign/sign/v1",
+      payload: cosignSignStatement(digest),
+      dsse: true,
+      signer: "pgp",
+      image: { repository: `${shared.registry.host}/bundle/pgp`, digest },
+    };
+    const run = attestation(statementOf([{ name: `${shared.registry.host}/bundle/pgp`, digest: { sha256: "1".repeat(64) } }]), {
+      signer: "pgp",
+    });
+    for (const [artifact, key] of [[image, "artifacts.oci.signer"], [run, "artifacts.taskrun.signer"]] as const) {
+      const failure: StorageFailed = await failureOf(store.store({ run: runOf(), artifact }));
+      expect(failure.backend).toBe("oci");
+      expect(failure.reason).toContain(`${key} pgp cannot make`);
+      expect(failure.reason).toContain("storage.oci.encoding-format");
+    }
+    expect(port.calls).toBe(0);
+  });
+
+  it("an image signature planned as simplesigning before a switch to sigstore-bundle is stored as planned, with a warning", async () => {
+    const image = await pushTestImage(shared.direct, { registry: shared.registry.host, repository: "bundle/switched" }, "v1");
+    const store = storeFor({ "storage.oci.encoding-format": "sigstore-bundle" });
+    const { result, lines } = await storeWithLogs(
+      store.store({ run: runOf(), artifact: imageSignature(`${shared.registry.host}/bundle/switched`, image.digest) }),
     );
-    expect(failure.backend).toBe("oci");
-    expect(failure.reason).toMatch(/sigstore-bundle is not supported yet for image signatures/);
+    expect(Result.isSuccess(result)).toBe(true);
+    expect(lines.filter((l) => l.startsWith("Warn") && l.includes("planned before storage.oci.encoding-format"))).toHaveLength(1);
+    expect([...(await listTags(shared.registry.host, "bundle/switched"))].sort()).toEqual([`sha256-${hexOf(image.digest)}.sig`, "v1"]);
   });
 
   describe("registry credentials of the run's ServiceAccount (htpasswd registry)", () => {
@@ -226,7 +251,7 @@ describe.skipIf(missing !== undefined)("oci artifact store (docker-registry, sko
       credentials.setServiceAccount("ci", "broken", [
         { name: "bad-config", type: "kubernetes.io/dockercfg", data: { ".dockercfg": `{"${secured.host}": "${password}"` } },
       ]);
-      const pusher = distributionSession({ insecure: false, keychain: () => basicCredential("builder", password) });
+      const pusher = distributionSession({ insecure: false, keychain: () => Effect.succeed(basicCredential("builder", password)) });
       image = await pushTestImage(pusher, { registry: secured.host, repository: "private/app" }, "v1");
     });
     afterAll(async () => {

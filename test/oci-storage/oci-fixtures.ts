@@ -13,9 +13,10 @@ import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
 import { anonymousKeychain } from "../../src/domain/oci/registry-credential.ts";
+import type { ArtifactStore, StoreRequest } from "../../src/ports/artifact-store.ts";
 import type { OciRegistry, OciRegistrySession } from "../../src/ports/oci-registry.ts";
-import { startRegistry, type RunningRegistry } from "../support/oci-registry.ts";
-import { skopeo } from "../oci/registry-fixtures.ts";
+import { registryUnavailable, startRegistry, type RunningRegistry } from "../support/oci-registry.ts";
+import { skopeo, skopeoUnavailable } from "../oci/registry-fixtures.ts";
 
 const run = promisify(execFile);
 
@@ -27,6 +28,22 @@ export const opensslUnavailable = (): string | undefined => {
   const reason = `${opensslBinary} not found (apt-get install openssl)`;
   if (process.env["CI"] === "true") throw new Error(`CI=true and ${reason}`);
   return reason;
+};
+
+/**
+ * Why the registry-backed tests of `suite` cannot run here (no docker-registry, skopeo or openssl),
+ * or undefined; with `CI=true` a missing tool throws instead, so nothing is skipped silently.
+ */
+export const registryToolsMissing = (suite: string): string | undefined => {
+  const missing = registryUnavailable() ?? skopeoUnavailable() ?? opensslUnavailable();
+  if (missing !== undefined) console.warn(`skipping ${suite}: ${missing}`);
+  return missing;
+};
+
+/** Remembers what the controller asked a backend to store, to replay it. */
+export const recording = (store: ArtifactStore): ArtifactStore & { readonly requests: StoreRequest[] } => {
+  const requests: StoreRequest[] = [];
+  return { name: store.name, requests, store: (request) => (requests.push(request), store.store(request)) };
 };
 
 /** The parsed config for the data given to the harness, so the backend sees what the controller sees. */

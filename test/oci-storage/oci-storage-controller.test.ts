@@ -4,10 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
 import { makeOciArtifactStore } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
-import type { ArtifactStore, StoreRequest } from "../../src/ports/artifact-store.ts";
-import { registryUnavailable } from "../support/oci-registry.ts";
 import { startFaultProxy, type FaultProxy } from "../oci/fault-proxy.ts";
-import { pushTestImage, runEffect, skopeoUnavailable } from "../oci/registry-fixtures.ts";
+import { pushTestImage, runEffect } from "../oci/registry-fixtures.ts";
 import {
   configOf,
   copyToLayout,
@@ -16,27 +14,21 @@ import {
   imageTaskRun,
   inspectRaw,
   listTags,
-  opensslUnavailable,
+  type OciManifest,
   opensslVerifies,
   pae,
   quietly,
+  recording,
+  registryToolsMissing,
   useRegistry,
-  type OciManifest,
 } from "./oci-fixtures.ts";
 
-const missing = registryUnavailable() ?? skopeoUnavailable() ?? opensslUnavailable();
-if (missing !== undefined) console.warn(`skipping OCI storage controller tests: ${missing}`);
+const missing = registryToolsMissing("OCI storage controller tests");
 
 
 const sigMediaType = "application/vnd.dev.cosign.simplesigning.v1+json";
 const attMediaType = "application/vnd.dsse.envelope.v1+json";
 const cosignKeys = ["dev.cosignproject.cosign/signature", "dev.sigstore.cosign/certificate", "dev.sigstore.cosign/chain"];
-
-/** Remembers what the controller asked the backend to store, to replay it. */
-const recording = (store: ArtifactStore): ArtifactStore & { readonly requests: StoreRequest[] } => {
-  const requests: StoreRequest[] = [];
-  return { name: store.name, requests, store: (request) => (requests.push(request), store.store(request)) };
-};
 
 interface Statement {
   readonly predicateType: string;

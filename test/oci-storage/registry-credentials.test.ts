@@ -1,7 +1,7 @@
 import { Effect, Redacted, Result } from "effect";
 import { describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
-import { basicCredential, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
+import { anonymous, basicCredential, type Keychain, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 import { decodeRunObject, type RunObject } from "../../src/domain/run/run-object.ts";
 import { serviceAccountOf } from "../../src/ports/registry-credentials.ts";
 
@@ -10,6 +10,7 @@ const run = (kind: "TaskRun" | "PipelineRun", spec: Record<string, unknown>): Ru
     decodeRunObject({ apiVersion: "tekton.dev/v1", kind, metadata: { name: "r", namespace: "team", uid: "u" }, spec }),
   );
 const b64 = (s: string) => Buffer.from(s).toString("base64");
+const lookup = (keychain: Keychain, registry: string, repository: string) => Effect.runSync(keychain(registry, repository));
 const shown = (c: RegistryCredential) => (c._tag === "Basic" ? `${c.username}:${Redacted.value(c.password)}` : c._tag);
 
 describe("registry credentials of a run (storage.md §5)", () => {
@@ -26,7 +27,7 @@ describe("registry credentials of a run (storage.md §5)", () => {
 
   it("merges the ServiceAccount's docker config Secrets (longest key wins), ignores other types, then the controller's keychain", async () => {
     const credentials = new InMemoryRegistryCredentials({
-      controllerKeychain: (registry) => (registry === "ctl.example" ? basicCredential("controller", "c") : { _tag: "Anonymous" }),
+      controllerKeychain: (registry) => Effect.succeed(registry === "ctl.example" ? basicCredential("controller", "c") : anonymous),
     });
     credentials.setServiceAccount("team", "builder", [
       { name: "host", type: "kubernetes.io/dockerconfigjson", data: { ".dockerconfigjson": JSON.stringify({ auths: { "reg.example": { auth: b64("host:1") } } }) } },
@@ -34,13 +35,13 @@ describe("registry credentials of a run (storage.md §5)", () => {
       { name: "opaque", type: "Opaque", data: { ".dockerconfigjson": "not even json" } },
     ]);
     const keychain = await Effect.runPromise(credentials.keychainFor(run("TaskRun", { serviceAccountName: "builder" })));
-    expect(shown(keychain("reg.example", "other/app"))).toBe("host:1");
-    expect(shown(keychain("reg.example", "team/app"))).toBe("team:2");
-    expect(shown(keychain("ctl.example", "x"))).toBe("controller:c");
-    expect(shown(keychain("elsewhere.example", "x"))).toBe("Anonymous");
+    expect(shown(lookup(keychain, "reg.example", "other/app"))).toBe("host:1");
+    expect(shown(lookup(keychain, "reg.example", "team/app"))).toBe("team:2");
+    expect(shown(lookup(keychain, "ctl.example", "x"))).toBe("controller:c");
+    expect(shown(lookup(keychain, "elsewhere.example", "x"))).toBe("Anonymous");
     // An unknown ServiceAccount has only the controller's credentials.
     const other = await Effect.runPromise(credentials.keychainFor(run("TaskRun", { serviceAccountName: "nobody" })));
-    expect(shown(other("reg.example", "team/app"))).toBe("Anonymous");
+    expect(shown(lookup(other, "reg.example", "team/app"))).toBe("Anonymous");
     expect(credentials.lookups()).toEqual(["team/builder", "team/nobody"]);
   });
 

@@ -1,7 +1,16 @@
-import { Redacted } from "effect";
+import { Effect, Redacted } from "effect";
 import { describe, expect, it } from "vitest";
-import { dockerConfigKeychain, InvalidDockerConfig, parseDockerConfig, type DockerConfigEntry } from "../../src/domain/oci/docker-config.ts";
-import { anonymous, basicCredential, firstOf, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
+import { parseCredentialHelperOutput } from "../../src/domain/oci/credential-helper-output.ts";
+import {
+  credentialHelperFor,
+  dockerConfigKeychain,
+  InvalidDockerConfig,
+  parseDockerConfig,
+  parseDockerConfigFile,
+  type DockerConfigEntry,
+} from "../../src/domain/oci/docker-config.ts";
+import { isGoogleRegistry, parseAccessTokenResponse } from "../../src/domain/oci/google-access-token.ts";
+import { anonymous, basicCredential, firstOf, type Keychain, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 import { registryScheme } from "../../src/domain/oci/registry-scheme.ts";
 import { parseWwwAuthenticate } from "../../src/adapters/oci/www-authenticate.ts";
 
@@ -11,6 +20,7 @@ const entries = (text: string, shape: "dockerconfigjson" | "dockercfg" = "docker
   if (parsed instanceof InvalidDockerConfig) throw new Error(parsed.reason);
   return parsed;
 };
+const lookup = (keychain: Keychain, registry: string, repository: string) => Effect.runSync(keychain(registry, repository));
 const userOf = (c: RegistryCredential) => (c._tag === "Basic" ? `${c.username}:${Redacted.value(c.password)}` : c._tag);
 
 describe("docker config credentials (storage.md §5)", () => {
@@ -18,14 +28,14 @@ describe("docker config credentials (storage.md §5)", () => {
     const keychain = dockerConfigKeychain(
       entries(JSON.stringify({ auths: { "a.example": { auth: b64("alice:pa:ss") }, "b.example": { username: "bob", password: "pw" } } })),
     );
-    expect(userOf(keychain("a.example", "x/y"))).toBe("alice:pa:ss");
-    expect(userOf(keychain("b.example", "x"))).toBe("bob:pw");
-    expect(keychain("c.example", "x")).toEqual(anonymous);
+    expect(userOf(lookup(keychain, "a.example", "x/y"))).toBe("alice:pa:ss");
+    expect(userOf(lookup(keychain, "b.example", "x"))).toBe("bob:pw");
+    expect(lookup(keychain, "c.example", "x")).toEqual(anonymous);
   });
 
   it("reads the older .dockercfg shape (the auths map itself)", () => {
     const keychain = dockerConfigKeychain(entries(JSON.stringify({ "https://q.example/v1/": { auth: b64("u:p"), email: "e" } }), "dockercfg"));
-    expect(userOf(keychain("q.example", "r"))).toBe("u:p");
+    expect(userOf(lookup(keychain, "q.example", "r"))).toBe("u:p");
   });
 
   it("picks the longest matching key; scheme and /v1/ /v2/ prefixes are ignored; docker.io is index.docker.io", () => {
@@ -42,36 +52,74 @@ describe("docker config credentials (storage.md §5)", () => {
         }),
       ),
     );
-    expect(userOf(keychain("reg.example:5000", "other/app"))).toBe("host:1");
-    expect(userOf(keychain("reg.example:5000", "team/lib"))).toBe("team:2");
-    expect(userOf(keychain("reg.example:5000", "team/app"))).toBe("app:3");
-    expect(userOf(keychain("reg.example:5000", "team/application"))).toBe("team:2");
-    expect(userOf(keychain("reg.example", "team/app"))).toBe("Anonymous");
-    expect(userOf(keychain("index.docker.io", "library/ubuntu"))).toBe("hub:4");
-    expect(userOf(keychain("eu.wild.example", "x"))).toBe("wild:5");
-    expect(userOf(keychain("a.eu.wild.example", "x"))).toBe("Anonymous");
+    expect(userOf(lookup(keychain, "reg.example:5000", "other/app"))).toBe("host:1");
+    expect(userOf(lookup(keychain, "reg.example:5000", "team/lib"))).toBe("team:2");
+    expect(userOf(lookup(keychain, "reg.example:5000", "team/app"))).toBe("app:3");
+    expect(userOf(lookup(keychain, "reg.example:5000", "team/application"))).toBe("team:2");
+    expect(userOf(lookup(keychain, "reg.example", "team/app"))).toBe("Anonymous");
+    expect(userOf(lookup(keychain, "index.docker.io", "library/ubuntu"))).toBe("hub:4");
+    expect(userOf(lookup(keychain, "eu.wild.example", "x"))).toBe("wild:5");
+    expect(userOf(lookup(keychain, "a.eu.wild.example", "x"))).toBe("Anonymous");
   });
 
   it("takes identity and registry tokens, and the first non-anonymous keychain", () => {
     const keychain = dockerConfigKeychain(
       entries(JSON.stringify({ auths: { "i.example": { identitytoken: "refresh" }, "r.example": { registrytoken: "bearer" } } })),
     );
-    expect(keychain("i.example", "x")._tag).toBe("IdentityToken");
-    expect(keychain("r.example", "x")._tag).toBe("RegistryToken");
-    const chained = firstOf([keychain, () => basicCredential("own", "config")]);
-    expect(chained("i.example", "x")._tag).toBe("IdentityToken");
-    expect(userOf(chained("elsewhere.example", "x"))).toBe("own:config");
+    expect(lookup(keychain, "i.example", "x")._tag).toBe("IdentityToken");
+    expect(lookup(keychain, "r.example", "x")._tag).toBe("RegistryToken");
+    const chained = firstOf([keychain, () => Effect.succeed(basicCredential("own", "config"))]);
+    expect(lookup(chained, "i.example", "x")._tag).toBe("IdentityToken");
+    expect(userOf(lookup(chained, "elsewhere.example", "x"))).toBe("own:config");
   });
 
   it("never prints a password: not in String(), JSON, or parse errors", () => {
     const keychain = dockerConfigKeychain(entries(JSON.stringify({ auths: { "a.example": { auth: b64("alice:s3cr3t-pw") } } })));
-    const credential = keychain("a.example", "x");
+    const credential = lookup(keychain, "a.example", "x");
     expect(String(JSON.stringify(credential))).not.toContain("s3cr3t-pw");
     expect(`${String((credential as { password: unknown }).password)}`).not.toContain("s3cr3t-pw");
     const bad = parseDockerConfig(`{"auths":{"a":{"auth":"${b64("no-colon-s3cr3t")}"}}}`, "dockerconfigjson", "sa/secret");
     expect(bad).toBeInstanceOf(InvalidDockerConfig);
     expect(JSON.stringify(bad) + String(bad)).not.toContain("no-colon-s3cr3t");
     expect(parseDockerConfig(`{"auths": s3cr3t`, "dockerconfigjson", "x")).toBeInstanceOf(InvalidDockerConfig);
+  });
+});
+
+describe("the controller's docker config file and credential helper answers", () => {
+  it("reads credHelpers and credsStore; a helper answers for its registry instead of `auths`", () => {
+    const config = parseDockerConfigFile(
+      JSON.stringify({ auths: { "a.example": { auth: b64("u:p") } }, credHelpers: { "ecr.example": "ecr-login" }, credsStore: "pass" }),
+      "config.json",
+    );
+    if (config instanceof InvalidDockerConfig) throw new Error(config.reason);
+    expect(credentialHelperFor(config, "ecr.example")).toBe("ecr-login");
+    expect(credentialHelperFor(config, "a.example")).toBe("pass");
+    const noStore = parseDockerConfigFile(JSON.stringify({ credHelpers: { "https://index.docker.io/v1/": "hub" } }), "config.json");
+    if (noStore instanceof InvalidDockerConfig) throw new Error(noStore.reason);
+    expect(credentialHelperFor(noStore, "docker.io")).toBe("hub");
+    expect(credentialHelperFor(noStore, "a.example")).toBeUndefined();
+  });
+
+  it("refuses helper names that are not a program name suffix", () => {
+    for (const bad of [{ credsStore: "../../bin/sh" }, { credHelpers: { "a.example": "x/y" } }, { credHelpers: { "a.example": 1 } }]) {
+      expect(parseDockerConfigFile(JSON.stringify(bad), "config.json")).toBeInstanceOf(InvalidDockerConfig);
+    }
+  });
+
+  it("reads a helper's answer: `<token>` is an identity token, empty is anonymous, anything else is not credentials", () => {
+    expect(userOf(parseCredentialHelperOutput(`{"ServerURL":"r","Username":"AWS","Secret":"pw"}`) ?? anonymous)).toBe("AWS:pw");
+    expect(parseCredentialHelperOutput(`{"ServerURL":"r","Username":"<token>","Secret":"refresh"}`)?._tag).toBe("IdentityToken");
+    expect(parseCredentialHelperOutput(`{"ServerURL":"r","Username":"","Secret":""}`)).toEqual(anonymous);
+    expect(parseCredentialHelperOutput("user:pw")).toBeUndefined();
+    expect(parseCredentialHelperOutput(`{"Username":1}`)).toBeUndefined();
+  });
+
+  it("knows Google's registries and their metadata token answer", () => {
+    expect(["gcr.io", "EU.GCR.IO", "us-docker.pkg.dev"].every(isGoogleRegistry)).toBe(true);
+    expect(["notgcr.io", "gcr.io.example", "pkg.dev.example", "ghcr.io"].some(isGoogleRegistry)).toBe(false);
+    expect(parseAccessTokenResponse(`{"access_token":"ya29.x","expires_in":3599,"token_type":"Bearer"}`)?.expiresInSeconds).toBe(3599);
+    expect(parseAccessTokenResponse(`{"access_token":"","expires_in":3599}`)).toBeUndefined();
+    expect(parseAccessTokenResponse("<html>")).toBeUndefined();
   });
 });
 

@@ -7,8 +7,10 @@ describe("bearer token cache", () => {
   const setup = (expiresIn: number) => {
     let now = 1_000_000;
     const requested: string[] = [];
+    const lookedUp: string[] = [];
     const auth = new RegistryAuthenticator({
-      credentialFor: () => basicCredential("u", "p"),
+      credentialFor: (registry, repository) =>
+        Effect.sync(() => lookedUp.push(`${registry}/${repository}`)).pipe(Effect.as(basicCredential("u", "p"))),
       now: () => now,
       fetchToken: (url) => {
         requested.push(url.searchParams.getAll("scope").join(" "));
@@ -16,7 +18,7 @@ describe("bearer token cache", () => {
       },
     });
     auth.learn("reg", { _tag: "Bearer", realm: "https://auth.example/token", service: "svc" }, "");
-    return { auth, requested, advance: (ms: number) => (now += ms) };
+    return { auth, requested, lookedUp, advance: (ms: number) => (now += ms) };
   };
   const header = (auth: RegistryAuthenticator, repo: string, action: "pull" | "push") =>
     Effect.runPromise(auth.authorization("reg", repo, action));
@@ -31,6 +33,15 @@ describe("bearer token cache", () => {
     advance(2_000);
     expect(await header(auth, "a", "push")).toBe("Bearer t3");
     expect(requested).toEqual(["repository:a:pull,push", "repository:b:pull", "repository:a:pull,push"]);
+  });
+
+  it("looks a repository's credential up once per session (it may run a credential helper)", async () => {
+    const { auth, lookedUp } = setup(300);
+    await header(auth, "a", "push");
+    await header(auth, "a", "pull");
+    await header(auth, "b", "pull");
+    await header(auth, "a", "push");
+    expect(lookedUp).toEqual(["reg/a", "reg/b"]);
   });
 
   it("forgets a token the registry refused", async () => {

@@ -1,3 +1,4 @@
+import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
 import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
@@ -35,7 +36,7 @@ describe.skipIf(missing !== undefined)("Basic auth (htpasswd) against docker-reg
   });
 
   it("fails as unauthorized with a wrong password or none, without echoing the password", async () => {
-    for (const keychain of [(() => basicCredential("ci", `${password}-wrong`)) as Keychain, anonymousKeychain]) {
+    for (const keychain of [(() => Effect.succeed(basicCredential("ci", `${password}-wrong`))) as Keychain, anonymousKeychain]) {
       const session = distributionSession({ insecure: false, keychain });
       const error = await failureOf(session.getManifest({ registry: registry.host, repository: "basic/app" }, "v1"));
       expect(error.kind).toBe("unauthorized");
@@ -60,7 +61,7 @@ describe.skipIf(missing !== undefined)("Bearer token flow against docker-registr
   });
 
   it("answers the challenge with a scoped token, caches it per scope, and the registry accepts the pushes", async () => {
-    const session = distributionSession({ insecure: false, keychain: () => basicCredential("robot", password) });
+    const session = distributionSession({ insecure: false, keychain: () => Effect.succeed(basicCredential("robot", password)) });
     const repo = { registry: registry.host, repository: "tok/app" };
     const image = await pushTestImage(session, repo, "v1");
     const payload = utf8(`{"critical":{"image":{"docker-manifest-digest":"${image.digest}"}}}`);
@@ -77,7 +78,7 @@ describe.skipIf(missing !== undefined)("Bearer token flow against docker-registr
     expect(tokens.requests.map((r) => r.scopes)).toEqual([["repository:tok/app:pull"], ["repository:tok/app:pull,push"]]);
     expect(tokens.requests.every((r) => r.user === "robot" && r.service === tokens.service)).toBe(true);
 
-    const reads = distributionSession({ insecure: false, keychain: () => basicCredential("robot", password) });
+    const reads = distributionSession({ insecure: false, keychain: () => Effect.succeed(basicCredential("robot", password)) });
     await runEffect(reads.listTags(repo));
     await runEffect(reads.getManifest(repo, "v1"));
     await runEffect(reads.getManifest({ ...repo, repository: "tok/other" }, "v1"));
@@ -90,7 +91,7 @@ describe.skipIf(missing !== undefined)("Bearer token flow against docker-registr
   });
 
   it("reports a refused token request as unauthorized, without the password", async () => {
-    const session = distributionSession({ insecure: false, keychain: () => basicCredential("robot", "not-the-password") });
+    const session = distributionSession({ insecure: false, keychain: () => Effect.succeed(basicCredential("robot", "not-the-password")) });
     const error = await failureOf(session.getManifest({ registry: registry.host, repository: "tok/app" }, "v1"));
     expect(error.kind).toBe("unauthorized");
     expect(`${error.message} ${JSON.stringify(error)}`).not.toContain("not-the-password");

@@ -1,4 +1,6 @@
+import { createHash, createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { toTrustMaterial, Verifier } from "@sigstore/verify";
 import { Effect, Result } from "effect";
 import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
@@ -33,3 +35,20 @@ export const buildFailure = (
 ): Promise<SignerUnavailable> => Effect.runPromise(Effect.flip(buildSigner(name, { secrets: secretsOf(secrets), config })));
 
 export const signWith = (signer: Signer, data: Uint8Array): Promise<Uint8Array> => Effect.runPromise(signer.sign(data));
+
+/**
+ * A @sigstore/verify verifier whose trusted root has no CAs, logs or timestamp authorities: only the
+ * given public key is trusted, under cosign's hint (base64 sha256 of the SPKI DER, computed here).
+ */
+export const keyOnlyVerifier = (publicKeyPem: string): Verifier => {
+  const key = createPublicKey(publicKeyPem);
+  const hint = createHash("sha256").update(key.export({ type: "spki", format: "der" })).digest("base64");
+  const trust = toTrustMaterial(
+    { mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] },
+    (wanted) => {
+      if (wanted !== hint) throw new Error(`unknown key hint ${wanted}`);
+      return { publicKey: key, validFor: () => true };
+    },
+  );
+  return new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
+};

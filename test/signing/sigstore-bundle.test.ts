@@ -1,6 +1,5 @@
-import { createPublicKey } from "node:crypto";
 import { bundleFromJSON } from "@sigstore/bundle";
-import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
+import { toSignedEntity } from "@sigstore/verify";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { publicKeyHint, sigstoreDsseBundle } from "../../src/adapters/signing/sigstore-bundle.ts";
@@ -8,21 +7,7 @@ import { IN_TOTO_PAYLOAD_TYPE } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { SigningFailed, type Signer } from "../../src/ports/signer.ts";
 import { describeWithTools, opensslKey, opensslVerifies } from "../support/independent-verifiers.ts";
-import { build, bytes, conformanceKey } from "./signing-fixtures.ts";
-
-/** A trusted root with no CAs, logs or timestamp authorities: only the given public key is trusted. */
-const keyOnlyVerifier = (publicKeyPem: string) => {
-  const key = createPublicKey(publicKeyPem);
-  const hint = publicKeyHint(publicKeyPem);
-  const trust = toTrustMaterial(
-    { mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] },
-    (wanted) => {
-      if (wanted !== hint) throw new Error(`unknown key hint ${wanted}`);
-      return { publicKey: key, validFor: () => true };
-    },
-  );
-  return new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
-};
+import { build, bytes, conformanceKey, keyOnlyVerifier } from "./signing-fixtures.ts";
 
 const statement = bytes('{"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"x","digest":{"sha256":"00"}}]}');
 

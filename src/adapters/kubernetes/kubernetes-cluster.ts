@@ -6,13 +6,17 @@ import { type AdapterLog, silentLog } from "./adapter-log.ts";
 import { KubeApi } from "./kube-api.ts";
 import { defaultListWatchTiming, type ListWatchTiming, pageOf } from "./list-watch.ts";
 import { NamedObjectCache } from "./named-object-cache.ts";
-import { makeEventRecorder } from "./run-events.ts";
+import { makeEventRecorder } from "./event-recorder.ts";
+import { TEKTON_GROUP } from "./run-resources.ts";
 import { RunInformer } from "./run-informer.ts";
 import { makeRunWriter } from "./run-writer.ts";
 import { resolveTektonVersion, type TektonVersion } from "./tekton-api-version.ts";
-import { anonymousKeychain } from "../../domain/oci/registry-credential.ts";
+import type { Keychain } from "../../domain/oci/registry-credential.ts";
 import type { RegistryCredentials } from "../../ports/registry-credentials.ts";
 import { makeKubernetesRegistryCredentials } from "./kubernetes-registry-credentials.ts";
+import type { LeaseStore } from "../../ports/lease-store.ts";
+import { makeKubernetesLeaseStore } from "./kubernetes-lease-store.ts";
+import { describeApiError, httpStatusOf } from "./api-errors.ts";
 
 export const CONFIG_MAP_NAME = "chains-config";
 export const SIGNING_SECRET_NAME = "signing-secrets";
@@ -97,9 +101,28 @@ export class KubernetesCluster {
     }
   }
 
-  /** Registry credentials for the `oci` backend, from run ServiceAccounts (anonymous otherwise). */
-  registryCredentials(): RegistryCredentials["Service"] {
-    return makeKubernetesRegistryCredentials(this.#api, anonymousKeychain);
+  /** Registry credentials for the `oci` backend: the run's ServiceAccount, then `controllerKeychain`. */
+  registryCredentials(controllerKeychain: Keychain): RegistryCredentials["Service"] {
+    return makeKubernetesRegistryCredentials(this.#api, controllerKeychain);
+  }
+
+  /** The leader-election Leases in `SYSTEM_NAMESPACE`. */
+  leaseStore(): LeaseStore["Service"] {
+    return makeKubernetesLeaseStore(this.#api, this.#systemNamespace);
+  }
+
+  /**
+   * One read of a ConfigMap in `SYSTEM_NAMESPACE` that is consulted only at start-up (the
+   * leader-election settings); a missing one reads as empty.
+   */
+  async readStartupConfigMap(name: string): Promise<Readonly<Record<string, string>>> {
+    const namespace = this.#systemNamespace;
+    try {
+      return configDataOf(await this.#api.call((a) => a.core.readNamespacedConfigMap({ namespace, name })));
+    } catch (error) {
+      if (httpStatusOf(error) === 404) return {};
+      throw new ClusterUnavailable({ operation: `read ConfigMap ${namespace}/${name}`, reason: describeApiError(error) });
+    }
   }
 
   service(): Cluster["Service"] {
@@ -112,7 +135,7 @@ export class KubernetesCluster {
       ...(this.#options.writeAttempts === undefined ? {} : { attempts: this.#options.writeAttempts }),
       ...(this.#options.writeRetryDelayMs === undefined ? {} : { retryDelayMs: this.#options.writeRetryDelayMs }),
     });
-    const recordEvent = makeEventRecorder({ api: this.#api, version: this.version, uidOf: (ref) => this.#informer.uidOf(ref), log });
+    const recordEvent = makeEventRecorder({ api: this.#api, log });
     const fromCache = <A>(cache: NamedObjectCache<A>, operation: string) =>
       Effect.tryPromise({
         try: () => cache.current(syncTimeoutMs),
@@ -135,7 +158,14 @@ export class KubernetesCluster {
                 (error) => new ClusterUnavailable({ operation: `read signing secrets from ${error.directory}`, reason: error.reason }),
               ),
             ),
-      recordEvent: (ref, event) => Effect.promise(() => recordEvent(ref, event)),
+      recordEvent: (ref, event) =>
+        Effect.promise(() =>
+          recordEvent({ apiVersion: `${TEKTON_GROUP}/${this.version}`, kind: ref.kind, namespace: ref.namespace, name: ref.name, uid: this.#informer.uidOf(ref) }, event),
+        ),
+      recordConfigEvent: (event) =>
+        Effect.promise(() =>
+          recordEvent({ apiVersion: "v1", kind: "ConfigMap", namespace, name: CONFIG_MAP_NAME, uid: this.#config.uid() }, event),
+        ),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { V1ServiceAccount } from "@kubernetes/client-node";
 import { Effect, Result } from "effect";
 import type { Keychain } from "../../domain/oci/registry-credential.ts";
 import {
@@ -25,9 +26,20 @@ const decodeData = (data: Readonly<Record<string, string>> | undefined): Record<
   Object.fromEntries(Object.entries(data ?? {}).map(([key, value]) => [key, Buffer.from(value, "base64").toString("utf8")]));
 
 /**
- * Registry credentials from the API server, as the port describes: the run's ServiceAccount, each
- * Secret in its `secrets` list, then the controller's own keychain. Two GETs per listed Secret
- * and one for the ServiceAccount, per stored object; nothing is written.
+ * The Secrets a ServiceAccount names: its `secrets`, then its `imagePullSecrets`, each name once.
+ * The newest reference reads only `secrets` (storage.md §5 step 2, since 2026-08) while its docs
+ * still describe both; the project's issue 6 asks for both, as the docs say, so that the pull
+ * secret most clusters already give a ServiceAccount also serves for pushing signatures.
+ */
+const secretNamesOf = (serviceAccount: V1ServiceAccount | undefined): ReadonlyArray<string> => {
+  const refs = [...(serviceAccount?.secrets ?? []), ...(serviceAccount?.imagePullSecrets ?? [])];
+  return [...new Set(refs.flatMap((ref) => (ref.name === undefined || ref.name === "" ? [] : [ref.name])))];
+};
+
+/**
+ * Registry credentials from the API server, as the port describes: the run's ServiceAccount, the
+ * Secrets it names, then the controller's own keychain. One GET for the ServiceAccount and one per
+ * distinct Secret, per stored object; nothing is written.
  */
 export const makeKubernetesRegistryCredentials = (api: KubeApi, controllerKeychain: Keychain): RegistryCredentials["Service"] => ({
   keychainFor: (run) => {
@@ -40,9 +52,7 @@ export const makeKubernetesRegistryCredentials = (api: KubeApi, controllerKeycha
           api.call((a) => a.core.readNamespacedServiceAccount({ namespace: account.namespace, name: account.name })),
         );
         const secrets: Array<DockerConfigSecret> = [];
-        for (const ref of serviceAccount?.secrets ?? []) {
-          if (ref.name === undefined) continue;
-          const name = ref.name;
+        for (const name of secretNamesOf(serviceAccount)) {
           const secret = await readOptional(() => api.call((a) => a.core.readNamespacedSecret({ namespace: account.namespace, name })));
           if (secret !== undefined) secrets.push({ name, type: secret.type ?? "", data: decodeData(secret.data) });
         }

@@ -15,6 +15,7 @@ export class NotYetSynced extends Error {
  */
 export class NamedObjectCache<A> {
   #value: A | undefined;
+  #uid: string | undefined;
   #synced = false;
   #lastError: unknown;
   readonly #waiters: Array<() => void> = [];
@@ -33,6 +34,11 @@ export class NamedObjectCache<A> {
     const fieldSelector = `metadata.name=${options.name}`;
     const matches = (object: unknown) => (object as { metadata?: { name?: unknown } } | undefined)?.metadata?.name === options.name;
     let listedValue: A | undefined;
+    let listedUid: string | undefined;
+    const uidOf = (object: unknown) => {
+      const uid = (object as { metadata?: { uid?: unknown } } | undefined)?.metadata?.uid;
+      return typeof uid === "string" ? uid : undefined;
+    };
     this.#watch = startListWatch(
       options.api,
       {
@@ -51,18 +57,23 @@ export class NamedObjectCache<A> {
       {
         listStart: () => {
           listedValue = undefined;
+          listedUid = undefined;
         },
         listItem: (object) => {
-          if (matches(object)) listedValue = options.decode(object);
+          if (!matches(object)) return;
+          listedValue = options.decode(object);
+          listedUid = uidOf(object);
         },
         listEnd: () => {
           this.#value = listedValue;
+          this.#uid = listedUid;
           this.#synced = true;
           for (const wake of this.#waiters.splice(0)) wake();
         },
         watchEvent: (type, object) => {
           if (!matches(object)) return;
           this.#value = type === "DELETED" ? undefined : options.decode(object);
+          this.#uid = type === "DELETED" ? undefined : uidOf(object);
         },
       },
       options.timing,
@@ -85,6 +96,11 @@ export class NamedObjectCache<A> {
       }
     }
     return this.#value;
+  }
+
+  /** The object's uid as last seen (for Events about it). */
+  uid(): string | undefined {
+    return this.#uid;
   }
 
   stop(): void {

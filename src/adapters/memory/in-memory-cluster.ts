@@ -60,6 +60,7 @@ export class InMemoryCluster {
   readonly #watchers = new Set<Watcher>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #events: Array<RecordedEvent> = [];
+  readonly #configEvents: Array<ClusterEvent & { readonly time: Date }> = [];
   readonly #writes: Array<RecordedWrite> = [];
   readonly #failures: Record<ClusterOperation, InjectedFailures> = {
     writeRun: new InjectedFailures(),
@@ -137,6 +138,11 @@ export class InMemoryCluster {
     if (this.#secrets.delete(name)) this.#secretsVersion += 1;
   }
 
+  /** Events recorded on the `chains-config` ConfigMap. */
+  configEvents(): Array<ClusterEvent & { readonly time: Date }> {
+    return this.#configEvents.map((event) => ({ ...event, time: new Date(event.time) }));
+  }
+
   events(): Array<RecordedEvent> {
     return this.#events.map((event) => ({ ...event, ref: { ...event.ref }, time: new Date(event.time) }));
   }
@@ -181,6 +187,10 @@ export class InMemoryCluster {
       recordEvent: (ref, event) =>
         Effect.sync(() => {
           this.#events.push({ ...event, ref: { ...ref }, time: this.#clock.now() });
+        }),
+      recordConfigEvent: (event) =>
+        Effect.sync(() => {
+          this.#configEvents.push({ ...event, time: this.#clock.now() });
         }),
     };
   }

@@ -11,8 +11,9 @@ import { serviceAccountKeychain } from "../oci-storage/service-account-keychain.
 
 /**
  * ServiceAccounts and their docker config Secrets kept in memory, keyed `namespace/serviceaccount`:
- * what a Kubernetes implementation reads from the API (`secrets` of the ServiceAccount, then each
- * Secret). Runs whose ServiceAccount is not set get only the controller's keychain.
+ * what a Kubernetes implementation reads from the API (the ServiceAccount's `secrets` and
+ * `imagePullSecrets`, then each Secret). Runs whose ServiceAccount is not set get only the
+ * controller's keychain.
  */
 type RegistryCredentialsService = RegistryCredentials["Service"];
 

@@ -1,23 +1,26 @@
 import { Effect, Result } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../domain/dsse/envelope.ts";
+import { cosignSignFormat, cosignSignPredicateType } from "../../domain/formats/cosign-sign-statement.ts";
 import type { InvalidImageManifest } from "../../domain/oci/image-manifest.ts";
+import { isOciDigest, type OciDigest } from "../../domain/oci/oci-digest.ts";
 import type { SignatureMediaTypes, TooManySignatureLayers } from "../../domain/oci/signature-image.ts";
 import { attestationLayer, simpleSigningLayer, type SignatureLayer } from "../../domain/oci/signature-layer.ts";
 import type { SignedArtifact } from "../../domain/signing-pass/signing-artifacts.ts";
 import { type ArtifactStore, StorageFailed, type StoreResult } from "../../ports/artifact-store.ts";
-import type { OciRegistry, OciRegistryError, OciRegistrySession } from "../../ports/oci-registry.ts";
+import type { OciRegistry, OciRegistryError, OciRegistrySession, RepositoryRef } from "../../ports/oci-registry.ts";
 import type { RegistryCredentials } from "../../ports/registry-credentials.ts";
 import { writeBundleReferrer, type SubjectImageNotFound } from "../oci/bundle-referrer-writer.ts";
 import { writeSignatureLayer } from "../oci/signature-tag-writer.ts";
 import {
   parseRepositoryOverride,
+  repositoryRefOf,
   simpleSigningTarget,
   statementTargets,
   type OciTarget,
   type SkippedSubject,
 } from "./oci-storage-targets.ts";
-import { attestationBundle } from "./sigstore-bundle.ts";
+import { dsseEnvelopeBundle } from "./sigstore-bundle.ts";
 
 /** The environment switches cosign's library reads, which the reference inherits. */
 export interface OciStorageEnv {
@@ -36,13 +39,33 @@ export interface OciArtifactStoreOptions {
   readonly env?: OciStorageEnv;
 }
 
-/** What the pass hands the backend, by payload format (storage.md §3.1). */
-type Payload = "image-signature" | "attestation" | "other";
+/**
+ * What the pass hands the backend, by payload format (storage.md §3.1): an image signature over
+ * simplesigning (for `.sig` tags) or over a cosign/sign/v1 statement (for bundles), or a run's
+ * SLSA envelope.
+ */
+type Payload = "simplesigning" | "cosign-sign-statement" | "attestation" | "other";
 
 const slsaFormats: ReadonlySet<string> = new Set(["in-toto", "slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]);
 
 const payloadOf = (artifact: SignedArtifact): Payload =>
-  artifact.format === "simplesigning" ? "image-signature" : slsaFormats.has(artifact.format) ? "attestation" : "other";
+  artifact.format === "simplesigning"
+    ? "simplesigning"
+    : artifact.format === cosignSignFormat
+      ? "cosign-sign-statement"
+      : slsaFormats.has(artifact.format)
+        ? "attestation"
+        : "other";
+
+type Encoding = ChainsConfig["storage"]["oci"]["encodingFormat"];
+
+/**
+ * How an artifact is written. An image's signed bytes differ between the encodings, so the form
+ * the pass planned (and signed) wins over a config edited since, with a warning; a SLSA envelope
+ * is the same in both, so the config in force decides.
+ */
+const encodingOf = (payload: Exclude<Payload, "other">, configured: Encoding): Encoding =>
+  payload === "simplesigning" ? "dsse" : payload === "cosign-sign-statement" ? "sigstore-bundle" : configured;
 
 /** Go's `strconv.ParseBool` true values. */
 const goTrue: ReadonlySet<string> = new Set(["1", "t", "T", "TRUE", "true", "True"]);
@@ -81,9 +104,24 @@ export const makeOciArtifactStore = (options: OciArtifactStoreOptions): Artifact
         return none;
       }
       const config = options.config().storage.oci;
+      const encoding = encodingOf(payload, config.encodingFormat);
+      if (encoding !== config.encodingFormat) {
+        yield* Effect.logWarning(
+          `oci storage: this image signature was planned before storage.oci.encoding-format became ${config.encodingFormat}; it is stored as ${encoding}`,
+        );
+      }
+      if (encoding === "sigstore-bundle" && artifact.signer === "pgp") {
+        // A bundle holds a DSSE envelope signed over its PAE, which a PGP signer does not make.
+        const key = `artifacts.${artifact.artifact}.signer`;
+        return yield* Effect.fail(
+          failed(
+            `storage.oci.encoding-format sigstore-bundle needs a DSSE signature, which ${key} pgp cannot make; set ${key} to x509 or kms, or storage.oci.encoding-format to dsse`,
+          ),
+        );
+      }
       const keychain = yield* options.credentials.keychainFor(run).pipe(Effect.mapError((e) => failed(e.message)));
       const session = options.registry.session({ insecure: config.insecure, keychain });
-      if (config.encodingFormat === "sigstore-bundle") {
+      if (encoding === "sigstore-bundle" && payload !== "simplesigning") {
         if (config.repository !== "") {
           yield* Effect.logWarning("oci storage: storage.oci.repository is ignored with encoding-format sigstore-bundle; referrers live in the image's repository");
         }
@@ -93,7 +131,7 @@ export const makeOciArtifactStore = (options: OciArtifactStoreOptions): Artifact
       const override = overrideName === "" ? undefined : parseRepositoryOverride(overrideName);
       if (override !== undefined && Result.isFailure(override)) return yield* Effect.fail(failed(override.failure));
       const overrideRepo = override?.success;
-      if (payload === "image-signature") {
+      if (payload === "simplesigning") {
         const target = simpleSigningTarget(artifact.payload, overrideRepo);
         if (Result.isFailure(target)) return yield* Effect.fail(failed(target.failure));
         const layer = simpleSigningLayer({
@@ -168,30 +206,46 @@ const writeLayer = (
       : Effect.logInfo(`oci storage: ${where} already holds this signature`);
   });
 
-const cosignSignPredicateType = "https://sigstore.dev/cosign/sign/v1";
+/** Where one bundle goes: the image's own repository (referrers live next to their subject). */
+interface BundleTarget {
+  readonly repo: RepositoryRef;
+  readonly digest: OciDigest;
+}
+
+/** The images a bundle is about: the planned image for a signature, the OCI subjects for an attestation. */
+const bundleTargets = (
+  artifact: SignedArtifact,
+  payload: "cosign-sign-statement" | "attestation",
+): Effect.Effect<{ readonly predicateType: string; readonly targets: ReadonlyArray<BundleTarget> }, string> => {
+  if (payload === "cosign-sign-statement") {
+    // cosign's statement names no repository, only the digest; the plan keeps the image.
+    const image = artifact.image;
+    return image === undefined || !isOciDigest(image.digest)
+      ? Effect.fail("the image signature names no image by sha256 digest")
+      : Effect.succeed({
+          predicateType: cosignSignPredicateType,
+          targets: [{ repo: repositoryRefOf(image.repository), digest: image.digest }],
+        });
+  }
+  const statement = statementTargets(artifact.payload, undefined);
+  if (Result.isFailure(statement)) return Effect.fail(statement.failure);
+  return Effect.as(logSkipped(statement.success.skipped), {
+    predicateType: statement.success.predicateType,
+    targets: statement.success.targets.map((t) => ({ repo: t.imageRepo, digest: t.image.digest })),
+  });
+};
 
 /** storage.md §4: one referrer per image (attestations: per OCI subject), in the image's repository. */
 const storeBundle = (
   session: OciRegistrySession,
   artifact: SignedArtifact,
-  payload: "image-signature" | "attestation",
+  payload: "cosign-sign-statement" | "attestation",
   failed: (reason: string) => StorageFailed,
 ) =>
   Effect.gen(function* () {
-    if (payload === "image-signature") {
-      // The reference's bundle carries a raw-payload signature that does not verify (storage.md §4);
-      // a verifying one needs the pass to sign a cosign/sign/v1 statement, which it does not do yet.
-      return yield* Effect.fail(
-        failed(
-          `storage.oci.encoding-format sigstore-bundle is not supported yet for image signatures (${cosignSignPredicateType}); use encoding-format dsse`,
-        ),
-      );
-    }
-    const statement = statementTargets(artifact.payload, undefined);
-    if (Result.isFailure(statement)) return yield* Effect.fail(failed(statement.failure));
-    yield* logSkipped(statement.success.skipped);
-    if (statement.success.targets.length === 0) return none;
-    const bundle = attestationBundle({
+    const { predicateType, targets } = yield* bundleTargets(artifact, payload).pipe(Effect.mapError(failed));
+    if (targets.length === 0) return none;
+    const bundle = dsseEnvelopeBundle({
       envelopeJson: new TextDecoder().decode(envelopeBytes(artifact)),
       publicKeyPem: artifact.publicKeyPem,
       certificatePem: artifact.certificatePem,
@@ -199,13 +253,13 @@ const storeBundle = (
     if (Result.isFailure(bundle)) return yield* Effect.fail(failed(bundle.failure));
     const created = new Date(Math.floor(Date.now() / 1000) * 1000);
     const failures: string[] = [];
-    for (const target of statement.success.targets) {
+    for (const target of targets) {
       const written = yield* Effect.result(
         writeBundleReferrer(session, {
-          repo: target.imageRepo,
-          subjectDigest: target.image.digest,
+          repo: target.repo,
+          subjectDigest: target.digest,
           bundle: bundle.success,
-          predicateType: statement.success.predicateType,
+          predicateType,
           created,
         }),
       );

@@ -1,14 +1,16 @@
-import { createHash, createPublicKey, X509Certificate } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { Result } from "effect";
 import { parseEnvelope } from "../../domain/dsse/envelope.ts";
 import { sigstoreBundleMediaType } from "../../domain/oci/media-types.ts";
+import { publicKeyHint } from "../signing/sigstore-bundle.ts";
 
 /**
- * The sigstore bundle v0.3 of an attestation (storage.md §4), in protojson field order: the DSSE
- * envelope as signed, and as verification material the certificate (DER) when there is one, else a
- * hint naming the public key (std base64 of sha256 of its SPKI DER). There is no keyid.
+ * The sigstore bundle v0.3 of a DSSE envelope (storage.md §4: an attestation, or an image's
+ * cosign/sign/v1 signature), in protojson field order: the envelope as signed, and as verification
+ * material the certificate (DER) when there is one, else the hint naming the public key. There is
+ * no keyid.
  */
-export const attestationBundle = (input: {
+export const dsseEnvelopeBundle = (input: {
   readonly envelopeJson: string;
   readonly publicKeyPem: string;
   readonly certificatePem: string;
@@ -30,8 +32,7 @@ const verificationMaterial = (publicKeyPem: string, certificatePem: string): Res
     if (certificatePem.trim() !== "") {
       return Result.succeed(`{"certificate":{"rawBytes":"${base64(new X509Certificate(certificatePem).raw)}"}}`);
     }
-    const spki = createPublicKey(publicKeyPem).export({ type: "spki", format: "der" });
-    return Result.succeed(`{"publicKey":{"hint":"${createHash("sha256").update(spki).digest("base64")}"}}`);
+    return Result.succeed(`{"publicKey":{"hint":"${publicKeyHint(publicKeyPem)}"}}`);
   } catch {
     return Result.fail("the signing key's certificate or public key cannot be read for the bundle");
   }

@@ -1,5 +1,5 @@
 import { Effect, Redacted } from "effect";
-import type { RegistryCredential } from "../../domain/oci/registry-credential.ts";
+import type { Keychain, RegistryCredential } from "../../domain/oci/registry-credential.ts";
 import type { AuthChallenge } from "./www-authenticate.ts";
 
 /** What the registry asked for, learnt from its first 401 and then used pre-emptively. */
@@ -32,18 +32,20 @@ export const authSchemeFrom = (challenges: ReadonlyArray<AuthChallenge>): Regist
 };
 
 /**
- * Builds `Authorization` headers for one session: remembers each registry's scheme and caches
- * bearer tokens per registry and scope until shortly before they expire.
+ * Builds `Authorization` headers for one session: remembers each registry's scheme, each
+ * repository's credential, and caches bearer tokens per registry and scope until shortly before
+ * they expire.
  */
 export class RegistryAuthenticator {
-  readonly #credentialFor: (registry: string, repository: string) => RegistryCredential;
+  readonly #credentialFor: Keychain;
   readonly #fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
   readonly #now: () => number;
   readonly #schemes = new Map<string, RegistryAuthScheme>();
+  readonly #credentials = new Map<string, RegistryCredential>();
   readonly #tokens = new Map<string, CachedToken>();
 
   constructor(options: {
-    readonly credentialFor: (registry: string, repository: string) => RegistryCredential;
+    readonly credentialFor: Keychain;
     readonly fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
     readonly now?: () => number;
   }) {
@@ -66,20 +68,34 @@ export class RegistryAuthenticator {
   ): Effect.Effect<string | undefined, TokenFailure> {
     const scheme = this.#schemes.get(registry);
     if (scheme === undefined) return Effect.succeed(undefined);
-    const credential = this.#credentialFor(registry, repository);
-    if (credential._tag === "RegistryToken") return Effect.succeed(`Bearer ${Redacted.value(credential.token)}`);
-    if (scheme._tag === "Basic") {
-      return Effect.succeed(credential._tag === "Basic" ? basicHeader(credential) : undefined);
-    }
-    const scope = repositoryScope(repository, action);
-    const cached = this.#cachedToken(registry, scope, action, repository);
-    if (cached !== undefined) return Effect.succeed(`Bearer ${Redacted.value(cached)}`);
-    return this.#requestToken(scheme, credential, scope).pipe(
-      Effect.map((token) => {
-        this.#tokens.set(`${registry} ${scope}`, token);
-        return `Bearer ${Redacted.value(token.token)}`;
+    return this.#credential(registry, repository).pipe(
+      Effect.flatMap((credential) => {
+        if (credential._tag === "RegistryToken") return Effect.succeed(`Bearer ${Redacted.value(credential.token)}`);
+        if (scheme._tag === "Basic") {
+          return Effect.succeed(credential._tag === "Basic" ? basicHeader(credential) : undefined);
+        }
+        const scope = repositoryScope(repository, action);
+        const cached = this.#cachedToken(registry, scope, action, repository);
+        if (cached !== undefined) return Effect.succeed(`Bearer ${Redacted.value(cached)}`);
+        return this.#requestToken(scheme, credential, scope).pipe(
+          Effect.map((token) => {
+            this.#tokens.set(`${registry} ${scope}`, token);
+            return `Bearer ${Redacted.value(token.token)}`;
+          }),
+        );
       }),
     );
+  }
+
+  /**
+   * Looks the credential up once per repository and session: a lookup may run a credential helper
+   * or ask a metadata server, and a session sends many requests to the same repository.
+   */
+  #credential(registry: string, repository: string): Effect.Effect<RegistryCredential> {
+    const key = `${registry}/${repository}`;
+    const known = this.#credentials.get(key);
+    if (known !== undefined) return Effect.succeed(known);
+    return this.#credentialFor(registry, repository).pipe(Effect.tap((credential) => Effect.sync(() => this.#credentials.set(key, credential))));
   }
 
   #cachedToken(

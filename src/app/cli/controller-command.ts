@@ -7,12 +7,16 @@ import { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
 import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import { type TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
+import { ClusterUnavailable } from "../../ports/cluster.ts";
+import type { LeaseLeadership } from "../leadership/lease-leadership.ts";
+import { startReplicaLeadership } from "../leadership/replica-leadership.ts";
 import { startController } from "../composition/start-controller.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
+import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
 
@@ -20,13 +24,20 @@ const DEFAULT_SECRETS_MOUNT = "/etc/signing-secrets";
 
 const help = `Usage: chains-ts controller [--kubeconfig PATH] [--namespace NS[,NS...]]
                             [--threads-per-controller N] [--kube-api-qps Q] [--kube-api-burst B]
-                            [--signing-secrets DIR]
+                            [--signing-secrets DIR] [--disable-ha]
 
 Runs the chains-ts controller against a Kubernetes API server: watches every TaskRun and
 PipelineRun (tekton.dev/v1, or v1beta1 where v1 is not served), and signs and stores the
 provenance of each completed run. Reads the 'chains-config' ConfigMap (hot reloaded) in
 SYSTEM_NAMESPACE. Logs are JSON lines on stdout. SIGTERM or SIGINT stops it gracefully: passes
 in flight get up to 30 s to finish, and nothing is lost (the state is on the runs).
+
+Registry credentials (oci storage) come from the run's ServiceAccount: its secrets, then its
+imagePullSecrets, of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg. Then from
+the controller's own: its docker config (auths, credHelpers, credsStore; a helper
+docker-credential-<name>, e.g. ecr-login, acr-env or gcloud, must be on PATH), then for gcr.io,
+*.gcr.io and *.pkg.dev an access token from the GCE/GKE metadata server. The first source with
+a credential for the repository wins; none means anonymous.
 
 Options:
   --kubeconfig PATH        kubeconfig to use (default: $KUBECONFIG, then the pod's service
@@ -43,19 +54,32 @@ Options:
                            of the 'signing-secrets' Secret (a mounted Secret). Default:
                            ${DEFAULT_SECRETS_MOUNT} when it exists, otherwise the Secret
                            SYSTEM_NAMESPACE/signing-secrets is watched through the API
+  --disable-ha             do not take part in leader election: this replica signs every run.
+                           Only for a single replica; by default replicas contend for the
+                           Leases Tekton Chains uses (one per run kind, in SYSTEM_NAMESPACE) and
+                           only the holder signs, so a standby takes over when the leader dies
   --health-port P          serve /healthz and /readyz on this port (default 8080; 0 picks one)
   --metrics-port P         serve Prometheus /metrics on this port (default 9090; 0 picks one)
   -h, --help               show this help
 
 Environment:
-  SYSTEM_NAMESPACE         where chains-config and signing-secrets live (default tekton-chains)
+  SYSTEM_NAMESPACE         where chains-config, signing-secrets and the Leases live (default
+                           tekton-chains)
+  CONFIG_LEADERELECTION_NAME
+                           the ConfigMap with lease-duration (60s), renew-deadline (40s) and
+                           retry-period (10s), read at start-up (default
+                           tekton-chains-config-leader-election)
+  POD_NAME                 this replica's name in the Leases (default: the host name)
   KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
+  DOCKER_CONFIG            directory of the controller's docker config.json (default
+                           ~/.docker); a changed file applies without a restart
+  GCE_METADATA_HOST        the metadata server's host[:port] (default metadata.google.internal)
 
 Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail with a clear
-reason and the run is retried, then marked failed) and leader election (run one replica).
+reason and the run is retried, then marked failed).
 
 Exit status: 0 after a graceful stop; 1 when it cannot start (unreadable kubeconfig, Tekton
-not installed, invalid chains-config: the message names the key); 2 for a wrong command line.`;
+not installed, invalid chains-config or leader-election ConfigMap: the message names the key); 2 for a wrong command line.`;
 
 interface ControllerArgs {
   readonly kubeconfig: string | undefined;
@@ -66,6 +90,7 @@ interface ControllerArgs {
   readonly qps: number;
   readonly burst: number;
   readonly signingSecrets: string | undefined;
+  readonly disableHa: boolean;
 }
 
 const positiveNumber = (flag: string, text: string, integer: boolean): number => {
@@ -83,9 +108,9 @@ const port = (flag: string, text: string): number => {
 };
 
 const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ControllerArgs => {
-  let values: Record<string, string | undefined>;
+  let parsed: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
+    ({ values: parsed } = parseArgs({
       args: [...argv],
       options: {
         kubeconfig: { type: "string" },
@@ -96,6 +121,7 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
         "signing-secrets": { type: "string" },
         "health-port": { type: "string" },
         "metrics-port": { type: "string" },
+        "disable-ha": { type: "boolean" },
       },
       strict: true,
       allowPositionals: false,
@@ -103,6 +129,8 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  const disableHa = parsed["disable-ha"] === true;
+  const values = Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
   const qps = values["kube-api-qps"] ?? env["KUBE_API_QPS"];
   const burst = values["kube-api-burst"] ?? env["KUBE_API_BURST"];
   return {
@@ -117,6 +145,7 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
     qps: positiveNumber("--kube-api-qps", qps ?? "20", false),
     burst: positiveNumber("--kube-api-burst", burst ?? "20", true),
     signingSecrets: values["signing-secrets"],
+    disableHa,
   };
 };
 
@@ -186,14 +215,37 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     throw error;
   }
   const service = cluster.service();
+  let leadership: LeaseLeadership | undefined;
+  if (!args.disableHa) {
+    try {
+      const elected = await startReplicaLeadership({
+        readConfigMap: (name) => cluster.readStartupConfigMap(name),
+        store: cluster.leaseStore(),
+        env,
+        log: logLine,
+      });
+      if (Result.isFailure(elected)) {
+        cluster.close();
+        return fail(elected.failure.message);
+      }
+      leadership = elected.success;
+    } catch (error) {
+      cluster.close();
+      if (error instanceof ClusterUnavailable) return fail(`${error.operation}: ${error.reason}`);
+      throw error;
+    }
+  }
+  const stopLeading = () => leadership?.stop({ release: true });
   const metrics = new PrometheusMetrics();
   let observability: ObservabilityServers;
   try {
     observability = await startObservabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
   } catch (error) {
+    await stopLeading();
     cluster.close();
     return fail(`cannot serve probes or metrics: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const registryCredentials = cluster.registryCredentials(controllerKeychain({ env, log: logLine }));
   const started = await startController(
     {
       cluster: service,
@@ -201,13 +253,19 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
       transparencyLog: unsupportedTransparencyLog,
       stores: [
         ({ config }) =>
-          makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: cluster.registryCredentials() }),
+          makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
       ],
       logs: "json",
     },
-    { ...defaultControllerOptions, workers: 2 * args.threads, namespaces: args.namespaces },
+    {
+      ...defaultControllerOptions,
+      workers: 2 * args.threads,
+      namespaces: args.namespaces,
+      ...(leadership === undefined ? {} : { leadership }),
+    },
   );
   if (Result.isFailure(started)) {
+    await stopLeading();
     cluster.close();
     await observability.close();
     return fail(started.failure.message);
@@ -222,11 +280,14 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   logLine(
     "info",
     `chains-ts controller started: tekton.dev/${cluster.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
-      `signing secrets from ${secretsDirectory ?? `Secret ${env["SYSTEM_NAMESPACE"] ?? "tekton-chains"}/signing-secrets`}`,
+      `signing secrets from ${secretsDirectory ?? `Secret ${env["SYSTEM_NAMESPACE"] ?? "tekton-chains"}/signing-secrets`}, ` +
+      (leadership === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
   );
   const signal = await stopSignal();
   logLine("info", `${signal}: stopping`);
+  // Passes in flight finish while the Leases are still held; then a standby may take over at once.
   await running.stop();
+  await stopLeading();
   cluster.close();
   await observability.close();
   logLine("info", "stopped");

@@ -10,13 +10,14 @@ import {
   type RunLifecycleMachine,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
 import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
-import { decodeRunObject, type RunObject } from "../../domain/run/run-object.ts";
+import { decodeRunObject, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, type RunRef } from "../../domain/run/run-ref.ts";
 import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passMetric } from "../lifecycle/pass-metrics.ts";
 import type { ConfigHolder } from "./config-holder.ts";
+import { type Leadership, soleLeader } from "./leadership.ts";
 import { isProcessed } from "./run-filters.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -28,6 +29,8 @@ export interface ControllerOptions {
   readonly namespaces: ReadonlyArray<string>;
   /** How long `stop` waits for passes in flight before abandoning them. */
   readonly shutdownGraceMs: number;
+  /** Which run kinds this replica may process; default: all (a single replica). */
+  readonly leadership?: Leadership;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -52,22 +55,35 @@ type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
 const isParked = (snapshot: LifecycleSnapshot): boolean => (PARKED_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
 
+/** The PipelineRun that owns a TaskRun, if any. */
+const parentOf = (run: RunObject): RunRef | undefined => {
+  if (run.kind !== "TaskRun") return undefined;
+  const owner = run.metadata.ownerReferences?.find((o) => o.kind === "PipelineRun" && o.controller === true);
+  return owner === undefined ? undefined : { kind: "PipelineRun", namespace: run.metadata.namespace, name: owner.name };
+};
+
 /**
  * Watches runs and drives one lifecycle actor per run that needs signing. Actors exist only while
- * their run is in flight; finished runs cost one cache entry.
+ * their run is in flight. Full run objects are held only for runs still to be signed and for the
+ * signed children such a PipelineRun needs; the watch keeps the rest as metadata (uid and
+ * resourceVersion), so memory follows the work left, not the cluster's history.
  */
 export class RunController {
   private readonly runner: EffectRunner;
   private readonly configHolder: ConfigHolder;
   private readonly options: ControllerOptions;
   private readonly hooks: ControllerHooks;
+  private readonly leadership: Leadership;
   private readonly machine: RunLifecycleMachine;
   private readonly runs = new Map<string, RunObject>();
+  /** Keys of runs seen signed or failed: all that is kept of them. */
+  private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
   private readonly finalizerRequested = new Set<string>();
   private readonly queue = new WorkQueue();
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
+  private unsubscribeLeadership: () => void = () => undefined;
   private synced = false;
 
   private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
@@ -75,6 +91,7 @@ export class RunController {
     this.configHolder = configHolder;
     this.options = options;
     this.hooks = hooks;
+    this.leadership = options.leadership ?? soleLeader;
     this.machine = createRunLifecycleMachine(
       makeLifecycleSteps({ run: (ref) => this.runs.get(runKey(ref)), config: () => this.configHolder.current() }, runner),
     );
@@ -88,6 +105,9 @@ export class RunController {
     hooks: ControllerHooks = {},
   ): Promise<Result.Result<RunController, ClusterUnavailable>> {
     const controller = new RunController(runner, configHolder, options, hooks);
+    controller.unsubscribeLeadership = controller.leadership.subscribe((kind, leading) =>
+      leading ? controller.promote(kind) : controller.demote(kind),
+    );
     const watch = await runner.runPromise(
       Effect.result(Cluster.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
     );
@@ -103,11 +123,17 @@ export class RunController {
     return actor === undefined ? undefined : stateName(actor.getSnapshot());
   }
 
+  /** How many full run objects are held: the runs still to be signed and the children they need. */
+  heldRunObjects(): number {
+    return this.runs.size;
+  }
+
   /**
    * Graceful shutdown: stop watching, let passes in flight reach a parked or final state (up to
    * the grace period), then drop every actor. Nothing is lost: durable state is on the runs.
    */
   async stop(): Promise<void> {
+    this.unsubscribeLeadership();
     this.watch?.stop();
     this.queue.close();
     await Promise.race([
@@ -121,6 +147,7 @@ export class RunController {
   private onWatchEvent(event: RunWatchEvent): void {
     if (event.type === "synced") {
       this.synced = true;
+      this.dropUnneededChildren();
       return;
     }
     const decoded = decodeRunObject(event.object);
@@ -137,13 +164,65 @@ export class RunController {
     const key = runKey(runRefOf(run));
     if (event.type === "delete") {
       this.runs.delete(key);
+      this.settledRuns.delete(key);
       this.finalizerRequested.delete(key);
       this.notifyParent(run);
+      if (run.kind === "PipelineRun") this.dropChildrenOf(key);
       return;
     }
     if (!isProcessed(run, this.options.namespaces, this.configHolder.current())) return;
-    this.runs.set(key, run);
+    this.hold(run);
     this.notifyParent(run);
+    if (this.leadership.leads(run.kind)) this.consider(run, event.initial && !this.synced ? "backlog" : "live");
+  }
+
+  /** Keeps the full object only while it is still needed (see the class comment). */
+  private hold(run: RunObject): void {
+    const key = runKey(runRefOf(run));
+    // A settled run being deleted under our finalizer still needs a write (its release), which a
+    // replica that leads only later must be able to make.
+    const releaseDue = isBeingDeleted(run) && run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true;
+    if (!isTerminal(signingStateOf(run.metadata.annotations)) || releaseDue) {
+      this.settledRuns.delete(key);
+      this.runs.set(key, run);
+      return;
+    }
+    this.settledRuns.add(key);
+    if (run.kind === "PipelineRun") {
+      this.runs.delete(key);
+      this.dropChildrenOf(key);
+    } else if (this.parentWaits(run)) this.runs.set(key, run);
+    else this.runs.delete(key);
+  }
+
+  /**
+   * A signed child is kept while its PipelineRun may still need it for provenance: the parent is
+   * not settled, and it is held or, before the first list is complete, may yet be seen.
+   */
+  private parentWaits(run: RunObject): boolean {
+    const parent = parentOf(run);
+    if (parent === undefined) return false;
+    const parentKey = runKey(parent);
+    return !this.settledRuns.has(parentKey) && (this.runs.has(parentKey) || !this.synced);
+  }
+
+  private dropChildrenOf(parentKey: string): void {
+    for (const [key, run] of [...this.runs]) {
+      const parent = parentOf(run);
+      if (parent !== undefined && runKey(parent) === parentKey && isTerminal(signingStateOf(run.metadata.annotations))) this.runs.delete(key);
+    }
+  }
+
+  /** At the end of the first list every parent has been seen: children of none are let go. */
+  private dropUnneededChildren(): void {
+    for (const [key, run] of [...this.runs]) {
+      if (run.kind === "TaskRun" && isTerminal(signingStateOf(run.metadata.annotations)) && !this.parentWaits(run)) this.runs.delete(key);
+    }
+  }
+
+  /** What a leader does about a run it has just seen: nothing, a finalizer, a release or a pass. */
+  private consider(run: RunObject, lane: "live" | "backlog"): void {
+    const key = runKey(runRefOf(run));
     const terminal = isTerminal(signingStateOf(run.metadata.annotations));
     const actor = this.actors.get(key);
     if (isBeingDeleted(run)) {
@@ -159,7 +238,33 @@ export class RunController {
       return;
     }
     if (actor !== undefined) return;
-    this.queue.add(key, event.initial && !this.synced ? "backlog" : "live", completedAtMillis(run));
+    this.queue.add(key, lane, completedAtMillis(run));
+  }
+
+  /**
+   * This replica now leads `kind`: every held run of that kind is considered again, in the
+   * backlog lane, with the filters applied (reference defect #3).
+   */
+  private promote(kind: RunKind): void {
+    for (const run of [...this.runs.values()]) {
+      if (run.kind === kind && isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
+    }
+  }
+
+  /**
+   * Another replica now leads `kind`: parked actors stop at once; a pass in flight finishes its
+   * current step and stops when it parks (the renew deadline leaves it time before the lease expires).
+   */
+  private demote(kind: RunKind): void {
+    for (const [key, actor] of [...this.actors]) {
+      if (actor.getSnapshot().context.ref.kind === kind && isParked(actor.getSnapshot())) this.retire(key, actor);
+    }
+  }
+
+  private retire(key: string, actor: LifecycleActor): void {
+    if (this.actors.get(key) === actor) this.actors.delete(key);
+    this.finalizerRequested.delete(key);
+    actor.stop();
   }
 
   /** The first of at most two writes per run: a finalizer, so a deletion waits for signing. */
@@ -179,19 +284,28 @@ export class RunController {
     this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => undefined);
   }
 
-  private write(
-    run: RunObject,
-    change: { addFinalizer?: string; removeFinalizer?: string },
-    what: string,
-    onFailure: () => void,
-  ): void {
+  /**
+   * A finalizer write, with the Event the reference records for each (`FinalizerUpdate`, or
+   * `FinalizerUpdateFailed` with the reason), so `kubectl describe` tells the same story.
+   */
+  private write(run: RunObject, change: { addFinalizer?: string; removeFinalizer?: string }, what: string, onFailure: () => void): void {
+    const ref = runRefOf(run);
+    const name = JSON.stringify(ref.name);
     this.log(
-      Cluster.use((cluster) => cluster.writeRun(runRefOf(run), { ...change, uid: run.metadata.uid })).pipe(
-        Effect.asVoid,
-        Effect.catch((error) =>
-          Effect.sync(onFailure).pipe(
-            Effect.andThen(Effect.logWarning(`could not ${what} on ${runKey(runRefOf(run))}: ${JSON.stringify(error)}`)),
-          ),
+      Cluster.use((cluster) =>
+        cluster.writeRun(ref, { ...change, uid: run.metadata.uid }).pipe(
+          Effect.andThen(cluster.recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: `Updated ${name} finalizers` })),
+          Effect.catch((error) => {
+            const reason = error._tag === "ClusterUnavailable" ? `${error.operation}: ${error.reason}` : error._tag;
+            return Effect.sync(onFailure).pipe(
+              Effect.andThen(Effect.logWarning(`could not ${what} on ${runKey(ref)}: ${reason}`)),
+              Effect.andThen(
+                error._tag === "RunGone"
+                  ? Effect.void
+                  : cluster.recordEvent(ref, { type: "Warning", reason: "FinalizerUpdateFailed", message: `Failed to update finalizers for ${name}: ${reason}` }),
+              ),
+            );
+          }),
         ),
       ),
     );
@@ -199,12 +313,8 @@ export class RunController {
 
   /** A child TaskRun changed: its parent PipelineRun may stop waiting. */
   private notifyParent(run: RunObject): void {
-    if (run.kind !== "TaskRun") return;
-    const owner = run.metadata.ownerReferences?.find((o) => o.kind === "PipelineRun" && o.controller === true);
-    if (owner === undefined) return;
-    this.actors
-      .get(runKey({ kind: "PipelineRun", namespace: run.metadata.namespace, name: owner.name }))
-      ?.send({ type: "CHILDREN_CHANGED" });
+    const parent = parentOf(run);
+    if (parent !== undefined) this.actors.get(runKey(parent))?.send({ type: "CHILDREN_CHANGED" });
   }
 
   private async work(): Promise<void> {
@@ -234,13 +344,15 @@ export class RunController {
           subscription.unsubscribe();
           resolve();
         },
+        // Retired (leadership lost) or stopped at shutdown.
+        complete: () => resolve(),
       });
     });
   }
 
   private spawn(key: string): LifecycleActor | undefined {
     const run = this.runs.get(key);
-    if (run === undefined || !isDone(run)) return undefined;
+    if (run === undefined || !isDone(run) || !this.leadership.leads(run.kind)) return undefined;
     const state = signingStateOf(run.metadata.annotations);
     if (state._tag !== "Unsigned") return undefined;
     const ref = runRefOf(run);
@@ -255,6 +367,10 @@ export class RunController {
         if (current === previous) return;
         previous = current;
         this.hooks.onTransition?.(ref, current);
+        if (isParked(snapshot) && !this.leadership.leads(ref.kind)) {
+          this.retire(key, actor);
+          return;
+        }
         // A parked actor whose timer fired, or whose children changed, asks for a worker again.
         if (current === "queued") this.queue.add(key, "live");
         if (snapshot.status === "done") this.settle(key, actor, current as Outcome, snapshot.context.lastError);
@@ -277,15 +393,21 @@ export class RunController {
     const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
     if (Result.isFailure(data)) return;
     const update = this.configHolder.update(data.success);
-    if (update._tag === "Rejected")
+    if (update._tag === "Rejected") {
+      const message = `chains-config rejected, keeping the previous config: ${update.error.message}`;
       await this.runner.runPromise(
-        Effect.logWarning(`chains-config rejected, keeping the previous config: ${update.error.message}`),
+        Effect.logWarning(message).pipe(
+          Effect.andThen(Cluster.use((cluster) => cluster.recordConfigEvent({ type: "Warning", reason: "ConfigRejected", message }))),
+        ),
       );
+    }
     if (update._tag === "Applied") for (const warning of update.warnings) await this.runner.runPromise(Effect.logWarning(warning));
   }
 
   /** Fire-and-forget for effects that already handle their errors. */
   private log(effect: Effect.Effect<void, never, Cluster | Metrics>): void {
-    void this.runner.runPromise(effect);
+    // Only interruption can reject it (the runtime disposed at shutdown): what was cut short is
+    // redone from the runs' state by the next leader or start.
+    this.runner.runPromise(effect).catch(() => undefined);
   }
 }

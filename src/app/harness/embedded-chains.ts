@@ -127,6 +127,11 @@ export class EmbeddedChains {
     return this.running.controller.stateOf(ref);
   }
 
+  /** Full run objects the controller holds: runs still to be signed and the children they need. */
+  heldRunObjects(): number {
+    return this.running.controller.heldRunObjects();
+  }
+
   /** Stops the controller and starts a fresh one over the same cluster, as after a crash or upgrade. */
   async restart(): Promise<void> {
     await this.running.stop();

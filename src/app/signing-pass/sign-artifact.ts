@@ -7,9 +7,10 @@ import type { Signer, SigningFailed } from "../../ports/signer.ts";
 const utf8 = new TextEncoder();
 
 /**
- * Signs one artifact: SLSA statements through DSSE (the signer signs the PAE and storage gets the
- * envelope JSON), simplesigning payloads directly (storage gets the raw signature). PGP, as in
- * Chains before DSSE, always signs the payload itself: `gpg --verify signature payload` must work.
+ * Signs one artifact: in-toto statements (SLSA provenance, an image's cosign/sign/v1 statement)
+ * through DSSE (the signer signs the PAE and storage gets the envelope JSON), simplesigning payloads
+ * directly (storage gets the raw signature). PGP, as in Chains before DSSE, always signs the payload
+ * itself: `gpg --verify signature payload` must work (and the `oci` backend refuses it for bundles).
  */
 export const signArtifact = (artifact: PlannedArtifact, signer: Signer): Effect.Effect<SignedArtifact, SigningFailed> => {
   const payload = utf8.encode(artifact.payload);

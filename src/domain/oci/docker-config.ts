@@ -1,11 +1,11 @@
-import { Data, Redacted } from "effect";
+import { Data, Effect, Redacted } from "effect";
 import { isJsonObject } from "./json-object.ts";
 import { anonymous, type Keychain, type RegistryCredential } from "./registry-credential.ts";
 
 /**
  * Registry credentials from docker config files: Secrets of type `kubernetes.io/dockerconfigjson`
  * (`{"auths":{…}}`) and the older `kubernetes.io/dockercfg` (the `auths` map itself), and the
- * controller's own `config.json`.
+ * controller's own `config.json`, which may also name credential helpers.
  */
 
 /** One `auths` entry: the key it was filed under (host, or host and path) and its credential. */
@@ -27,14 +27,65 @@ export const parseDockerConfig = (
   shape: DockerConfigShape,
   source: string,
 ): ReadonlyArray<DockerConfigEntry> | InvalidDockerConfig => {
+  const json = parseJsonObject(text, source);
+  return json instanceof InvalidDockerConfig ? json : authsEntries(shape === "dockerconfigjson" ? (json["auths"] ?? {}) : json, source);
+};
+
+/**
+ * A docker CLI `config.json`: its `auths`, and the credential helpers that replace them, per
+ * registry (`credHelpers`, keyed like `auths`) or for every other registry (`credsStore`).
+ */
+export interface DockerConfigFile {
+  readonly entries: ReadonlyArray<DockerConfigEntry>;
+  readonly credHelpers: Readonly<Record<string, string>>;
+  readonly credsStore: string | undefined;
+}
+
+export const parseDockerConfigFile = (text: string, source: string): DockerConfigFile | InvalidDockerConfig => {
+  const json = parseJsonObject(text, source);
+  if (json instanceof InvalidDockerConfig) return json;
+  const entries = authsEntries(json["auths"] ?? {}, source);
+  if (entries instanceof InvalidDockerConfig) return entries;
+  const credHelpers = json["credHelpers"] ?? {};
+  if (!isJsonObject(credHelpers) || Object.values(credHelpers).some((name) => !isHelperName(name))) {
+    return new InvalidDockerConfig({ source, reason: "`credHelpers` is not a map of registry to helper name" });
+  }
+  const credsStore = json["credsStore"] ?? "";
+  if (credsStore !== "" && !isHelperName(credsStore)) {
+    return new InvalidDockerConfig({ source, reason: "`credsStore` is not a helper name" });
+  }
+  return { entries, credHelpers: credHelpers as Record<string, string>, credsStore: credsStore === "" ? undefined : credsStore };
+};
+
+/** The name completes `docker-credential-<name>`, which is run from PATH: no path separators. */
+const isHelperName = (name: unknown): name is string => typeof name === "string" && /^[A-Za-z0-9._-]+$/.test(name);
+
+/**
+ * The key docker files a registry under, and passes to credential helpers: the host, except
+ * Docker Hub's historical `https://index.docker.io/v1/`.
+ */
+export const dockerConfigServerKey = (registry: string): string =>
+  canonicalHost(registry) === "index.docker.io" ? "https://index.docker.io/v1/" : registry;
+
+/**
+ * The credential helper that answers for a registry, as the docker CLI picks it: `credHelpers`
+ * under the registry's key, else `credsStore`. When one applies, `auths` is not consulted for
+ * that registry (docker keeps only e-mail addresses there then).
+ */
+export const credentialHelperFor = (config: DockerConfigFile, registry: string): string | undefined =>
+  config.credHelpers[dockerConfigServerKey(registry)] ?? config.credsStore;
+
+const parseJsonObject = (text: string, source: string): Record<string, unknown> | InvalidDockerConfig => {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return new InvalidDockerConfig({ source, reason: "not valid JSON" });
   }
-  if (!isJsonObject(json)) return new InvalidDockerConfig({ source, reason: "not a JSON object" });
-  const auths = shape === "dockerconfigjson" ? (json["auths"] ?? {}) : json;
+  return isJsonObject(json) ? json : new InvalidDockerConfig({ source, reason: "not a JSON object" });
+};
+
+const authsEntries = (auths: unknown, source: string): ReadonlyArray<DockerConfigEntry> | InvalidDockerConfig => {
   if (!isJsonObject(auths)) return new InvalidDockerConfig({ source, reason: "`auths` is not an object" });
   const entries: DockerConfigEntry[] = [];
   for (const [key, raw] of Object.entries(auths)) {
@@ -75,19 +126,22 @@ const entryCredential = (raw: Record<string, unknown>): RegistryCredential | Inv
  */
 export const dockerConfigKeychain =
   (entries: ReadonlyArray<DockerConfigEntry>): Keychain =>
-  (registry, repository) => {
-    const targetHost = canonicalHost(registry);
-    const targetPath = repository.split("/");
-    let best: { length: number; credential: RegistryCredential } | undefined;
-    for (const entry of entries) {
-      const key = parseKey(entry.key);
-      if (key === undefined || !hostMatches(key.host, targetHost)) continue;
-      if (key.path.some((segment, i) => targetPath[i] !== segment)) continue;
-      const length = key.host.length + key.path.join("/").length;
-      if (best === undefined || length > best.length) best = { length, credential: entry.credential };
-    }
-    return best?.credential ?? anonymous;
-  };
+  (registry, repository) =>
+    Effect.succeed(longestMatch(entries, registry, repository));
+
+const longestMatch = (entries: ReadonlyArray<DockerConfigEntry>, registry: string, repository: string): RegistryCredential => {
+  const targetHost = canonicalHost(registry);
+  const targetPath = repository.split("/");
+  let best: { length: number; credential: RegistryCredential } | undefined;
+  for (const entry of entries) {
+    const key = parseKey(entry.key);
+    if (key === undefined || !hostMatches(key.host, targetHost)) continue;
+    if (key.path.some((segment, i) => targetPath[i] !== segment)) continue;
+    const length = key.host.length + key.path.join("/").length;
+    if (best === undefined || length > best.length) best = { length, credential: entry.credential };
+  }
+  return best?.credential ?? anonymous;
+};
 
 const parseKey = (key: string): { host: string; path: string[] } | undefined => {
   const withoutScheme = key.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");

@@ -1,4 +1,4 @@
-import { Redacted } from "effect";
+import { Effect, Redacted } from "effect";
 
 /**
  * What a client presents to a registry. Secrets are `Redacted`, so printing a credential (or an
@@ -20,18 +20,23 @@ export const basicCredential = (username: string, password: string): RegistryCre
   password: Redacted.make(password),
 });
 
-/** Finds the credential for one repository; the first source with a non-anonymous answer wins. */
-export type Keychain = (registry: string, repository: string) => RegistryCredential;
+/**
+ * Finds the credential for one repository; the first source with a non-anonymous answer wins.
+ * A lookup may run a credential helper or ask a metadata server, hence an effect; it never fails:
+ * a source that cannot answer reports anonymous (and says why in its own log).
+ */
+export type Keychain = (registry: string, repository: string) => Effect.Effect<RegistryCredential>;
 
-export const anonymousKeychain: Keychain = () => anonymous;
+export const anonymousKeychain: Keychain = () => Effect.succeed(anonymous);
 
 /** Tries each keychain in order (storage.md §5 step 3) and returns the first non-anonymous credential. */
 export const firstOf =
   (keychains: ReadonlyArray<Keychain>): Keychain =>
-  (registry, repository) => {
-    for (const k of keychains) {
-      const c = k(registry, repository);
-      if (c._tag !== "Anonymous") return c;
-    }
-    return anonymous;
-  };
+  (registry, repository) =>
+    Effect.gen(function* () {
+      for (const keychain of keychains) {
+        const credential = yield* keychain(registry, repository);
+        if (credential._tag !== "Anonymous") return credential;
+      }
+      return anonymous;
+    });

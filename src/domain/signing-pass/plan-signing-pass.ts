@@ -5,9 +5,11 @@ import {
   TRANSPARENCY_ANNOTATION,
   TRANSPARENCY_UPLOAD_ANNOTATION,
 } from "../annotations/chains-annotations.ts";
-import type { ArtifactConfig, ChainsConfig, RunFormatName } from "../config/chains-config.ts";
+import type { ArtifactConfig, ChainsConfig, RunFormatName, StorageBackendName } from "../config/chains-config.ts";
+import { cosignSignFormat, cosignSignStatement } from "../formats/cosign-sign-statement.ts";
 import {
   buildRunPayload,
+  type ImageReference,
   imagesToSign,
   type PayloadCreationFailed,
   simpleSigningPayload,
@@ -77,25 +79,49 @@ const runArtifact = (
   );
 };
 
+/**
+ * The signatures of one image. With `storage.oci.encoding-format: sigstore-bundle` the `oci` backend
+ * gets what cosign 3.x makes, a DSSE signature over a cosign/sign/v1 statement: a bundle around the
+ * reference's raw simplesigning signature does not verify (storage.md §4). The other backends keep
+ * the simplesigning payload and its raw signature, since their readers expect exactly that
+ * (`cosign verify-blob` on the `tekton` annotations, the gcs/docdb/grafeas layouts). So the image is
+ * planned once per form, each with the backends that take it, rather than one form for all.
+ */
+const imageSignatures = (image: ImageReference, config: ChainsConfig): ReadonlyArray<PlannedArtifact> => {
+  const oci = config.artifacts.oci;
+  const shortKey = imageShortKey(image.digest);
+  const common = {
+    artifact: "oci",
+    shortKey,
+    fullKey: `${image.repository}@${image.digest}`,
+    signer: oci.signer,
+    image: { repository: image.repository, digest: image.digest },
+  } as const;
+  const simpleSigning = (storage: ReadonlyArray<StorageBackendName>): PlannedArtifact => ({
+    ...common,
+    id: `oci:${shortKey}`,
+    format: oci.format,
+    payload: simpleSigningPayload(image),
+    dsse: false,
+    storage,
+  });
+  if (config.storage.oci.encodingFormat !== "sigstore-bundle" || !oci.storage.includes("oci")) return [simpleSigning(oci.storage)];
+  const statement: PlannedArtifact = {
+    ...common,
+    id: `oci:${shortKey}/${cosignSignFormat}`,
+    format: cosignSignFormat,
+    payload: cosignSignStatement(image.digest),
+    dsse: true,
+    storage: ["oci"],
+  };
+  const others = oci.storage.filter((backend) => backend !== "oci");
+  return others.length > 0 ? [simpleSigning(others), statement] : [statement];
+};
+
 const imageArtifacts = (input: PassInput): { artifacts: ReadonlyArray<PlannedArtifact>; warnings: ReadonlyArray<string> } => {
-  const oci = input.config.artifacts.oci;
   const { images, warnings } = imagesToSign(input.run.raw);
   return {
-    artifacts: images.map((image) => {
-      const shortKey = imageShortKey(image.digest);
-      return {
-        id: `oci:${shortKey}`,
-        artifact: "oci",
-        shortKey,
-        fullKey: `${image.repository}@${image.digest}`,
-        format: oci.format,
-        payload: simpleSigningPayload(image),
-        dsse: false,
-        signer: oci.signer,
-        storage: oci.storage,
-        image: { repository: image.repository, digest: image.digest },
-      };
-    }),
+    artifacts: images.flatMap((image) => imageSignatures(image, input.config)),
     warnings: warnings.map((w) => w.message),
   };
 };

@@ -5,6 +5,7 @@ import type {
   SignerChoice,
   StorageBackendName,
 } from "../config/chains-config.ts";
+import type { CosignSignFormat } from "../formats/cosign-sign-statement.ts";
 
 /** An OCI image named by a run's results, normalised (`index.docker.io/library/x`). */
 export interface ImageTarget {
@@ -15,14 +16,15 @@ export interface ImageTarget {
 
 /** One object a signing pass must sign and store: a run's provenance or one image signature. */
 export interface PlannedArtifact {
-  /** Unique within a pass: `<artifact type>:<short key>`. */
+  /** Unique within a pass: `<artifact type>:<short key>`, plus `/cosign/sign/v1` for an image's statement. */
   readonly id: string;
   readonly artifact: ArtifactType;
   /** The `<key>` of `chains.tekton.dev/payload-<key>`. */
   readonly shortKey: string;
   /** Resource id for external stores: `tekton.dev-v1-TaskRun-<uid>` or `<repo>@sha256:<hex>`. */
   readonly fullKey: string;
-  readonly format: RunFormatName | ImageFormatName;
+  /** The configured format, or `cosign/sign/v1` for an image signed for sigstore-bundle storage. */
+  readonly format: RunFormatName | ImageFormatName | CosignSignFormat;
   /** Exact UTF-8 text that is signed (directly, or through DSSE). */
   readonly payload: string;
   readonly dsse: boolean;

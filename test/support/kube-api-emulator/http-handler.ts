@@ -97,6 +97,7 @@ export const createHandler =
       query: Object.fromEntries(url.searchParams),
       contentType,
       userAgent: req.headers["user-agent"],
+      bearerToken: /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1],
       verb: facts.verb,
       resource: facts.resource,
       group: resourceRoute?.group,

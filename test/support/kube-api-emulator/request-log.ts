@@ -6,6 +6,8 @@ export interface RequestLogEntry {
   readonly query: Readonly<Record<string, string>>;
   readonly contentType: string | undefined;
   readonly userAgent: string | undefined;
+  /** The client's bearer token (no auth is checked): tells apart clients sharing the emulator. */
+  readonly bearerToken: string | undefined;
   /** get, list, watch, create, update, patch, delete, deletecollection, or `discovery`. */
   readonly verb: string;
   readonly resource: string | undefined;
@@ -31,6 +33,7 @@ export interface LogFilter {
   readonly name?: string;
   readonly subresource?: string;
   readonly status?: number;
+  readonly bearerToken?: string;
 }
 
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -42,7 +45,8 @@ const matches = (entry: RequestLogEntry, filter: LogFilter): boolean =>
   (filter.namespace === undefined || filter.namespace === entry.namespace) &&
   (filter.name === undefined || filter.name === entry.name) &&
   (filter.subresource === undefined || filter.subresource === entry.subresource) &&
-  (filter.status === undefined || filter.status === entry.status);
+  (filter.status === undefined || filter.status === entry.status) &&
+  (filter.bearerToken === undefined || filter.bearerToken === entry.bearerToken);
 
 /** Every request the emulator received, in arrival order. */
 export class RequestLog {

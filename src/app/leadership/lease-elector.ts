@@ -1,0 +1,138 @@
+import { Effect, Result } from "effect";
+import type { LeaderElectionTiming } from "../../domain/leader-election/leader-election-config.ts";
+import { type LeaseObservation, planLeaseAttempt, releasedRecord } from "../../domain/leader-election/lease-attempt.ts";
+import { type ObservedLease, sameRecord } from "../../domain/leader-election/lease-record.ts";
+import type { LeaseStore } from "../../ports/lease-store.ts";
+
+export interface LeaseElectorOptions {
+  readonly store: LeaseStore["Service"];
+  readonly lease: string;
+  readonly identity: string;
+  readonly timing: LeaderElectionTiming;
+  readonly onChange: (leading: boolean) => void;
+  readonly log: (level: "info" | "warning", message: string) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Campaigns for one Lease, as client-go's leader elector does: every retry period a candidate
+ * tries to acquire it and the holder renews it. A holder that has not renewed for the renew
+ * deadline stops leading on its own, before the lease expires for the others.
+ */
+export class LeaseElector {
+  readonly #options: LeaseElectorOptions;
+  readonly #now: () => number;
+  #leading = false;
+  #held: ObservedLease | undefined;
+  #observation: LeaseObservation | undefined;
+  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #inFlight: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(options: LeaseElectorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /**
+   * Stops campaigning. With `release`, a holder hands the lease back so a follower takes over at
+   * its next retry; without it (a crash, as tests simulate) the lease runs out by itself.
+   */
+  async stop(options: { readonly release: boolean }): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#tickTimer);
+    clearTimeout(this.#deadlineTimer);
+    await this.#inFlight;
+    // Also after stepping down at the renew deadline: the update is conditional on the version last
+    // written, so it only clears a lease that still names this candidate.
+    const held = this.#held;
+    this.#held = undefined;
+    this.#setLeading(false);
+    if (!options.release || held === undefined) return;
+    const { store, lease } = this.#options;
+    const released = await Effect.runPromise(Effect.result(store.update(lease, releasedRecord(held.record, this.#now()), held.resourceVersion)));
+    if (Result.isFailure(released)) this.#options.log("warning", `could not release Lease ${lease}: ${released.failure._tag}`);
+    else this.#options.log("info", `released Lease ${lease}`);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#tickTimer = setTimeout(() => {
+      this.#inFlight = this.#attempt().finally(() => this.#schedule(this.#nextDelay()));
+    }, delayMs);
+  }
+
+  /** Candidates wait a jittered period so that replicas started together do not retry in lockstep. */
+  #nextDelay(): number {
+    const period = this.#options.timing.retryPeriodMs;
+    return this.#leading ? period : period * (1 + Math.random() * 0.2);
+  }
+
+  async #attempt(): Promise<void> {
+    const { store, lease, identity, timing } = this.#options;
+    const read = await Effect.runPromise(Effect.result(store.read(lease)));
+    if (this.#stopped) return;
+    if (Result.isFailure(read)) {
+      this.#options.log("warning", `cannot read Lease ${lease}: ${read.failure.reason}`);
+      return;
+    }
+    const current = read.success;
+    const nowMs = this.#now();
+    if (current !== undefined && (this.#observation === undefined || !sameRecord(this.#observation.record, current.record))) {
+      this.#observation = { record: current.record, observedAtMs: nowMs };
+    }
+    const attempt = planLeaseAttempt({
+      current,
+      observation: this.#observation,
+      identity,
+      leaseDurationSeconds: Math.ceil(timing.leaseDurationMs / 1000),
+      nowMs,
+    });
+    if (attempt._tag === "HeldByOther") {
+      if (this.#leading) this.#options.log("warning", `Lease ${lease} is now held by ${attempt.holder}`);
+      this.#held = undefined;
+      this.#setLeading(false);
+      return;
+    }
+    const written = await Effect.runPromise(
+      Effect.result(attempt._tag === "Create" ? store.create(lease, attempt.record) : store.update(lease, attempt.record, attempt.resourceVersion)),
+    );
+    if (Result.isFailure(written)) {
+      // A conflict means another candidate wrote first; the next read tells who holds it.
+      if (written.failure._tag === "ClusterUnavailable") this.#options.log("warning", `cannot write Lease ${lease}: ${written.failure.reason}`);
+      return;
+    }
+    this.#held = written.success;
+    this.#observation = { record: written.success.record, observedAtMs: nowMs };
+    // Stopping meanwhile: the lease just written is what `stop` releases.
+    if (this.#stopped) return;
+    if (!this.#leading) this.#options.log("info", `acquired Lease ${lease} as ${identity}`);
+    this.#setLeading(true);
+    this.#armRenewDeadline();
+  }
+
+  /** Leadership ends when renewals keep failing, even if a hung request never returns. */
+  #armRenewDeadline(): void {
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = setTimeout(() => {
+      this.#options.log("warning", `could not renew Lease ${this.#options.lease} within ${this.#options.timing.renewDeadlineMs} ms: stepping down`);
+      this.#setLeading(false);
+    }, this.#options.timing.renewDeadlineMs);
+  }
+
+  #setLeading(leading: boolean): void {
+    if (leading === this.#leading) return;
+    this.#leading = leading;
+    if (!leading) clearTimeout(this.#deadlineTimer);
+    this.#options.onChange(leading);
+  }
+}

@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { sampleTaskRun } from "../memory/run-fixtures.ts";
+import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
+
+let chains: EmbeddedChains | undefined;
+afterEach(async () => {
+  await chains?.stop();
+  chains = undefined;
+});
+
+const eventsOf = (c: EmbeddedChains, ref: RunRef) =>
+  c.cluster
+    .events()
+    .filter((e) => runKey(e.ref) === runKey(ref))
+    .map((e) => ({ type: e.type, reason: e.reason, message: e.message }));
+
+const until = async (condition: () => boolean) => {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+describe("finalizer Events", () => {
+  it("records FinalizerUpdate when the finalizer is added, as the reference does", async () => {
+    chains = await EmbeddedChains.start();
+    const ref = chains.createRun(sampleTaskRun("running"));
+    await until(() => eventsOf(chains!, ref).length > 0);
+    expect(chains.cluster.getRun(ref)?.metadata.finalizers).toContain("chains.tekton.dev/taskrun");
+    expect(eventsOf(chains, ref)).toEqual([{ type: "Normal", reason: "FinalizerUpdate", message: 'Updated "running" finalizers' }]);
+  });
+
+  it("records FinalizerUpdateFailed with the reason when the write fails, then retries on the next event", async () => {
+    chains = await EmbeddedChains.start();
+    chains.cluster.failNext("writeRun", 1, "injected: API server unavailable");
+    const ref = chains.createRun(sampleTaskRun("unlucky"));
+    await until(() => eventsOf(chains!, ref).length > 0);
+    const [failed] = eventsOf(chains, ref);
+    expect(failed).toMatchObject({ type: "Warning", reason: "FinalizerUpdateFailed" });
+    expect(failed?.message).toContain("injected: API server unavailable");
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("true");
+  });
+});
