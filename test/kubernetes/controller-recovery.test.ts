@@ -56,10 +56,11 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     expect(chains.provenanceVerifies("taskruns", "during")).toBe(true);
   });
 
-  it("from failed and conflicting PATCHes", async () => {
+  it("from failed, throttled and conflicting PATCHes", async () => {
     chains = await EmulatedChains.create();
     await chains.startController();
     chains.emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 2, respond: { status: 500 } });
+    chains.emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 2, respond: { status: 429 } });
     chains.emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 2, respond: { status: 409 } });
     chains.emu.store.seed(plainTaskRun("a"));
     chains.complete("taskruns", "a");
@@ -67,6 +68,7 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     expect(chains.provenanceVerifies("taskruns", "a")).toBe(true);
     const statuses = chains.runWrites("taskruns", "a").map((w) => w.status);
     expect(statuses.filter((s) => s === 500)).toHaveLength(2);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
     expect(statuses.filter((s) => s === 409)).toHaveLength(2);
     expect(applied(chains.runWrites("taskruns", "a")).length).toBeLessThanOrEqual(2);
     expect(signingWrites(chains, "a")).toHaveLength(1);
