@@ -79,7 +79,8 @@ Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail wit
 reason and the run is retried, then marked failed).
 
 Exit status: 0 after a graceful stop; 1 when it cannot start (unreadable kubeconfig, Tekton
-not installed, invalid chains-config or leader-election ConfigMap: the message names the key); 2 for a wrong command line.`;
+not installed, invalid chains-config or leader-election ConfigMap: the message names the key);
+2 for a wrong command line.`;
 
 interface ControllerArgs {
   readonly kubeconfig: string | undefined;
