@@ -25,7 +25,6 @@ import {
 
 const missing = registryToolsMissing("OCI storage controller tests");
 
-
 const sigMediaType = "application/vnd.dev.cosign.simplesigning.v1+json";
 const attMediaType = "application/vnd.dsse.envelope.v1+json";
 const cosignKeys = ["dev.cosignproject.cosign/signature", "dev.sigstore.cosign/certificate", "dev.sigstore.cosign/chain"];
