@@ -117,19 +117,15 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     for (const name of signedAtStop) expect(lastSeq(name)).toBeLessThan(restartedAt);
   });
 
-  it("rejects an invalid chains-config edit with a warning Event on the ConfigMap, keeping the last good config", async () => {
+  it("rejects an invalid chains-config edit at once, with a warning Event on the ConfigMap, keeping the last good config", async () => {
     chains = await EmulatedChains.create({ config: { "artifacts.taskrun.format": "slsa/v2alpha4" } });
     await chains.startController();
     chains.emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
       o["data"] = { "artifacts.taskrun.format": "bogus" };
     });
-    await configSeen(chains, "artifacts.taskrun.format", "bogus");
-    chains.emu.store.seed(plainTaskRun("during-bad-edit"));
-    chains.complete("taskruns", "during-bad-edit");
-    expect(await chains.awaitSigned("taskruns", "during-bad-edit")).toBe("true");
-    expect(predicateType(chains, "during-bad-edit")).toBe("https://slsa.dev/provenance/v1");
-    const configMapUid = (chains.emu.store.get("configmaps", "tekton-chains", "chains-config")!["metadata"] as { uid: string }).uid;
+    // Reported while no run is being signed.
     await until(() => chains!.emu.store.list("events", "tekton-chains").length > 0, "the Event");
+    const configMapUid = (chains.emu.store.get("configmaps", "tekton-chains", "chains-config")!["metadata"] as { uid: string }).uid;
     const [event] = chains.emu.store.list("events", "tekton-chains") as Array<{ type: string; reason: string; message: string; involvedObject: unknown }>;
     expect(event).toMatchObject({
       type: "Warning",
@@ -137,6 +133,13 @@ describe("the controller on the Kubernetes adapter recovers", () => {
       involvedObject: { apiVersion: "v1", kind: "ConfigMap", namespace: "tekton-chains", name: "chains-config", uid: configMapUid },
     });
     expect(event?.message).toContain('invalid value "bogus" for key "artifacts.taskrun.format"');
+
+    chains.emu.store.seed(plainTaskRun("during-bad-edit"));
+    chains.complete("taskruns", "during-bad-edit");
+    expect(await chains.awaitSigned("taskruns", "during-bad-edit")).toBe("true");
+    expect(predicateType(chains, "during-bad-edit")).toBe("https://slsa.dev/provenance/v1");
+    // One Event per rejected edit, not one per refresh.
+    expect(chains.emu.store.list("events", "tekton-chains")).toHaveLength(1);
   });
 
   it("applies a changed chains-config to the next run (hot reload)", async () => {

@@ -116,7 +116,7 @@ export class EmulatedChains {
     const metrics = new InMemoryMetrics();
     const started = await startController(
       { cluster: cluster.service(), metrics, transparencyLog: new InMemoryTransparencyLog(), stores: [this.oci], logs: "silent" },
-      { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, ...this.#controllerOptions, leadership },
+      { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, configRefreshMs: 100, ...this.#controllerOptions, leadership },
     );
     if (Result.isFailure(started)) {
       await leadership.stop({ release: true });
@@ -143,7 +143,7 @@ export class EmulatedChains {
     const cluster = await KubernetesCluster.connect({ kubeConfig: this.kubeConfig(), timing: testTiming, writeRetryDelayMs: 10, ...this.#adapterOptions });
     const started = await startController(
       { cluster: cluster.service(), metrics: this.metrics, transparencyLog: new InMemoryTransparencyLog(), stores: [this.oci], logs: "silent" },
-      { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, ...this.#controllerOptions },
+      { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, configRefreshMs: 100, ...this.#controllerOptions },
     );
     if (Result.isFailure(started)) {
       cluster.close();

@@ -31,6 +31,11 @@ export interface ControllerOptions {
   readonly shutdownGraceMs: number;
   /** Which run kinds this replica may process; default: all (a single replica). */
   readonly leadership?: Leadership;
+  /**
+   * How often the config in force is compared with `chains-config` between passes (a cache read),
+   * so a rejected edit is reported when it is made, not at the next run. Default 5 s.
+   */
+  readonly configRefreshMs?: number;
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -84,6 +89,7 @@ export class RunController {
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
   private unsubscribeLeadership: () => void = () => undefined;
+  private configTimer: ReturnType<typeof setInterval> | undefined;
   private synced = false;
 
   private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
@@ -113,6 +119,9 @@ export class RunController {
     );
     if (Result.isFailure(watch)) return Result.fail(watch.failure);
     controller.watch = watch.success;
+    // A refresh cut short by shutdown is of no consequence: the next start reads the config anew.
+    controller.configTimer = setInterval(() => controller.refreshConfig().catch(() => undefined), options.configRefreshMs ?? 5_000);
+    controller.configTimer.unref();
     for (let i = 0; i < options.workers; i++) controller.workers.push(controller.work());
     return Result.succeed(controller);
   }
@@ -134,6 +143,7 @@ export class RunController {
    */
   async stop(): Promise<void> {
     this.unsubscribeLeadership();
+    clearInterval(this.configTimer);
     this.watch?.stop();
     this.queue.close();
     await Promise.race([
