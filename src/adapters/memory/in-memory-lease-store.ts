@@ -10,10 +10,6 @@ export class InMemoryLeaseStore {
   /** While set, every call fails as an unreachable API server would. */
   unavailable = false;
 
-  get(name: string): LeaseRecord | undefined {
-    return this.#leases.get(name)?.record;
-  }
-
   service(): LeaseStore["Service"] {
     const reachable = (operation: string): Effect.Effect<void, ClusterUnavailable> =>
       this.unavailable ? Effect.fail(new ClusterUnavailable({ operation, reason: "injected outage" })) : Effect.void;
