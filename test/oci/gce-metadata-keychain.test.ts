@@ -78,14 +78,15 @@ describe("GCE metadata keychain (storage.md §5 step 3, Google)", () => {
     await probe.close();
     const time = clock();
     const logs: string[] = [];
+    // "At once": the refused connection ends the lookup; a keychain that waited for its
+    // timeout instead would outlast the test's own timeout.
     const keychain = gceMetadataKeychain({
       env: { GCE_METADATA_HOST: `127.0.0.1:${port}` },
       log: (l, m) => logs.push(`${l} ${m}`),
       now: time.now,
+      timeoutMs: 3_600_000,
     });
-    const started = performance.now();
     expect(await lookup(keychain, "gcr.io")).toBe("Anonymous");
-    expect(performance.now() - started).toBeLessThan(1_000);
     expect(logs).toEqual([expect.stringMatching(/^info GCE metadata server 127\.0\.0\.1:\d+: not reachable \(not on GCP\?\); no Google registry credentials from it for 300 s$/)]);
     // A server appearing there is not asked until the 5 minutes are over.
     const metadata = await startMetadataServer(["ya29.late-s3cret"], port);

@@ -7,8 +7,8 @@ import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { buildSigner } from "../../src/adapters/signing/signer-registry.ts";
 import type { Signer, SignerName, SignerUnavailable } from "../../src/ports/signer.ts";
 
-/** Keys made by real cosign (`cosign generate-key-pair`, password `p`) and openssl. */
-export const conformanceKeysDir = new URL("../../../shared/conformance/keys/", import.meta.url);
+/** Tekton Chains' test keys, made by real cosign (`cosign generate-key-pair`, password `p`) and openssl. */
+export const conformanceKeysDir = new URL("../fixtures/keys/", import.meta.url);
 export const conformanceKey = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(name, conformanceKeysDir)));
 
 export const configWith = (data: Readonly<Record<string, string>>): ChainsConfig =>

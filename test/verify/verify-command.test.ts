@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { encryptCosignPrivateKey, SCRYPT_LEGACY } from "../../src/adapters/signing/cosign-encrypted-key.ts";
 import { verifyCommand } from "../../src/app/cli/verify-command.ts";
@@ -10,12 +10,12 @@ import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/e
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { Signer } from "../../src/ports/signer.ts";
 import { startKubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { runCommand } from "../support/command-output.ts";
 import { describeWithTools, openssl, opensslKey, opensslPkcs8Der, opensslPublicKey } from "../support/independent-verifiers.ts";
 import { build, bytes, conformanceKey, signWith } from "../signing/signing-fixtures.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "chains-verify-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
 
 let files = 0;
 const writeTemp = (content: string | Uint8Array, ext = ".json"): string => {
@@ -24,16 +24,7 @@ const writeTemp = (content: string | Uint8Array, ext = ".json"): string => {
   return path;
 };
 
-/** Runs `chains-ts verify ARGS`, capturing what it prints. */
-const verify = async (...args: ReadonlyArray<string>) => {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const code = await verifyCommand.run(args);
-  vi.restoreAllMocks();
-  return { code, stdout, stderr };
-};
+const verify = (...args: ReadonlyArray<string>) => runCommand(verifyCommand, args);
 
 const b64 = (data: Uint8Array | string) => Buffer.from(data).toString("base64");
 const uid = "57e7ef8e-13fb-4d27-af6e-dc4d68f73cc4";
