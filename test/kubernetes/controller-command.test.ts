@@ -42,6 +42,14 @@ const leaseHolder = (e: KubeApiEmulator, kind: "TaskRun" | "PipelineRun"): strin
   return spec?.holderIdentity ?? "";
 };
 
+/** The controller's JSON log lines. */
+const logLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as { level: string; message: string });
+
 const setUp = async (config: Record<string, string>) => {
   emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
   emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: config });
@@ -112,6 +120,40 @@ describe("chains-ts controller", () => {
     expect(await started.exited).toBe(0);
     expect(started.stdout()).toMatch(/"level":"WARN".*Rekor uploads are not supported/);
   }, 40_000);
+
+  it("rides out API errors on every start-up read, logging what it waits for, and signs", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.store.seed(plainTaskRun("after-errors"));
+    e.faults.add({ match: { method: "GET", pathRegex: "^/apis$" }, times: 1, respond: { status: 503 } });
+    e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: 2, respond: { status: 500 } });
+    e.faults.add({ match: { verb: "list", resource: "configmaps" }, times: 1, respond: { status: 500 } });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets], { POD_NAME: "chains-pod-1" });
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 30_000);
+    e.store.modify("taskruns", "default", "after-errors", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    await until(
+      () => (e.store.get("taskruns", "default", "after-errors")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed",
+      20_000,
+    );
+    const waits = logLines(started.stdout()).filter((line) => line.level === "WARN" && line.message.startsWith("waiting for "));
+    expect(waits.some((line) => line.message.includes("API discovery") && line.message.includes("503"))).toBe(true);
+    expect(waits.filter((line) => line.message.includes("tekton-chains/tekton-chains-config-leader-election") && line.message.includes("500"))).toHaveLength(2);
+    child!.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+  }, 60_000);
+
+  it("stops with status 0 on SIGTERM while it waits for the API at start-up", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: Infinity, respond: { status: 500 } });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
+    await until(() => started.stdout().includes("waiting for ConfigMap tekton-chains/tekton-chains-config-leader-election"), "a wait line", 30_000);
+    child!.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+    expect(logLines(started.stdout()).at(-1)?.message).toBe("stopped");
+    expect(started.stdout()).not.toContain("chains-ts controller started");
+  }, 60_000);
 
   it("exits 2 on a bad flag value and 1 on a missing secrets directory", async () => {
     const bad = launch(["--kube-api-burst", "0"]);
