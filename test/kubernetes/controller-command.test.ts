@@ -66,9 +66,9 @@ describe("chains-ts controller", () => {
     const { kubeconfig, secrets } = await setUp({});
     const e = emu!;
     e.store.seed(plainTaskRun("a"));
-    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1" });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1", POD_UID: "0f6c" });
     await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
-    await until(() => leaseHolder(e, "TaskRun").startsWith("chains-pod-1_") && leaseHolder(e, "PipelineRun").startsWith("chains-pod-1_"), "the leader Leases", 20_000);
+    await until(() => leaseHolder(e, "TaskRun") === "chains-pod-1_0f6c" && leaseHolder(e, "PipelineRun") === "chains-pod-1_0f6c", "the leader Leases", 20_000);
     e.store.modify("taskruns", "default", "a", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     await until(
       () => (e.store.get("taskruns", "default", "a")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
@@ -83,6 +83,33 @@ describe("chains-ts controller", () => {
     expect(leaseHolder(e, "TaskRun")).toBe("");
     expect(leaseHolder(e, "PipelineRun")).toBe("");
   }, 40_000);
+
+  it("takes its Leases back at once when its container restarts after SIGKILL (same POD_NAME)", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    // The code's default lease of 60 s: a new identity would have to wait all of it out.
+    const pod = { POD_NAME: "chains-pod-1", POD_UID: "5d0e2b7a" };
+    const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets];
+    launch(args, pod);
+    await until(() => leaseHolder(e, "TaskRun") !== "" && leaseHolder(e, "PipelineRun") !== "", "the leader Leases", 20_000);
+    const holder = leaseHolder(e, "TaskRun");
+    child!.kill("SIGKILL");
+    e.store.seed(plainTaskRun("after-restart"));
+    e.store.modify("taskruns", "default", "after-restart", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    const restarted = launch(args, pod);
+    const restartedAt = Date.now();
+    await until(
+      () => (e.store.get("taskruns", "default", "after-restart")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed by the restarted process",
+      30_000,
+    );
+    expect(Date.now() - restartedAt).toBeLessThan(30_000);
+    expect(leaseHolder(e, "TaskRun")).toBe(holder);
+    expect(leaseHolder(e, "PipelineRun")).toBe(holder);
+    expect(logLines(restarted.stdout()).some((line) => line.message.includes("this pod's previous process"))).toBe(true);
+    child!.kill("SIGTERM");
+    expect(await restarted.exited).toBe(0);
+  }, 60_000);
 
   it("signs without Leases under --disable-ha, and refuses an invalid leader-election ConfigMap naming the key", async () => {
     const { kubeconfig, secrets } = await setUp({});

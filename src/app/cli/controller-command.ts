@@ -77,7 +77,11 @@ Environment:
                            the ConfigMap with lease-duration (60s), renew-deadline (40s) and
                            retry-period (10s), read at start-up (default
                            tekton-chains-config-leader-election)
-  POD_NAME                 this replica's name in the Leases (default: the host name)
+  POD_NAME, POD_UID        this replica's identity in the Leases, POD_NAME_POD_UID (the
+                           Deployment sets both). It must not be shared by two live processes;
+                           a restarted container finds it on the Leases and takes them back
+                           at once. Without POD_NAME: the host name and a per-process random
+                           suffix, so a restart waits for the lease to run out
   KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart

@@ -23,6 +23,7 @@ export class LeaseElector {
   readonly #options: LeaseElectorOptions;
   readonly #now: () => number;
   #leading = false;
+  #hasLed = false;
   #held: ObservedLease | undefined;
   #observation: LeaseObservation | undefined;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
@@ -115,7 +116,15 @@ export class LeaseElector {
     this.#observation = { record: written.success.record, observedAtMs: nowMs };
     // Stopping meanwhile: the lease just written is what `stop` releases.
     if (this.#stopped) return;
-    if (!this.#leading) this.#options.log("info", `acquired Lease ${lease} as ${identity}`);
+    if (!this.#leading) {
+      this.#options.log(
+        "info",
+        !this.#hasLed && current?.record.holderIdentity === identity
+          ? `took Lease ${lease} back as ${identity} from this pod's previous process`
+          : `acquired Lease ${lease} as ${identity}`,
+      );
+    }
+    this.#hasLed = true;
     this.#setLeading(true);
     this.#armRenewDeadline();
   }
