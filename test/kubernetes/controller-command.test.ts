@@ -7,21 +7,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
-import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
+import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
 
 let emu: KubeApiEmulator | undefined;
+/** The process `launch` started last. */
 let child: ChildProcess | undefined;
+const children: Array<ChildProcess> = [];
 afterEach(async () => {
-  if (child?.exitCode === null) child.kill("SIGKILL");
+  for (const started of children.splice(0)) if (started.exitCode === null && started.signalCode === null) started.kill("SIGKILL");
   child = undefined;
   await emu?.stop();
   emu = undefined;
 });
 
 interface Started {
+  readonly process: ChildProcess;
   readonly stdout: () => string;
   readonly stderr: () => string;
   readonly exited: Promise<number | null>;
@@ -30,11 +34,13 @@ interface Started {
 const launch = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Started => {
   let stdout = "";
   let stderr = "";
-  child = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
-  return { stdout: () => stdout, stderr: () => stderr, exited };
+  const started = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  child = started;
+  children.push(started);
+  started.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  started.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => started.on("exit", (code) => resolve(code)));
+  return { process: started, stdout: () => stdout, stderr: () => stderr, exited };
 };
 
 const leaseHolder = (e: KubeApiEmulator, kind: "TaskRun" | "PipelineRun"): string => {
@@ -110,6 +116,36 @@ describe("chains-ts controller", () => {
     child!.kill("SIGTERM");
     expect(await restarted.exited).toBe(0);
   }, 60_000);
+
+  it("hands over to the standby within 20 s of SIGKILL with the leader-election values deploy/ ships", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    const shipped = findManifest(releaseManifests(), "ConfigMap", "tekton-chains-config-leader-election");
+    e.store.seed(shipped as unknown as JsonObject);
+    const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets];
+    const replicas = [launch(args, { POD_NAME: "chains-a", POD_UID: "1" }), launch(args, { POD_NAME: "chains-b", POD_UID: "2" })];
+    const pods = ["chains-a_1", "chains-b_2"];
+    await until(() => pods.includes(leaseHolder(e, "TaskRun")) && leaseHolder(e, "PipelineRun") === leaseHolder(e, "TaskRun"), "one replica to hold both Leases", 30_000);
+    const leader = pods.indexOf(leaseHolder(e, "TaskRun"));
+    const standby = pods[1 - leader]!;
+    // Let the standby watch a few renewals, as it would in a running install.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    replicas[leader]!.process.kill("SIGKILL");
+    const killedAt = Date.now();
+    e.store.seed(plainTaskRun("after-takeover"));
+    e.store.modify("taskruns", "default", "after-takeover", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    await until(() => leaseHolder(e, "TaskRun") === standby && leaseHolder(e, "PipelineRun") === standby, "the standby to hold both Leases", 40_000);
+    const takeoverMs = Date.now() - killedAt;
+    await until(
+      () => (e.store.get("taskruns", "default", "after-takeover")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed by the standby",
+      20_000,
+    );
+    const signedMs = Date.now() - killedAt;
+    // 20 s is the goal (about 15 s measured); the slack absorbs a loaded test machine.
+    expect(takeoverMs, "ms from SIGKILL to the standby holding both Leases").toBeLessThan(20_000 + 5_000);
+    expect(signedMs, "ms from SIGKILL to the first run signed by the standby").toBeLessThan(20_000 + 8_000);
+  }, 120_000);
 
   it("signs without Leases under --disable-ha, and refuses an invalid leader-election ConfigMap naming the key", async () => {
     const { kubeconfig, secrets } = await setUp({});
