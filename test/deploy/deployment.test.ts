@@ -129,9 +129,12 @@ describe("the tekton-chains-controller Deployment", () => {
     expect(tufRoot.startsWith("/home/nonroot/.sigstore/")).toBe(true);
   });
 
-  it("takes SYSTEM_NAMESPACE from the pod's namespace and sets METRICS_DOMAIN", () => {
+  it("takes SYSTEM_NAMESPACE from the pod's namespace, sets METRICS_DOMAIN and the Lease identity", () => {
     expect(container.env).toContainEqual({ name: "SYSTEM_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } });
     expect(container.env).toContainEqual({ name: "METRICS_DOMAIN", value: "tekton.dev/chains" });
+    // The Lease identity, stable across container restarts of the pod.
+    expect(container.env).toContainEqual({ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } });
+    expect(container.env).toContainEqual({ name: "POD_UID", valueFrom: { fieldRef: { fieldPath: "metadata.uid" } } });
   });
 
   it("uses only volume types the restricted Pod Security profile of its Namespace allows", () => {

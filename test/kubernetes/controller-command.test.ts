@@ -7,21 +7,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
-import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
+import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
 
 let emu: KubeApiEmulator | undefined;
+/** The process `launch` started last. */
 let child: ChildProcess | undefined;
+const children: Array<ChildProcess> = [];
 afterEach(async () => {
-  if (child?.exitCode === null) child.kill("SIGKILL");
+  for (const started of children.splice(0)) if (started.exitCode === null && started.signalCode === null) started.kill("SIGKILL");
   child = undefined;
   await emu?.stop();
   emu = undefined;
 });
 
 interface Started {
+  readonly process: ChildProcess;
   readonly stdout: () => string;
   readonly stderr: () => string;
   readonly exited: Promise<number | null>;
@@ -30,17 +34,27 @@ interface Started {
 const launch = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Started => {
   let stdout = "";
   let stderr = "";
-  child = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child!.on("exit", (code) => resolve(code)));
-  return { stdout: () => stdout, stderr: () => stderr, exited };
+  const started = spawn(CLI, ["controller", "--health-port", "0", "--metrics-port", "0", ...args], { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  child = started;
+  children.push(started);
+  started.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  started.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => started.on("exit", (code) => resolve(code)));
+  return { process: started, stdout: () => stdout, stderr: () => stderr, exited };
 };
 
 const leaseHolder = (e: KubeApiEmulator, kind: "TaskRun" | "PipelineRun"): string => {
   const spec = e.store.get("leases", "tekton-chains", leaseNameFor(kind))?.["spec"] as { holderIdentity?: string } | undefined;
   return spec?.holderIdentity ?? "";
 };
+
+/** The controller's JSON log lines. */
+const logLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as { level: string; message: string });
 
 const setUp = async (config: Record<string, string>) => {
   emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
@@ -58,9 +72,9 @@ describe("chains-ts controller", () => {
     const { kubeconfig, secrets } = await setUp({});
     const e = emu!;
     e.store.seed(plainTaskRun("a"));
-    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1" });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1", POD_UID: "0f6c" });
     await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
-    await until(() => leaseHolder(e, "TaskRun").startsWith("chains-pod-1_") && leaseHolder(e, "PipelineRun").startsWith("chains-pod-1_"), "the leader Leases", 20_000);
+    await until(() => leaseHolder(e, "TaskRun") === "chains-pod-1_0f6c" && leaseHolder(e, "PipelineRun") === "chains-pod-1_0f6c", "the leader Leases", 20_000);
     e.store.modify("taskruns", "default", "a", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     await until(
       () => (e.store.get("taskruns", "default", "a")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
@@ -75,6 +89,63 @@ describe("chains-ts controller", () => {
     expect(leaseHolder(e, "TaskRun")).toBe("");
     expect(leaseHolder(e, "PipelineRun")).toBe("");
   }, 40_000);
+
+  it("takes its Leases back at once when its container restarts after SIGKILL (same POD_NAME)", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    // The code's default lease of 60 s: a new identity would have to wait all of it out.
+    const pod = { POD_NAME: "chains-pod-1", POD_UID: "5d0e2b7a" };
+    const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets];
+    launch(args, pod);
+    await until(() => leaseHolder(e, "TaskRun") !== "" && leaseHolder(e, "PipelineRun") !== "", "the leader Leases", 20_000);
+    const holder = leaseHolder(e, "TaskRun");
+    child!.kill("SIGKILL");
+    e.store.seed(plainTaskRun("after-restart"));
+    e.store.modify("taskruns", "default", "after-restart", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    const restarted = launch(args, pod);
+    const restartedAt = Date.now();
+    await until(
+      () => (e.store.get("taskruns", "default", "after-restart")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed by the restarted process",
+      30_000,
+    );
+    expect(Date.now() - restartedAt).toBeLessThan(30_000);
+    expect(leaseHolder(e, "TaskRun")).toBe(holder);
+    expect(leaseHolder(e, "PipelineRun")).toBe(holder);
+    expect(logLines(restarted.stdout()).some((line) => line.message.includes("this pod's previous process"))).toBe(true);
+    child!.kill("SIGTERM");
+    expect(await restarted.exited).toBe(0);
+  }, 60_000);
+
+  it("hands over to the standby within 20 s of SIGKILL with the leader-election values deploy/ ships", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    const shipped = findManifest(releaseManifests(), "ConfigMap", "tekton-chains-config-leader-election");
+    e.store.seed(shipped as unknown as JsonObject);
+    const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets];
+    const replicas = [launch(args, { POD_NAME: "chains-a", POD_UID: "1" }), launch(args, { POD_NAME: "chains-b", POD_UID: "2" })];
+    const pods = ["chains-a_1", "chains-b_2"];
+    await until(() => pods.includes(leaseHolder(e, "TaskRun")) && leaseHolder(e, "PipelineRun") === leaseHolder(e, "TaskRun"), "one replica to hold both Leases", 30_000);
+    const leader = pods.indexOf(leaseHolder(e, "TaskRun"));
+    const standby = pods[1 - leader]!;
+    // Let the standby watch a few renewals, as it would in a running install.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    replicas[leader]!.process.kill("SIGKILL");
+    const killedAt = Date.now();
+    e.store.seed(plainTaskRun("after-takeover"));
+    e.store.modify("taskruns", "default", "after-takeover", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    await until(() => leaseHolder(e, "TaskRun") === standby && leaseHolder(e, "PipelineRun") === standby, "the standby to hold both Leases", 40_000);
+    const takeoverMs = Date.now() - killedAt;
+    await until(
+      () => (e.store.get("taskruns", "default", "after-takeover")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed by the standby",
+      20_000,
+    );
+    const signedMs = Date.now() - killedAt;
+    // 20 s is the goal (about 15 s measured); the slack absorbs a loaded test machine.
+    expect(takeoverMs, "ms from SIGKILL to the standby holding both Leases").toBeLessThan(20_000 + 5_000);
+    expect(signedMs, "ms from SIGKILL to the first run signed by the standby").toBeLessThan(20_000 + 8_000);
+  }, 120_000);
 
   it("signs without Leases under --disable-ha, and refuses an invalid leader-election ConfigMap naming the key", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -112,6 +183,40 @@ describe("chains-ts controller", () => {
     expect(await started.exited).toBe(0);
     expect(started.stdout()).toMatch(/"level":"WARN".*Rekor uploads are not supported/);
   }, 40_000);
+
+  it("rides out API errors on every start-up read, logging what it waits for, and signs", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.store.seed(plainTaskRun("after-errors"));
+    e.faults.add({ match: { method: "GET", pathRegex: "^/apis$" }, times: 1, respond: { status: 503 } });
+    e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: 2, respond: { status: 500 } });
+    e.faults.add({ match: { verb: "list", resource: "configmaps" }, times: 1, respond: { status: 500 } });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets], { POD_NAME: "chains-pod-1" });
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 30_000);
+    e.store.modify("taskruns", "default", "after-errors", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    await until(
+      () => (e.store.get("taskruns", "default", "after-errors")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
+      "the run signed",
+      20_000,
+    );
+    const waits = logLines(started.stdout()).filter((line) => line.level === "WARN" && line.message.startsWith("waiting for "));
+    expect(waits.some((line) => line.message.includes("API discovery") && line.message.includes("503"))).toBe(true);
+    expect(waits.filter((line) => line.message.includes("tekton-chains/tekton-chains-config-leader-election") && line.message.includes("500"))).toHaveLength(2);
+    child!.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+  }, 60_000);
+
+  it("stops with status 0 on SIGTERM while it waits for the API at start-up", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: Infinity, respond: { status: 500 } });
+    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
+    await until(() => started.stdout().includes("waiting for ConfigMap tekton-chains/tekton-chains-config-leader-election"), "a wait line", 30_000);
+    child!.kill("SIGTERM");
+    expect(await started.exited).toBe(0);
+    expect(logLines(started.stdout()).at(-1)?.message).toBe("stopped");
+    expect(started.stdout()).not.toContain("chains-ts controller started");
+  }, 60_000);
 
   it("exits 2 on a bad flag value and 1 on a missing secrets directory", async () => {
     const bad = launch(["--kube-api-burst", "0"]);

@@ -87,7 +87,10 @@ export class KubernetesCluster {
     this.#secret = options.signingSecretsDirectory === undefined ? cacheOf("Secret", SIGNING_SECRET_NAME, secretSnapshotOf) : undefined;
   }
 
-  /** Connects: finds the tekton.dev version served (throws TektonApiMissing) and starts the config watches. */
+  /**
+   * Connects: finds the tekton.dev version served (throws TektonApiMissing, or ClusterUnavailable
+   * when discovery fails) and starts the config watches.
+   */
   static async connect(options: KubernetesClusterOptions): Promise<KubernetesCluster> {
     const api = new KubeApi(options.kubeConfig, {
       ...(options.qps === undefined ? {} : { qps: options.qps }),

@@ -1,3 +1,4 @@
+import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { describeApiError } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
 
@@ -11,14 +12,15 @@ export class TektonApiMissing extends Error {
 
 /**
  * The tekton.dev version to watch and patch runs at: `v1`, or `v1beta1` on API servers of an
- * older Tekton Pipelines that do not serve v1. Read from discovery (`/apis`).
+ * older Tekton Pipelines that do not serve v1. Read from discovery (`/apis`): a failed request is
+ * `ClusterUnavailable` (worth retrying), an answer without a usable tekton.dev is `TektonApiMissing`.
  */
 export const resolveTektonVersion = async (api: KubeApi): Promise<TektonVersion> => {
   let groups;
   try {
     groups = await api.call((a) => a.apis.getAPIVersions());
   } catch (error) {
-    throw new TektonApiMissing(`API discovery (/apis) failed: ${describeApiError(error)}`);
+    throw new ClusterUnavailable({ operation: "API discovery (/apis)", reason: describeApiError(error) });
   }
   const served = groups.groups.find((g) => g.name === "tekton.dev")?.versions.map((v) => v.version) ?? [];
   const version = SUPPORTED.find((v) => served.includes(v));

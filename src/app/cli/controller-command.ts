@@ -1,16 +1,24 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Effect, Result } from "effect";
+import { Cause, Effect, Exit, Result } from "effect";
 import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
-import { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
+import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
+import { ConfigInvalid } from "../../domain/config/config-invalid.ts";
 import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
+import {
+  LEADER_ELECTION_CONFIG_MAP,
+  LeaderElectionConfigInvalid,
+  type LeaderElectionTiming,
+  parseLeaderElectionConfig,
+} from "../../domain/leader-election/leader-election-config.ts";
 import { type TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
-import type { LeaseLeadership } from "../leadership/lease-leadership.ts";
-import { startReplicaLeadership } from "../leadership/replica-leadership.ts";
+import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
+import { replicaIdentity } from "../leadership/replica-identity.ts";
 import { startController } from "../composition/start-controller.ts";
+import { retryStartupRead } from "../composition/startup-read.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
@@ -68,8 +76,13 @@ Environment:
   CONFIG_LEADERELECTION_NAME
                            the ConfigMap with lease-duration (60s), renew-deadline (40s) and
                            retry-period (10s), read at start-up (default
-                           tekton-chains-config-leader-election)
-  POD_NAME                 this replica's name in the Leases (default: the host name)
+                           tekton-chains-config-leader-election; deploy/ ships 15s, 10s, 2s:
+                           a standby takes over within about 17 s of the leader's death)
+  POD_NAME, POD_UID        this replica's identity in the Leases, POD_NAME_POD_UID (the
+                           Deployment sets both). It must not be shared by two live processes;
+                           a restarted container finds it on the Leases and takes them back
+                           at once. Without POD_NAME: the host name and a per-process random
+                           suffix, so a restart waits for the lease to run out
   KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart
@@ -78,9 +91,13 @@ Environment:
 Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail with a clear
 reason and the run is retried, then marked failed).
 
-Exit status: 0 after a graceful stop; 1 when it cannot start (unreadable kubeconfig, Tekton
-not installed, invalid chains-config or leader-election ConfigMap: the message names the key);
-2 for a wrong command line.`;
+Start-up: API errors while it reads discovery and its ConfigMaps (no answer, 5xx, 429, 403)
+are waited out, with backoff from 0.5 s doubling up to 30 s and a WARN line per wait naming
+what it waits for; /healthz answers meanwhile, /readyz only once it runs.
+
+Exit status: 0 after a graceful stop (also when stopped while waiting at start-up); 1 when it
+cannot start (unreadable kubeconfig, Tekton not installed, invalid chains-config or
+leader-election ConfigMap: the message names the key); 2 for a wrong command line.`;
 
 interface ControllerArgs {
   readonly kubeconfig: string | undefined;
@@ -184,6 +201,14 @@ const fail = (message: string): number => {
   return 1;
 };
 
+/** Why the process cannot start, when retrying cannot help (the message names what to fix). */
+const refusal = (error: unknown): string | undefined =>
+  error instanceof KubeConfigUnusable || error instanceof TektonApiMissing || error instanceof LeaderElectionConfigInvalid || error instanceof ConfigInvalid
+    ? error.message
+    : error instanceof ClusterUnavailable
+      ? `${error.operation}: ${error.reason}`
+      : undefined;
+
 const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const env = process.env;
   let args: ControllerArgs;
@@ -199,54 +224,93 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     return fail(`--signing-secrets ${secretsDirectory}: no such directory`);
   }
   if (secretsDirectory === undefined && directoryExists(DEFAULT_SECRETS_MOUNT)) secretsDirectory = DEFAULT_SECRETS_MOUNT;
+  const systemNamespace = env["SYSTEM_NAMESPACE"] ?? "tekton-chains";
 
-  let cluster: KubernetesCluster;
-  try {
-    cluster = await KubernetesCluster.connect({
-      kubeConfig: loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
-      systemNamespace: env["SYSTEM_NAMESPACE"] ?? "tekton-chains",
-      namespaces: args.namespaces,
-      qps: args.qps,
-      burst: args.burst,
-      ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
-      log: logLine,
-    });
-  } catch (error) {
-    if (error instanceof KubeConfigUnusable || error instanceof TektonApiMissing) return fail(error.message);
-    throw error;
-  }
-  const service = cluster.service();
-  let leadership: LeaseLeadership | undefined;
-  if (!args.disableHa) {
-    try {
-      const elected = await startReplicaLeadership({
-        readConfigMap: (name) => cluster.readStartupConfigMap(name),
-        store: cluster.leaseStore(),
-        env,
-        log: logLine,
-      });
-      if (Result.isFailure(elected)) {
-        cluster.close();
-        return fail(elected.failure.message);
-      }
-      leadership = elected.success;
-    } catch (error) {
-      cluster.close();
-      if (error instanceof ClusterUnavailable) return fail(`${error.operation}: ${error.reason}`);
-      throw error;
-    }
-  }
-  const stopLeading = () => leadership?.stop({ release: true });
+  // Listening from the start: a SIGTERM while start-up reads wait for the API stops them.
+  const stopping = stopSignal();
+  const interrupted = new AbortController();
+  void stopping.then(() => interrupted.abort());
   const metrics = new PrometheusMetrics();
   let observability: ObservabilityServers;
   try {
+    // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
     observability = await startObservabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
   } catch (error) {
-    await stopLeading();
-    cluster.close();
     return fail(`cannot serve probes or metrics: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const registryCredentials = cluster.registryCredentials(controllerKeychain({ env, log: logLine }));
+  let cluster: KubernetesCluster | undefined;
+  let leadership: LeaseLeadership | undefined;
+  const release = async () => {
+    await leadership?.stop({ release: true });
+    cluster?.close();
+    await observability.close();
+  };
+  const stopped = async (signal: string) => {
+    logLine("info", `${signal}: stopping`);
+    await release();
+    logLine("info", "stopped");
+    return 0;
+  };
+  /** A start-up read, retried while the API server gives no usable answer; undefined once stopped. */
+  const startupRead = async <A>(what: string, read: Effect.Effect<A, unknown>): Promise<Result.Result<A, unknown> | undefined> => {
+    const exit = await Effect.runPromiseExit(retryStartupRead(what, read, logLine), { signal: interrupted.signal });
+    if (Exit.isSuccess(exit)) return Result.succeed(exit.value);
+    return interrupted.signal.aborted ? undefined : Result.fail(Cause.squash(exit.cause));
+  };
+  const refused = async (error: unknown): Promise<number> => {
+    const message = refusal(error);
+    await release();
+    if (message === undefined) throw error;
+    return fail(message);
+  };
+
+  const connected = await startupRead(
+    "API discovery (/apis)",
+    Effect.tryPromise({
+      try: async (signal) => {
+        const connecting = await KubernetesCluster.connect({
+          kubeConfig: loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
+          systemNamespace,
+          namespaces: args.namespaces,
+          qps: args.qps,
+          burst: args.burst,
+          ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
+          log: logLine,
+        });
+        // Stopped while discovery was answering: nobody will close this one.
+        if (signal.aborted) connecting.close();
+        return connecting;
+      },
+      catch: (error) => error,
+    }),
+  );
+  if (connected === undefined) return stopped(await stopping);
+  if (Result.isFailure(connected)) return refused(connected.failure);
+  const kube = (cluster = connected.success);
+  const service = kube.service();
+
+  let timing: LeaderElectionTiming | undefined;
+  if (!args.disableHa) {
+    const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
+    const data = await startupRead(
+      `ConfigMap ${systemNamespace}/${configMap}`,
+      Effect.tryPromise({ try: () => kube.readStartupConfigMap(configMap), catch: (error) => error }),
+    );
+    if (data === undefined) return stopped(await stopping);
+    if (Result.isFailure(data)) return refused(data.failure);
+    const parsed = parseLeaderElectionConfig(data.success, configMap);
+    if (Result.isFailure(parsed)) return refused(parsed.failure);
+    for (const warning of parsed.success.warnings) logLine("warning", warning);
+    timing = parsed.success.timing;
+  }
+  // Read once here so that an unreachable API is waited for; startController then reads it from the synced cache.
+  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, service.readConfig());
+  if (config === undefined) return stopped(await stopping);
+  if (Result.isFailure(config)) return refused(config.failure);
+  // Only now, so that a replica waiting for the API never holds the Leases without signing.
+  if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
+
+  const registryCredentials = kube.registryCredentials(controllerKeychain({ env, log: logLine }));
   const started = await startController(
     {
       cluster: service,
@@ -265,32 +329,22 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
       ...(leadership === undefined ? {} : { leadership }),
     },
   );
-  if (Result.isFailure(started)) {
-    await stopLeading();
-    cluster.close();
-    await observability.close();
-    return fail(started.failure.message);
-  }
+  if (Result.isFailure(started)) return refused(started.failure);
   const running = started.success;
   observability.markReady();
-  const data = await Effect.runPromise(Effect.result(service.readConfig()));
-  if (Result.isSuccess(data)) {
-    const parsed = parseChainsConfig(data.success);
-    if (Result.isSuccess(parsed) && parsed.success.config.transparency.mode !== "off") logLine("warning", REKOR_UNSUPPORTED);
-  }
+  const parsedConfig = parseChainsConfig(config.success);
+  if (Result.isSuccess(parsedConfig) && parsedConfig.success.config.transparency.mode !== "off") logLine("warning", REKOR_UNSUPPORTED);
   logLine(
     "info",
-    `chains-ts controller started: tekton.dev/${cluster.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
-      `signing secrets from ${secretsDirectory ?? `Secret ${env["SYSTEM_NAMESPACE"] ?? "tekton-chains"}/signing-secrets`}, ` +
+    `chains-ts controller started: tekton.dev/${kube.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
+      `signing secrets from ${secretsDirectory ?? `Secret ${systemNamespace}/signing-secrets`}, ` +
       (leadership === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
   );
-  const signal = await stopSignal();
+  const signal = await stopping;
   logLine("info", `${signal}: stopping`);
   // Passes in flight finish while the Leases are still held; then a standby may take over at once.
   await running.stop();
-  await stopLeading();
-  cluster.close();
-  await observability.close();
+  await release();
   logLine("info", "stopped");
   return 0;
 };

@@ -12,17 +12,28 @@ export interface LeaseElectorOptions {
   readonly onChange: (leading: boolean) => void;
   readonly log: (level: "info" | "warning", message: string) => void;
   readonly now?: () => number;
+  /**
+   * False: only watch the lease (when it last changed) without seeking it, until `campaign(true)`.
+   * A candidate that watched all along knows at once whether a dead holder's lease has run out.
+   * Default true.
+   */
+  readonly campaigning?: boolean;
 }
 
 /**
  * Campaigns for one Lease, as client-go's leader elector does: every retry period a candidate
  * tries to acquire it and the holder renews it. A holder that has not renewed for the renew
- * deadline stops leading on its own, before the lease expires for the others.
+ * deadline stops leading on its own, before the lease expires for the others. Unlike client-go, a
+ * candidate also tries the moment the holder's lease runs out rather than up to a period later.
  */
 export class LeaseElector {
   readonly #options: LeaseElectorOptions;
   readonly #now: () => number;
   #leading = false;
+  #hasLed = false;
+  #campaigning: boolean;
+  /** When the other holder's lease runs out by this candidate's clock, if it has one. */
+  #holderExpiresAtMs: number | undefined;
   #held: ObservedLease | undefined;
   #observation: LeaseObservation | undefined;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
@@ -33,6 +44,7 @@ export class LeaseElector {
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#campaigning = options.campaigning ?? true;
   }
 
   get leading(): boolean {
@@ -52,12 +64,34 @@ export class LeaseElector {
     clearTimeout(this.#tickTimer);
     clearTimeout(this.#deadlineTimer);
     await this.#inFlight;
-    // Also after stepping down at the renew deadline: the update is conditional on the version last
-    // written, so it only clears a lease that still names this candidate.
+    if (options.release) await this.#handBack();
+    else {
+      this.#held = undefined;
+      this.#setLeading(false);
+    }
+  }
+
+  /**
+   * Starts seeking the lease (at once), or stops: a held lease is handed back and the lease is
+   * only watched from then on.
+   */
+  async campaign(on: boolean): Promise<void> {
+    if (this.#stopped || on === this.#campaigning) return;
+    this.#campaigning = on;
+    await this.#inFlight;
+    if (on) this.#schedule(0);
+    else await this.#handBack();
+  }
+
+  /**
+   * Also after stepping down at the renew deadline: the update is conditional on the version last
+   * written, so it only clears a lease that still names this candidate.
+   */
+  async #handBack(): Promise<void> {
     const held = this.#held;
     this.#held = undefined;
     this.#setLeading(false);
-    if (!options.release || held === undefined) return;
+    if (held === undefined) return;
     const { store, lease } = this.#options;
     const released = await Effect.runPromise(Effect.result(store.update(lease, releasedRecord(held.record, this.#now()), held.resourceVersion)));
     if (Result.isFailure(released)) this.#options.log("warning", `could not release Lease ${lease}: ${released.failure._tag}`);
@@ -66,19 +100,26 @@ export class LeaseElector {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
+    clearTimeout(this.#tickTimer);
     this.#tickTimer = setTimeout(() => {
       this.#inFlight = this.#attempt().finally(() => this.#schedule(this.#nextDelay()));
     }, delayMs);
   }
 
-  /** Candidates wait a jittered period so that replicas started together do not retry in lockstep. */
+  /**
+   * Candidates wait a jittered period so that replicas started together do not retry in lockstep,
+   * but no longer than until the holder's lease runs out.
+   */
   #nextDelay(): number {
     const period = this.#options.timing.retryPeriodMs;
-    return this.#leading ? period : period * (1 + Math.random() * 0.2);
+    if (this.#leading) return period;
+    const jittered = period * (1 + Math.random() * 0.2);
+    return this.#holderExpiresAtMs === undefined ? jittered : Math.max(0, Math.min(jittered, this.#holderExpiresAtMs - this.#now()));
   }
 
   async #attempt(): Promise<void> {
     const { store, lease, identity, timing } = this.#options;
+    this.#holderExpiresAtMs = undefined;
     const read = await Effect.runPromise(Effect.result(store.read(lease)));
     if (this.#stopped) return;
     if (Result.isFailure(read)) {
@@ -90,6 +131,7 @@ export class LeaseElector {
     if (current !== undefined && (this.#observation === undefined || !sameRecord(this.#observation.record, current.record))) {
       this.#observation = { record: current.record, observedAtMs: nowMs };
     }
+    if (!this.#campaigning) return;
     const attempt = planLeaseAttempt({
       current,
       observation: this.#observation,
@@ -99,6 +141,7 @@ export class LeaseElector {
     });
     if (attempt._tag === "HeldByOther") {
       if (this.#leading) this.#options.log("warning", `Lease ${lease} is now held by ${attempt.holder}`);
+      this.#holderExpiresAtMs = attempt.expiresAtMs;
       this.#held = undefined;
       this.#setLeading(false);
       return;
@@ -113,9 +156,17 @@ export class LeaseElector {
     }
     this.#held = written.success;
     this.#observation = { record: written.success.record, observedAtMs: nowMs };
-    // Stopping meanwhile: the lease just written is what `stop` releases.
-    if (this.#stopped) return;
-    if (!this.#leading) this.#options.log("info", `acquired Lease ${lease} as ${identity}`);
+    // Stopping or no longer campaigning meanwhile: the lease just written is what they hand back.
+    if (this.#stopped || !this.#campaigning) return;
+    if (!this.#leading) {
+      this.#options.log(
+        "info",
+        !this.#hasLed && current?.record.holderIdentity === identity
+          ? `took Lease ${lease} back as ${identity} from this pod's previous process`
+          : `acquired Lease ${lease} as ${identity}`,
+      );
+    }
+    this.#hasLed = true;
     this.#setLeading(true);
     this.#armRenewDeadline();
   }

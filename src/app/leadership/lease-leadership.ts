@@ -20,37 +20,38 @@ export interface LeaseLeadership extends Leadership {
 
 /**
  * Leadership over the two Leases Tekton Chains' controllers use, one per run kind. The PipelineRun
- * lease is sought only while the TaskRun lease is held, and given back when it is lost, so among
- * chains-ts replicas one leader holds both; next to a Tekton Chains controller that still holds one
- * of them, each run kind still has exactly one signer.
+ * lease is sought only while the TaskRun lease is held (and only watched otherwise), and given back
+ * when it is lost, so among chains-ts replicas one leader holds both; next to a Tekton Chains
+ * controller that still holds one of them, each run kind still has exactly one signer.
  */
 export const startLeaseLeadership = (options: LeaseLeadershipOptions): LeaseLeadership => {
   const listeners = new Set<(kind: RunKind, leading: boolean) => void>();
   const notify = (kind: RunKind, leading: boolean) => {
     for (const listener of listeners) listener(kind, leading);
   };
-  const elector = (kind: RunKind, onChange: (leading: boolean) => void) =>
-    new LeaseElector({ ...options, lease: leaseNameFor(kind), onChange });
-  let pipelineRuns: LeaseElector | undefined;
+  // Watched from the start, so that a standby taking over from a dead leader knows at once whether
+  // its PipelineRun lease has run out too, instead of first watching it for a lease duration.
+  const pipelineRuns = new LeaseElector({
+    ...options,
+    lease: leaseNameFor("PipelineRun"),
+    campaigning: false,
+    onChange: (leading) => notify("PipelineRun", leading),
+  });
   let stopping = false;
-  // Serialised so that a quick loss and regain cannot run two PipelineRun electors at once.
+  // Serialised so that a quick loss and regain of the TaskRun lease campaigns in order.
   let pipelineRunChange: Promise<void> = Promise.resolve();
-  const taskRuns = elector("TaskRun", (leading) => {
-    notify("TaskRun", leading);
-    pipelineRunChange = pipelineRunChange.then(async () => {
-      if (leading && !stopping && taskRuns.leading && pipelineRuns === undefined) {
-        pipelineRuns = elector("PipelineRun", (leadingPipelineRuns) => notify("PipelineRun", leadingPipelineRuns));
-        pipelineRuns.start();
-      } else if (!leading && pipelineRuns !== undefined) {
-        const stepping = pipelineRuns;
-        pipelineRuns = undefined;
-        await stepping.stop({ release: true });
-      }
-    });
+  const taskRuns = new LeaseElector({
+    ...options,
+    lease: leaseNameFor("TaskRun"),
+    onChange: (leading) => {
+      notify("TaskRun", leading);
+      pipelineRunChange = pipelineRunChange.then(() => (stopping ? undefined : pipelineRuns.campaign(taskRuns.leading)));
+    },
   });
   taskRuns.start();
+  pipelineRuns.start();
   return {
-    leads: (kind) => (kind === "TaskRun" ? taskRuns.leading : (pipelineRuns?.leading ?? false)),
+    leads: (kind) => (kind === "TaskRun" ? taskRuns : pipelineRuns).leading,
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -58,11 +59,8 @@ export const startLeaseLeadership = (options: LeaseLeadershipOptions): LeaseLead
     stop: async ({ release }) => {
       stopping = true;
       await pipelineRunChange;
-      const stepping = pipelineRuns;
-      pipelineRuns = undefined;
-      await stepping?.stop({ release });
+      await pipelineRuns.stop({ release });
       await taskRuns.stop({ release });
-      await pipelineRunChange;
     },
   };
 };
