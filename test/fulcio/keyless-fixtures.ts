@@ -2,6 +2,7 @@ import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
 import { Effect } from "effect";
 import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { KeylessContext } from "../../src/adapters/signing/fulcio/keyless-context.ts";
@@ -103,3 +104,42 @@ export const opensslCertificateKey = (certificatePem: string): string =>
 
 export const signingCertRequests = (sigstore: LoopbackSigstore): ReadonlyArray<string> =>
   sigstore.requests.filter((request) => request.includes("signingCert"));
+
+/**
+ * A @sigstore/verify verifier trusting the loopback Fulcio CA and CT log (and nothing else),
+ * needing one SCT and no Rekor entry.
+ */
+export const fulcioOnlyVerifier = (sigstore: LoopbackSigstore): Verifier => {
+  const document = sigstore.trustedRoot as {
+    ctlogs: ReadonlyArray<RootKey>;
+    certificateAuthorities: ReadonlyArray<{ certChain: { certificates: ReadonlyArray<{ rawBytes: string }> } }>;
+  };
+  const root = {
+    mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+    tlogs: [],
+    timestampAuthorities: [],
+    certificateAuthorities: document.certificateAuthorities.map((ca) => ({
+      certChain: { certificates: ca.certChain.certificates.map((c) => ({ rawBytes: Buffer.from(c.rawBytes, "base64") })) },
+    })),
+    ctlogs: document.ctlogs.map((log) => {
+      const der = Buffer.from(log.publicKey.rawBytes, "base64");
+      return { baseUrl: log.baseUrl, logId: { keyId: createHash("sha256").update(der).digest() }, publicKey: { rawBytes: der } };
+    }),
+  };
+  return new Verifier(toTrustMaterial(root as unknown as Parameters<typeof toTrustMaterial>[0]), { tlogThreshold: 0, ctlogThreshold: 1 });
+};
+
+/**
+ * A bundle's signed entity as if a Rekor entry had timestamped it `at` (the real entry is the
+ * transparency half's): @sigstore/verify judges the certificate chain at that time.
+ */
+export const timestampedAt = (entity: SignedEntity, at: Date): SignedEntity =>
+  ({
+    ...entity,
+    timestamps: [
+      {
+        $case: "transparency-log",
+        tlogEntry: { inclusionPromise: {}, integratedTime: String(Math.floor(at.getTime() / 1000)), logId: { keyId: Buffer.alloc(32) } },
+      },
+    ],
+  }) as unknown as SignedEntity;
