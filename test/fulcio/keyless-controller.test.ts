@@ -125,6 +125,20 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     expect(chains.cluster.writes(ref!).some((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true")).toBe(false);
   });
 
+  it("turning Fulcio on without transparency is rejected with an Event naming both keys; signing goes on with the key", async () => {
+    chains = await EmbeddedChains.start({ keyless: setup.context, config: { "artifacts.oci.storage": "" } });
+    chains.cluster.setConfig({ "signers.x509.fulcio.enabled": "true", "signers.x509.fulcio.address": sigstore.url, "artifacts.oci.storage": "" });
+    const before = signingCertRequests(sigstore).length;
+    const [ref] = await signedTaskRuns(1);
+    expect(await chains.awaitSigned(ref!)).toBe("true");
+    const rejected = chains.cluster.configEvents().filter((e) => e.reason === "ConfigRejected");
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.message).toMatch(/signers\.x509\.fulcio\.enabled.*transparency\.enabled/);
+    const uid = chains.cluster.getRun(ref!)!.metadata.uid!;
+    expect(chains.annotations(ref!)[`chains.tekton.dev/cert-taskrun-${uid}`]).toBe("");
+    expect(signingCertRequests(sigstore).length).toBe(before);
+  });
+
   it("recovers once Fulcio does: the next pass gets a certificate and signs", async () => {
     setup.rotateToken();
     chains = await start();

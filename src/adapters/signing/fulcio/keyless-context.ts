@@ -9,13 +9,15 @@ export interface KeylessContext {
   readonly trustedRoot: Effect.Effect<SigstoreTrustedRoot, TrustedRootUnavailable>;
   /** The environment token providers read (SIGSTORE_ID_TOKEN, ACTIONS_ID_TOKEN_REQUEST_URL, …). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** The `filesystem` provider's token file. */
-  readonly filesystemTokenPath: string;
-  /** The DMI product name file that says whether this machine is a Google Compute Engine VM. */
-  readonly gceProductNamePath: string;
+  /** The `filesystem` provider's token file; default `FILESYSTEM_TOKEN_PATH`. */
+  readonly filesystemTokenPath?: string;
+  /** The DMI product name file that says whether this machine is a GCE VM; default `GCE_PRODUCT_NAME_PATH`. */
+  readonly gceProductNamePath?: string;
 }
 
 /** Where the Deployment's projected ServiceAccount token (audience `sigstore`) is mounted. */
 export const FILESYSTEM_TOKEN_PATH = "/var/run/sigstore/cosign/oidc-token";
 
+/** Linux's DMI product name; "Google Compute Engine" on GCE and GKE nodes. */
 export const GCE_PRODUCT_NAME_PATH = "/sys/class/dmi/id/product_name";
+

@@ -4,7 +4,7 @@ import { Effect } from "effect";
 import { gceMetadataUrl, metadataFlavorHeader } from "../../gce/gce-metadata-url.ts";
 import { answerExcerpt, httpExchange } from "./http-exchange.ts";
 import { SIGSTORE_AUDIENCE } from "./identity-token.ts";
-import type { KeylessContext } from "./keyless-context.ts";
+import { FILESYSTEM_TOKEN_PATH, GCE_PRODUCT_NAME_PATH, type KeylessContext } from "./keyless-context.ts";
 
 /** A provider could not hand out a token: `source` is the file, variable or endpoint to look at. */
 export interface TokenProblem {
@@ -41,7 +41,7 @@ const fileProvider = (name: string, path: (context: KeylessContext) => string): 
 });
 
 /** The projected ServiceAccount token of the Deployment (audience `sigstore`, renewed by the kubelet). */
-const filesystem = fileProvider("filesystem", (context) => context.filesystemTokenPath);
+const filesystem = fileProvider("filesystem", (context) => context.filesystemTokenPath ?? FILESYSTEM_TOKEN_PATH);
 
 /** `signers.x509.identity.token.file`, for a token written by something else. */
 export const customPathProvider = (path: string): TokenProvider => ({
@@ -117,7 +117,7 @@ const buildkiteAgent: TokenProvider = {
 const onGoogle = (context: KeylessContext): boolean => {
   if (context.env["GCE_METADATA_HOST"]) return true;
   try {
-    const product = readFileSync(context.gceProductNamePath, "utf8").trim();
+    const product = readFileSync(context.gceProductNamePath ?? GCE_PRODUCT_NAME_PATH, "utf8").trim();
     return product === "Google" || product === "Google Compute Engine";
   } catch {
     return false;
