@@ -49,7 +49,7 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
       },
     });
 
-  const signedTaskRuns = async (count: number): Promise<ReadonlyArray<RunRef>> => {
+  const completedTaskRuns = async (count: number): Promise<ReadonlyArray<RunRef>> => {
     const refs = sampleRuns()
       .taskRuns.slice(0, count)
       .map((run) => chains!.createRun(run));
@@ -57,11 +57,19 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     return refs;
   };
 
+  /** Completes one run, waits until it is marked failed, and returns it with its pass-failure Events. */
+  const failedRun = async () => {
+    const [ref] = await completedTaskRuns(1);
+    expect(await chains!.awaitSigned(ref!)).toBe("failed");
+    const events = chains!.cluster.events().filter((e) => e.reason === "SigningRetry" || e.reason === "SigningFailed");
+    return { ref: ref!, events };
+  };
+
   it("signs every run with a certificate that chains to the Fulcio root; one certificate for all of them", async () => {
     setup.rotateToken();
     const before = signingCertRequests(sigstore).length;
     chains = await start();
-    const refs = await signedTaskRuns(2);
+    const refs = await completedTaskRuns(2);
     for (const ref of refs) expect(await chains.awaitSigned(ref)).toBe("true");
     const more = sampleRuns().taskRuns.slice(2);
     for (const run of more) {
@@ -103,33 +111,29 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     const seconds = Math.floor(setup.clock.now().getTime() / 1000);
     writeFileSync(setup.tokenPath, unsignedJwt({ sub: "x", aud: "sigstore", exp: seconds - 60 }));
     chains = await start();
-    const [ref] = await signedTaskRuns(1);
-    expect(await chains.awaitSigned(ref!)).toBe("failed");
-    const events = chains.cluster.events().filter((e) => e.reason === "SigningRetry" || e.reason === "SigningFailed");
+    const { ref, events } = await failedRun();
     expect(events.length).toBeGreaterThan(1);
     for (const event of events) expect(event.message).toMatch(new RegExp(`${setup.tokenPath}.*expired`));
-    expect(chains.cluster.writes(ref!).some((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true")).toBe(false);
+    expect(chains.cluster.writes(ref).some((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true")).toBe(false);
   });
 
   it("a Fulcio that answers 500 fails each pass with an Event giving its answer, and the run is never marked signed", async () => {
     setup.rotateToken();
     sigstore.failNext("fulcio", 500, 1_000);
     chains = await start();
-    const [ref] = await signedTaskRuns(1);
-    expect(await chains.awaitSigned(ref!)).toBe("failed");
-    const events = chains.cluster.events().filter((e) => e.reason === "SigningRetry" || e.reason === "SigningFailed");
+    const { ref, events } = await failedRun();
     expect(events.map((e) => e.reason)).toContain("SigningRetry");
     for (const event of events) expect(event.message).toMatch(/signingCert: Fulcio answered HTTP 500/);
-    const uid = chains.cluster.getRun(ref!)!.metadata.uid!;
-    expect(chains.annotations(ref!)[`chains.tekton.dev/signature-taskrun-${uid}`]).toBeUndefined();
-    expect(chains.cluster.writes(ref!).some((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true")).toBe(false);
+    const uid = chains.cluster.getRun(ref)!.metadata.uid!;
+    expect(chains.annotations(ref)[`chains.tekton.dev/signature-taskrun-${uid}`]).toBeUndefined();
+    expect(chains.cluster.writes(ref).some((w) => w.write.annotations?.["chains.tekton.dev/signed"] === "true")).toBe(false);
   });
 
   it("turning Fulcio on without transparency is rejected with an Event naming both keys; signing goes on with the key", async () => {
     chains = await EmbeddedChains.start({ keyless: setup.context, config: { "artifacts.oci.storage": "" } });
     chains.cluster.setConfig({ "signers.x509.fulcio.enabled": "true", "signers.x509.fulcio.address": sigstore.url, "artifacts.oci.storage": "" });
     const before = signingCertRequests(sigstore).length;
-    const [ref] = await signedTaskRuns(1);
+    const [ref] = await completedTaskRuns(1);
     expect(await chains.awaitSigned(ref!)).toBe("true");
     const rejected = chains.cluster.configEvents().filter((e) => e.reason === "ConfigRejected");
     expect(rejected).toHaveLength(1);
@@ -143,7 +147,7 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     setup.rotateToken();
     chains = await start();
     sigstore.failNext("fulcio", 500, 1);
-    const [ref] = await signedTaskRuns(1);
+    const [ref] = await completedTaskRuns(1);
     expect(await chains.awaitSigned(ref!)).toBe("true");
     expect(chains.cluster.events().some((e) => e.reason === "SigningRetry" && /HTTP 500/.test(e.message))).toBe(true);
   });

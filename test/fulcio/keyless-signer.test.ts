@@ -101,12 +101,17 @@ describeWithTools("openssl")("keyless signer (Fulcio)", () => {
     expect(error).toMatchObject({ source: "signers.x509.fulcio.enabled" });
   });
 
-  it("serves many passes from one certificate, and renews it (re-reading the token) only near expiry", async () => {
+  /** The controller's signer cache over the keyless signer, on the test clock. */
+  const cachedKeylessSigners = () => {
     const config = keylessConfig(sigstore);
-    const signers = makeCachedSigners(
+    return makeCachedSigners(
       { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => config, now: setup.clock.now },
       (name, material) => buildSigner(name, material, setup.context),
     );
+  };
+
+  it("serves many passes from one certificate, and renews it (re-reading the token) only near expiry", async () => {
+    const signers = cachedKeylessSigners();
     setup.rotateToken("first-identity");
     const before = signingCertRequests(sigstore).length;
     const first = await Effect.runPromise(signers.get("x509"));
@@ -127,11 +132,7 @@ describeWithTools("openssl")("keyless signer (Fulcio)", () => {
   });
 
   it("retries a failed build on the next request instead of caching the failure", async () => {
-    const config = keylessConfig(sigstore);
-    const signers = makeCachedSigners(
-      { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => config, now: setup.clock.now },
-      (name, material) => buildSigner(name, material, setup.context),
-    );
+    const signers = cachedKeylessSigners();
     setup.rotateToken();
     sigstore.failNext("fulcio", 500);
     await expect(Effect.runPromise(signers.get("x509"))).rejects.toThrow();
