@@ -23,7 +23,12 @@ const trustedIssuer = (leaf: NodeCertificate, root: SigstoreTrustedRoot, now: Da
   for (const ca of root.certificateAuthorities) {
     const pem = ca.certificatesPem[0];
     if (pem === undefined || !validAt(ca, now)) continue;
-    const issuer = new NodeCertificate(pem);
+    let issuer: NodeCertificate;
+    try {
+      issuer = new NodeCertificate(pem);
+    } catch {
+      continue; // a CA the trusted root lists but that cannot be read issues nothing we accept
+    }
     if (leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey)) return issuer;
   }
   return undefined;
