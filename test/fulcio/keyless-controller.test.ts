@@ -31,6 +31,8 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     await chains?.stop();
     chains = undefined;
     sigstore.failNext("fulcio", 500, 0);
+    // The loopback Fulcio dates certificates by the real clock.
+    setup.clock.set(new Date());
   });
   afterAll(async () => {
     await sigstore.close();
@@ -105,6 +107,32 @@ describeWithTools("openssl")("controller with keyless signing (loopback Fulcio)"
     const uploads = chains.transparencyLog.entries();
     expect(uploads.length).toBeGreaterThanOrEqual(refs.length);
     for (const entry of uploads) expect(entry.upload.publicKeyPem).toBe(leafKey);
+  });
+
+  it("renews the certificate near its expiry, with the token the kubelet has rotated meanwhile", async () => {
+    setup.rotateToken("before-rotation");
+    chains = await start();
+    const certificateOf = async (name: string) => {
+      const run = structuredClone(sampleRuns().taskRuns[1]!);
+      run.metadata.name = name;
+      const ref = chains!.createRun(run);
+      chains!.completeRun(ref);
+      expect(await chains!.awaitSigned(ref)).toBe("true");
+      const uid = chains!.cluster.getRun(ref)!.metadata.uid!;
+      return new X509Certificate(b64(chains!.annotations(ref)[`chains.tekton.dev/cert-taskrun-${uid}`]).toString());
+    };
+    const before = signingCertRequests(sigstore).length;
+    const first = await certificateOf("first");
+    // Fulcio's certificates live 10 minutes; chains-ts renews with 2 minutes left.
+    setup.clock.set(new Date(first.validToDate.getTime() - 2 * 60_000 - 1));
+    expect((await certificateOf("within-validity")).fingerprint256).toBe(first.fingerprint256);
+    setup.rotateToken("after-rotation");
+    setup.clock.advance(1);
+    const renewed = await certificateOf("after-renewal");
+    expect(renewed.fingerprint256).not.toBe(first.fingerprint256);
+    expect(first.subjectAltName).toContain("before-rotation");
+    expect(renewed.subjectAltName).toContain("after-rotation");
+    expect(signingCertRequests(sigstore).length - before).toBe(2);
   });
 
   it("an expired projected token fails the pass with an Event naming the token file, and the run is never marked signed", async () => {
