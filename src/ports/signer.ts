@@ -24,6 +24,11 @@ export interface Signer {
   readonly certificatePem: string;
   /** PEM chain, "" when none. */
   readonly chainPem: string;
+  /**
+   * From this instant the signer must not be used any more and is built anew (keyless: shortly
+   * before its certificate expires). Absent for keys that do not expire.
+   */
+  readonly renewAt?: Date;
   readonly sign: (data: Uint8Array) => Effect.Effect<Uint8Array, SigningFailed>;
 }
 

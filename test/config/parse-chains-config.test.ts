@@ -150,9 +150,14 @@ describe("enumerated keys", () => {
   });
 });
 
+/** Keys another key depends on: keyless signing needs transparency. */
+const companions: Readonly<Record<string, Record<string, string>>> = {
+  "signers.x509.fulcio.enabled": { "transparency.enabled": "true" },
+};
+
 describe("bool keys", () => {
   for (const [key, fallback, get] of boolKeys) {
-    it.each(goTrue)(`${key} reads %j as true`, (value) => expect(get(config({ [key]: value }))).toBe(true));
+    it.each(goTrue)(`${key} reads %j as true`, (value) => expect(get(config({ ...companions[key], [key]: value }))).toBe(true));
     it.each(goFalse)(`${key} reads %j as false`, (value) => expect(get(config({ [key]: value }))).toBe(false));
     it(`${key} reads "" as the default`, () => expect(get(config({ [key]: "" }))).toBe(fallback));
     it.each(["yes", "no", "on", "tRUE", " true", "true ", "2"])(`${key} rejects %j`, (value) => {
@@ -165,6 +170,23 @@ describe("bool keys", () => {
       expect(error.message).toContain('"True"');
     });
   }
+});
+
+describe("keyless signing", () => {
+  it.each(["false", "manual", "", undefined])("is refused with transparency.enabled %j, naming both keys", (transparency) => {
+    const error = failure({
+      "signers.x509.fulcio.enabled": "true",
+      ...(transparency === undefined ? {} : { "transparency.enabled": transparency }),
+    });
+    expect(error).toMatchObject({ key: "signers.x509.fulcio.enabled", value: "true" });
+    expect(error.message).toContain("transparency.enabled");
+  });
+
+  it("is accepted with transparency.enabled true", () => {
+    const parsed = config({ "signers.x509.fulcio.enabled": "true", "transparency.enabled": "true" });
+    expect(parsed.signers.x509.fulcio.enabled).toBe(true);
+    expect(parsed.transparency.mode).toBe("always");
+  });
 });
 
 describe("transparency.enabled", () => {

@@ -30,10 +30,19 @@ const leaves = (value: unknown, path = ""): Map<string, string> => {
 };
 
 const defaults = leaves(defaultChainsConfig);
-const changedLeaves = (data: Record<string, string>): ReadonlyArray<string> => {
-  const result = parseChainsConfig(data);
+
+/** Keys a key is only valid with: keyless signing needs transparency. */
+const companions: Readonly<Record<string, Record<string, string>>> = {
+  "signers.x509.fulcio.enabled": { "transparency.enabled": "true" },
+};
+
+/** The fields `data` changes, over the configuration its key's companions already give. */
+const changedLeaves = (data: Record<string, string>, key: string): ReadonlyArray<string> => {
+  const base = companions[key] ?? {};
+  const result = parseChainsConfig({ ...base, ...data });
   if (Result.isFailure(result)) return [];
-  return [...leaves(result.success.config)].filter(([path, value]) => defaults.get(path) !== value).map(([path]) => path);
+  const baseline = leaves(Result.getOrThrow(parseChainsConfig(base)).config);
+  return [...leaves(result.success.config)].filter(([path, value]) => baseline.get(path) !== value).map(([path]) => path);
 };
 
 /**
@@ -42,9 +51,9 @@ const changedLeaves = (data: Record<string, string>): ReadonlyArray<string> => {
  */
 const fieldsControlledBy = (key: string): ReadonlySet<string> => {
   const probe = parseChainsConfig({ [key]: "chains-ts-deploy-probe" });
-  if (Result.isSuccess(probe)) return new Set(changedLeaves({ [key]: "chains-ts-deploy-probe" }));
+  if (Result.isSuccess(probe)) return new Set(changedLeaves({ [key]: "chains-ts-deploy-probe" }, key));
   if (probe.failure.key !== key) throw new Error(`setting ${key} failed on another key: ${probe.failure.message}`);
-  return new Set(probe.failure.allowed.flatMap((value) => changedLeaves({ [key]: value })));
+  return new Set(probe.failure.allowed.flatMap((value) => changedLeaves({ [key]: value }, key)));
 };
 
 const configKeyPattern = /\b(?:artifacts|storage|signers|transparency|builder|builddefinition|filter)\.[a-z0-9.-]*[a-z0-9]/g;

@@ -1,4 +1,7 @@
+import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SIGSTORE_AUDIENCE } from "../../src/adapters/signing/fulcio/identity-token.ts";
+import { FILESYSTEM_TOKEN_PATH } from "../../src/adapters/signing/fulcio/keyless-context.ts";
 import { findManifest, releaseManifests } from "./deploy-manifests.ts";
 
 interface Probe {
@@ -116,9 +119,12 @@ describe("the tekton-chains-controller Deployment", () => {
     expect(secret["stringData"] ?? {}).toEqual({});
   });
 
-  it("projects a sigstore-audience ServiceAccount token to /var/run/sigstore/cosign/oidc-token", () => {
-    const sources = volumeAt("/var/run/sigstore/cosign").projected?.sources ?? [];
-    expect(sources).toEqual([{ serviceAccountToken: expect.objectContaining({ audience: "sigstore", path: "oidc-token" }) }]);
+  it("projects a sigstore-audience ServiceAccount token to /var/run/sigstore/cosign/oidc-token, where the filesystem provider reads", () => {
+    expect(FILESYSTEM_TOKEN_PATH).toBe("/var/run/sigstore/cosign/oidc-token");
+    const sources = volumeAt(posix.dirname(FILESYSTEM_TOKEN_PATH)).projected?.sources ?? [];
+    expect(sources).toEqual([
+      { serviceAccountToken: expect.objectContaining({ audience: SIGSTORE_AUDIENCE, path: posix.basename(FILESYSTEM_TOKEN_PATH) }) },
+    ]);
     const token = sources[0]?.serviceAccountToken ?? {};
     expect(token["expirationSeconds"]).toBeGreaterThanOrEqual(600);
   });

@@ -129,3 +129,50 @@ describe("cached Signers (reference defect #24: no rebuild per pass)", () => {
     );
   });
 });
+
+describe("cached Signers with an expiring signer (keyless)", () => {
+  // A signer carrying renewAt is handed out until the clock reaches renewAt and rebuilt from then on, once.
+  it("rebuilds exactly when the clock reaches renewAt", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000 }), fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 15 }), async (lifetime, steps) => {
+        let now = 0;
+        let builds = 0;
+        let renewAt = lifetime;
+        const build: BuildSigner = () =>
+          Effect.sync(() => {
+            builds++;
+            renewAt = now + lifetime;
+            return { scheme: "ecdsa-sha256", publicKeyPem: "", keyId: `k${builds}`, certificatePem: "", chainPem: "", renewAt: new Date(renewAt), sign: () => Effect.succeed(new Uint8Array()) };
+          });
+        const signers = makeCachedSigners(
+          { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => defaultConfig, now: () => new Date(now) },
+          build,
+        );
+        await Effect.runPromise(signers.get("x509"));
+        let expected = 1;
+        for (const step of steps) {
+          now += step;
+          if (now >= renewAt) expected++;
+          const signer = await Effect.runPromise(signers.get("x509"));
+          expect(signer.renewAt!.getTime()).toBeGreaterThan(now);
+        }
+        expect(builds).toBe(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("retries a failed keyless build on the next request", async () => {
+    let builds = 0;
+    const config = configWith({ "signers.x509.fulcio.enabled": "true", "transparency.enabled": "true" });
+    const signers = makeCachedSigners({ secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => config }, () =>
+      Effect.suspend(() => {
+        builds++;
+        return Effect.fail(new SignerUnavailable({ signer: "x509", source: "signers.x509.fulcio.address", reason: "HTTP 500" }));
+      }),
+    );
+    await Effect.runPromise(Effect.flip(signers.get("x509")));
+    await Effect.runPromise(Effect.flip(signers.get("x509")));
+    expect(builds).toBe(2);
+  });
+});

@@ -22,8 +22,12 @@ describe("x509 signer precedence (signing.md §2)", () => {
     expect(error).toMatchObject({ source: "x509.pem" });
   });
 
-  it("refuses keyless signing while Fulcio is not implemented, naming the config key", async () => {
-    const error = await buildFailure({ "x509.pem": conformanceKey("x509.pem") }, "x509", configWith({ "signers.x509.fulcio.enabled": "true" }));
+  it("puts Fulcio before x509.pem: without what keyless signing needs it refuses, naming the config key", async () => {
+    const error = await buildFailure(
+      { "x509.pem": conformanceKey("x509.pem") },
+      "x509",
+      configWith({ "signers.x509.fulcio.enabled": "true", "transparency.enabled": "true" }),
+    );
     expect(error).toMatchObject({ source: "signers.x509.fulcio.enabled" });
   });
 

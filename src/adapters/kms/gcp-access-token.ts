@@ -5,6 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Effect, Schema } from "effect";
 import { SignerUnavailable } from "../../ports/signer.ts";
+import { gceMetadataUrl, metadataFlavorHeader } from "../gce/gce-metadata-url.ts";
 import { requestJson } from "./kms-http.ts";
 import type { KmsEnv } from "./kms-env.ts";
 
@@ -130,10 +131,9 @@ const fromCredentialsFile = (path: string, source: string): Effect.Effect<GcpTok
   });
 
 const fromMetadataServer = (env: KmsEnv): GcpTokenSource => {
-  const host = env["GCE_METADATA_HOST"] || "metadata.google.internal";
-  const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+  const url = gceMetadataUrl(env, "instance/service-accounts/default/token");
   return cachedToken(
-    requestJson({ url, headers: { "metadata-flavor": "Google" } }, TokenResponse).pipe(
+    requestJson({ url, headers: metadataFlavorHeader }, TokenResponse).pipe(
       Effect.mapError((failure) =>
         unavailable(
           "GCP credentials",

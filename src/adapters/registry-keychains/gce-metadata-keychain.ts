@@ -5,6 +5,7 @@ import {
   parseAccessTokenResponse,
 } from "../../domain/oci/google-access-token.ts";
 import { anonymous, basicCredential, type Keychain } from "../../domain/oci/registry-credential.ts";
+import { gceMetadataUrl, metadataFlavorHeader } from "../gce/gce-metadata-url.ts";
 import type { AdapterLog } from "../kubernetes/adapter-log.ts";
 
 export interface GceMetadataKeychainOptions {
@@ -31,8 +32,8 @@ type TokenState =
  * fast. Concurrent lookups share one request.
  */
 export const gceMetadataKeychain = (options: GceMetadataKeychainOptions): Keychain => {
-  const host = options.env["GCE_METADATA_HOST"] || "metadata.google.internal";
-  const url = `http://${host}/computeMetadata/v1/instance/service-accounts/default/token`;
+  const url = gceMetadataUrl(options.env, "instance/service-accounts/default/token");
+  const host = new URL(url).host;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 3_000;
   const retryAfterMs = options.retryAfterMs ?? 5 * 60_000;
@@ -49,7 +50,7 @@ export const gceMetadataKeychain = (options: GceMetadataKeychainOptions): Keycha
     let response: Response;
     let body: string;
     try {
-      response = await fetch(url, { headers: { "Metadata-Flavor": "Google" }, signal: AbortSignal.timeout(timeoutMs) });
+      response = await fetch(url, { headers: metadataFlavorHeader, signal: AbortSignal.timeout(timeoutMs) });
       body = await response.text();
     } catch (error) {
       const timedOut = error instanceof Error && error.name === "TimeoutError";

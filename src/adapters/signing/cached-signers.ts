@@ -8,6 +8,8 @@ import { buildSigner, type SigningMaterial } from "./signer-registry.ts";
 export interface SigningSource {
   readonly secrets: () => Effect.Effect<{ readonly version: string; readonly files: ReadonlyMap<string, Uint8Array> }, SignerUnavailable>;
   readonly config: () => ChainsConfig;
+  /** The clock a signer's `renewAt` is judged by; the system clock by default. */
+  readonly now?: () => Date;
 }
 
 export type BuildSigner = (name: SignerName, material: SigningMaterial) => Effect.Effect<Signer, SignerUnavailable>;
@@ -17,25 +19,29 @@ const relevantConfig = (name: SignerName, config: ChainsConfig): unknown =>
   name === "x509" ? config.signers.x509 : name === "kms" ? config.signers.kms : null;
 
 /**
- * A failed KMS build may be an outage that fixes itself, so it is retried on the next request; a
- * failed local key (garbage PEM, wrong password) only changes when the secrets do, so it stays
- * cached and the scrypt work is not repeated every pass.
+ * A failed KMS or keyless build may be an outage or a token not yet mounted, which fixes itself,
+ * so it is retried on the next request; a failed local key (garbage PEM, wrong password) only
+ * changes when the secrets do, so it stays cached and the scrypt work is not repeated every pass.
  */
-const failureIsCached = (name: SignerName): boolean => name !== "kms";
+const failureIsCached = (name: SignerName, config: ChainsConfig): boolean =>
+  name === "pgp" || (name === "x509" && !config.signers.x509.fulcio.enabled);
 
 interface Entry {
   readonly stamp: string;
   readonly signer: Effect.Effect<Signer, SignerUnavailable>;
+  /** The built signer's `renewAt`, once it is built. */
+  renewAt?: Date;
 }
 
 /**
  * The `Signers` service without the reference's per-pass rebuild (reference defect #24): a signer
  * is built the first time a pass asks for its name, shared by concurrent requests while it
  * builds, and rebuilt only when the secrets' version or its own part of chains-config changes.
- * Names nobody asks for are never built.
+ * Names nobody asks for are never built. A signer with a `renewAt` (keyless) is rebuilt from then on.
  */
 export const makeCachedSigners = (source: SigningSource, build: BuildSigner = buildSigner): Signers["Service"] => {
   const entries = new Map<SignerName, Entry>();
+  const now = source.now ?? (() => new Date());
 
   const get = (name: SignerName): Effect.Effect<Signer, SignerUnavailable> =>
     Effect.gen(function* () {
@@ -47,15 +53,21 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
       const fresh = yield* Effect.cached(Effect.suspend(() => build(name, { secrets: secrets.files, config })));
       const entry = yield* Effect.sync((): Entry => {
         const current = entries.get(name);
-        if (current !== undefined && current.stamp === stamp) return current;
+        const expired = current?.renewAt !== undefined && now() >= current.renewAt;
+        if (current !== undefined && current.stamp === stamp && !expired) return current;
         const created: Entry = { stamp, signer: fresh };
         entries.set(name, created);
         return created;
       });
       return yield* entry.signer.pipe(
+        Effect.tap((signer) =>
+          Effect.sync(() => {
+            entry.renewAt = signer.renewAt;
+          }),
+        ),
         Effect.tapError(() =>
           Effect.sync(() => {
-            if (!failureIsCached(name) && entries.get(name) === entry) entries.delete(name);
+            if (!failureIsCached(name, config) && entries.get(name) === entry) entries.delete(name);
           }),
         ),
       );

@@ -5,6 +5,8 @@ import { makeKmsSigner } from "../kms/kms-signer.ts";
 import { makePgpSigner } from "../pgp/pgp-signer.ts";
 import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
 import { cosignKeySigner } from "./cosign-key.ts";
+import type { KeylessContext } from "./fulcio/keyless-context.ts";
+import { keylessSigner } from "./fulcio/keyless-signer.ts";
 import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
 
 /** What a signer is built from: the `signing-secrets` files by key, and chains-config. */
@@ -18,15 +20,17 @@ export interface SigningMaterial {
  * `x509.pem` if present, else `cosign.key`. A file that is present but invalid is an error; there
  * is no fallback to the next option.
  */
-const x509Signer = (material: SigningMaterial): Effect.Effect<Signer, SignerUnavailable> => {
+const x509Signer = (material: SigningMaterial, keyless: KeylessContext | undefined): Effect.Effect<Signer, SignerUnavailable> => {
   if (material.config.signers.x509.fulcio.enabled)
-    return Effect.fail(
-      new SignerUnavailable({
-        signer: "x509",
-        source: "signers.x509.fulcio.enabled",
-        reason: "keyless (Fulcio) signing is not supported yet; disable it to sign with x509.pem or cosign.key",
-      }),
-    );
+    return keyless === undefined
+      ? Effect.fail(
+          new SignerUnavailable({
+            signer: "x509",
+            source: "signers.x509.fulcio.enabled",
+            reason: "keyless (Fulcio) signing is not available here (no Sigstore trusted root); disable it to sign with x509.pem or cosign.key",
+          }),
+        )
+      : keylessSigner(material.config.signers.x509, keyless);
   const x509Pem = material.secrets.get(X509_PEM);
   if (x509Pem !== undefined) return x509PemSigner(x509Pem);
   const cosignKey = material.secrets.get(COSIGN_KEY);
@@ -40,11 +44,18 @@ const x509Signer = (material: SigningMaterial): Effect.Effect<Signer, SignerUnav
   );
 };
 
-/** The one registry of signers: builds the signer for a chains-config signer name. */
-export const buildSigner = (name: SignerName, material: SigningMaterial): Effect.Effect<Signer, SignerUnavailable> => {
+/**
+ * The one registry of signers: builds the signer for a chains-config signer name. `keyless` is what
+ * Fulcio signing needs (clock, trusted root, token sources); without it keyless signing is refused.
+ */
+export const buildSigner = (
+  name: SignerName,
+  material: SigningMaterial,
+  keyless?: KeylessContext,
+): Effect.Effect<Signer, SignerUnavailable> => {
   switch (name) {
     case "x509":
-      return x509Signer(material);
+      return x509Signer(material, keyless);
     case "kms":
       return makeKmsSigner(material.config);
     case "pgp":

@@ -1,5 +1,7 @@
 import { Effect, Layer, Logger, ManagedRuntime, References } from "effect";
 import { makeCachedSigners } from "../../adapters/signing/cached-signers.ts";
+import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
+import { buildSigner } from "../../adapters/signing/signer-registry.ts";
 import { makeArtifactStores } from "../../adapters/storage/artifact-store-registry.ts";
 import { tektonAnnotationStore } from "../../adapters/tekton-storage/tekton-annotation-store.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
@@ -23,6 +25,8 @@ export interface RuntimeParts {
   readonly config: () => ChainsConfig;
   /** `json` for the controller's structured logs; `silent` for tests and the REPL. */
   readonly logs: "json" | "silent";
+  /** What keyless (Fulcio) signing needs; without it `signers.x509.fulcio.enabled` is refused. */
+  readonly keyless?: KeylessContext;
 }
 
 export interface ControllerRuntime extends EffectRunner {
@@ -44,7 +48,8 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
           ),
         ),
     config: parts.config,
-  });
+    now: parts.keyless?.now,
+  }, (name, material) => buildSigner(name, material, parts.keyless));
   const services = Layer.mergeAll(
     Layer.succeed(Cluster, parts.cluster),
     Layer.succeed(Metrics, parts.metrics),

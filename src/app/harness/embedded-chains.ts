@@ -8,6 +8,7 @@ import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../adapters/memory/run-json.ts";
 import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.ts";
 import type { RunRef } from "../../domain/run/run-ref.ts";
+import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
 import type { ArtifactStoreFactory } from "../composition/controller-runtime.ts";
 import { startController, type RunningController } from "../composition/start-controller.ts";
@@ -33,6 +34,8 @@ export interface EmbeddedChainsOptions {
   readonly logs?: "json" | "silent";
   /** Reuse a cluster (e.g. to restart a controller over the same runs). */
   readonly cluster?: InMemoryCluster;
+  /** Keyless (Fulcio) signing: the clock, trusted root and token sources it uses. */
+  readonly keyless?: KeylessContext;
 }
 
 /** Fast retries for embedding: the reference's budget, seconds squeezed into milliseconds. */
@@ -88,7 +91,14 @@ export class EmbeddedChains {
     tlog: InMemoryTransparencyLog,
   ): Promise<RunningController> {
     const started = await startController(
-      { cluster: cluster.service(), metrics, transparencyLog: tlog, stores: options.stores ?? [], logs: options.logs ?? "silent" },
+      {
+        cluster: cluster.service(),
+        metrics,
+        transparencyLog: tlog,
+        stores: options.stores ?? [],
+        logs: options.logs ?? "silent",
+        ...(options.keyless === undefined ? {} : { keyless: options.keyless }),
+      },
       { ...defaultControllerOptions, timing: embeddedTiming, ...options.controller },
       options.hooks,
     );

@@ -64,6 +64,22 @@ const transparencyKey = (data: ConfigData): Parsed<TransparencyMode> => {
     : Result.succeed(mode);
 };
 
+/**
+ * A keyless certificate lives about ten minutes; its signatures only verify later through the Rekor
+ * entry that proves they were made while it was valid. So Fulcio without `transparency.enabled:
+ * "true"` would sign runs nobody can verify, and is refused like any invalid value.
+ */
+const keylessNeedsTransparency = (data: ConfigData, config: ChainsConfig): Parsed<void> =>
+  config.signers.x509.fulcio.enabled && config.transparency.mode !== "always"
+    ? invalid(
+        "signers.x509.fulcio.enabled",
+        lookup(data, "signers.x509.fulcio.enabled") ?? "",
+        [],
+        `keyless signing requires transparency.enabled: "true" (it is ${JSON.stringify(lookup(data, "transparency.enabled") ?? "")}); ` +
+          "without a Rekor entry the short-lived certificate's signatures cannot be verified",
+      )
+    : Result.succeed(undefined);
+
 /** Splits a set key: exactly "" is the empty set; otherwise comma-separated, items trimmed, none empty. */
 const setItems = (key: string, value: string, allowed: ReadonlyArray<string>): Parsed<ReadonlyArray<string>> => {
   if (value === "") return Result.succeed([]);
@@ -248,6 +264,7 @@ export const parseChainsConfig = (
       buildType: yield* enumKey(data, "builddefinition.buildtype", buildTypes, "https://tekton.dev/chains/v2/slsa"),
       managedBy: managedByKey(data),
     };
+    yield* keylessNeedsTransparency(data, config);
     return { config, warnings };
   });
 
