@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deployDir, identity, type Manifest, kustomizationResources, parseManifests, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
+import { setReleaseImage } from "../../scripts/image/release-image.ts";
+import { deployDir, findManifest, identity, type Manifest, kustomizationResources, parseManifests, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
 
 const renderScript = join(deployDir, "render-release.mjs");
 
@@ -50,6 +51,41 @@ describe("deploy/release.yaml", () => {
       expect(run().status).toBe(0);
       expect(run("--check").status).toBe(0);
       expect(readFileSync(join(copy, "release.yaml"), "utf8")).toContain("# edited");
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
+const controllerImage = (manifests: ReadonlyArray<Manifest>): string =>
+  (findManifest(manifests, "Deployment", "tekton-chains-controller")["spec"] as {
+    template: { spec: { containers: ReadonlyArray<{ image: string }> } };
+  }).template.spec.containers[0]!.image;
+
+describe("deploy/ pointed at a pushed image (npm run image -- --push REF --release)", () => {
+  it("sets the kustomization's images: entry, keeps its comments, and renders release.yaml with the image by digest", () => {
+    const copy = mkdtempSync(join(tmpdir(), "chains-ts-deploy-"));
+    try {
+      cpSync(deployDir, copy, { recursive: true });
+      const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+      setReleaseImage(copy, "registry.example.com:5000/team/chains-ts", digest);
+      const kustomization = readFileSync(join(copy, "kustomization.yaml"), "utf8");
+      expect(kustomization).toContain(readDeployFile("kustomization.yaml").split("\n")[0]);
+      const release = readFileSync(join(copy, "release.yaml"), "utf8");
+      expect(controllerImage(parseManifests(release, "release.yaml"))).toBe(`registry.example.com:5000/team/chains-ts@${digest}`);
+      expect(release).not.toContain("chains-ts:devel");
+      // Every other line is as before: only the image changed.
+      const before = readDeployFile("release.yaml").split("\n");
+      const after = release.split("\n");
+      expect(after.length).toBe(before.length);
+      expect(after.filter((line, i) => line !== before[i])).toEqual([expect.stringMatching(/^\s+image: registry\.example\.com:5000\/team\/chains-ts@sha256:/)]);
+      const check = spawnSync(process.execPath, [join(copy, "render-release.mjs"), "--check"], { encoding: "utf8" });
+      expect(check.status).toBe(0);
+      if (!kubectlMissing) {
+        const built = spawnSync("kubectl", ["kustomize", copy], { encoding: "utf8" });
+        expect(built.status).toBe(0);
+        expect(controllerImage(parseManifests(built.stdout, "kubectl kustomize"))).toBe(controllerImage(parseManifests(release, "release.yaml")));
+      }
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }
