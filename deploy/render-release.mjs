@@ -15,40 +15,33 @@ import { fileURLToPath } from "node:url";
 const deployDir = dirname(fileURLToPath(import.meta.url));
 const releasePath = join(deployDir, "release.yaml");
 
-/** The `resources:` entries of a kustomization, in order. Only the block-list form is supported. */
+/**
+ * The lines of a top-level block of a kustomization (`key:` then its indented or `- ` lines), in
+ * the block form both the yaml library and `kustomize edit` write.
+ */
+const blockLines = (kustomization, key) => {
+  const lines = kustomization.split("\n");
+  const start = lines.findIndex((line) => new RegExp(`^${key}:\\s*$`).test(line));
+  if (start < 0) return [];
+  const end = lines.findIndex((line, i) => i > start && /^[^\s#-]/.test(line));
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+};
+
+/** The `resources:` entries of a kustomization, in order. */
 const resourcesOf = (kustomization) => {
-  const files = [];
-  let inResources = false;
-  for (const line of kustomization.split("\n")) {
-    if (/^resources:\s*$/.test(line)) {
-      inResources = true;
-    } else if (inResources) {
-      const item = /^\s+-\s+(\S+)\s*$/.exec(line);
-      if (item !== null) files.push(item[1]);
-      else if (/^\S/.test(line)) inResources = false;
-    }
-  }
+  const files = blockLines(kustomization, "resources").flatMap((line) => /^\s*-\s+(\S+)\s*$/.exec(line)?.[1] ?? []);
   if (files.length === 0) throw new Error(`${join(deployDir, "kustomization.yaml")}: no "resources:" list found`);
   return files;
 };
 
-/**
- * The `images:` entries of a kustomization (`name`, and `newName`, `newTag` or `digest`), in the
- * block-list form `kustomize edit set image` and the yaml library write.
- */
+/** The `images:` entries of a kustomization: `name`, and `newName`, `newTag` or `digest`. */
 const imagesOf = (kustomization) => {
   const images = [];
-  let inImages = false;
-  for (const line of kustomization.split("\n")) {
-    if (/^images:\s*$/.test(line)) {
-      inImages = true;
-    } else if (inImages) {
-      const field = /^\s+(-\s+)?(name|newName|newTag|digest):\s*"?([^"\s]+)"?\s*$/.exec(line);
-      if (field !== null) {
-        if (field[1] !== undefined) images.push({});
-        images[images.length - 1][field[2]] = field[3];
-      } else if (/^\S/.test(line)) inImages = false;
-    }
+  for (const line of blockLines(kustomization, "images")) {
+    const field = /^\s*(-\s+)?(name|newName|newTag|digest):\s*"?([^"\s]+)"?\s*$/.exec(line);
+    if (field === null) continue;
+    if (field[1] !== undefined) images.push({});
+    images[images.length - 1][field[2]] = field[3];
   }
   return images;
 };

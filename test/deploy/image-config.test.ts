@@ -2,15 +2,8 @@ import { describe, expect, it } from "vitest";
 import { imageConfigJson } from "../../scripts/image/image-config.ts";
 import { nodePath } from "../../scripts/image/image-layout.ts";
 import { parsePushTarget } from "../../scripts/image/push-target.ts";
-import { findManifest, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
+import { dockerfileFinalStage, findManifest, releaseManifests } from "./deploy-manifests.ts";
 
-const dockerfileFinalStage = (): ReadonlyArray<string> => {
-  const lines = readDeployFile("Dockerfile")
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
-  return lines.slice(lines.findLastIndex((line) => /^FROM\s/i.test(line)));
-};
 const instruction = (name: string): ReadonlyArray<string> =>
   dockerfileFinalStage()
     .filter((line) => line.startsWith(`${name} `))
