@@ -85,6 +85,12 @@ describe.skipIf(missing !== undefined)("npm run image, pushed to docker-registry
       expect(untar.status).toBe(0);
     }
 
+    // Read-only-root friendly: uid 65532 can write only where the Deployment mounts emptyDirs.
+    const writable = (...test: string[]) =>
+      spawnSync("find", [rootfs, "-not", "-type", "l", ...test, "-printf", "/%P\\n"], { encoding: "utf8" }).stdout.trim().split("\n").sort();
+    expect(writable("-perm", "-o+w")).toEqual(["/tmp"]);
+    expect(writable("-user", "65532")).toEqual(["/home/nonroot"]);
+
     const [node, ...nodeArgs] = config.config.Entrypoint.slice(0, -1);
     const inImage = (...args: string[]) =>
       spawnSync(chroot!, [`--userspec=${config.config.User}`, rootfs, node!, ...nodeArgs, ...args], {
