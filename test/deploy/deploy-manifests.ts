@@ -6,6 +6,19 @@ export const deployDir = join(import.meta.dirname, "..", "..", "deploy");
 
 export const readDeployFile = (name: string): string => readFileSync(join(deployDir, name), "utf8");
 
+/** deploy/Dockerfile's instructions, continuation lines joined, comments and blank lines dropped. */
+export const dockerfileInstructions = (): ReadonlyArray<string> =>
+  readDeployFile("Dockerfile")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
+
+/** The instructions of the Dockerfile's last (final) stage. */
+export const dockerfileFinalStage = (): ReadonlyArray<string> => {
+  const instructions = dockerfileInstructions();
+  return instructions.slice(instructions.findLastIndex((line) => /^FROM\s/i.test(line)));
+};
+
 /** A Kubernetes object as parsed from YAML; fields are read through the typed helpers below. */
 export type Manifest = Record<string, unknown> & { readonly kind: string; readonly metadata: { readonly name: string; readonly namespace?: string } };
 

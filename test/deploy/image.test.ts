@@ -2,16 +2,11 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deployDir, findManifest, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
+import { deployDir, dockerfileFinalStage, dockerfileInstructions, findManifest, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
 
 const root = join(deployDir, "..");
-const dockerfile = readDeployFile("Dockerfile");
-const instructions = dockerfile
-  .replace(/\\\n/g, " ")
-  .split("\n")
-  .filter((line) => line.trim() !== "" && !line.trimStart().startsWith("#"));
-/** The instructions of the last (final) stage. */
-const finalStage = instructions.slice(instructions.findLastIndex((line) => /^FROM\s/i.test(line)));
+const instructions = dockerfileInstructions();
+const finalStage = dockerfileFinalStage();
 const jsonArgs = (line: string | undefined): ReadonlyArray<string> => JSON.parse(line?.replace(/^\S+\s+/, "") ?? "null") as string[];
 
 const packageJson = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {

@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deployDir, identity, type Manifest, kustomizationResources, parseManifests, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
+import { setReleaseImage } from "../../scripts/image/release-image.ts";
+import { deployDir, findManifest, identity, type Manifest, kustomizationResources, parseManifests, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
 
 const renderScript = join(deployDir, "render-release.mjs");
 
@@ -56,6 +57,36 @@ describe("deploy/release.yaml", () => {
   });
 });
 
+const controllerImage = (manifests: ReadonlyArray<Manifest>): string =>
+  (findManifest(manifests, "Deployment", "tekton-chains-controller")["spec"] as {
+    template: { spec: { containers: ReadonlyArray<{ image: string }> } };
+  }).template.spec.containers[0]!.image;
+
+describe("deploy/ pointed at a pushed image (npm run image -- --push REF --release)", () => {
+  it("sets the kustomization's images: entry, keeps its comments, and renders release.yaml with the image by digest", () => {
+    const copy = mkdtempSync(join(tmpdir(), "chains-ts-deploy-"));
+    try {
+      cpSync(deployDir, copy, { recursive: true });
+      const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+      setReleaseImage(copy, "registry.example.com:5000/team/chains-ts", digest);
+      const kustomization = readFileSync(join(copy, "kustomization.yaml"), "utf8");
+      expect(kustomization).toContain(readDeployFile("kustomization.yaml").split("\n")[0]);
+      const release = readFileSync(join(copy, "release.yaml"), "utf8");
+      expect(controllerImage(parseManifests(release, "release.yaml"))).toBe(`registry.example.com:5000/team/chains-ts@${digest}`);
+      expect(release).not.toContain("chains-ts:devel");
+      // Every other line is as before: only the image changed.
+      const before = readDeployFile("release.yaml").split("\n");
+      const after = release.split("\n");
+      expect(after.length).toBe(before.length);
+      expect(after.filter((line, i) => line !== before[i])).toEqual([expect.stringMatching(/^\s+image: registry\.example\.com:5000\/team\/chains-ts@sha256:/)]);
+      const check = spawnSync(process.execPath, [join(copy, "render-release.mjs"), "--check"], { encoding: "utf8" });
+      expect(check.status).toBe(0);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
+
 const kubectlMissing = spawnSync("kubectl", ["version", "--client"], { stdio: "ignore" }).error !== undefined;
 
 // With CI=true a missing kubectl fails this suite instead of skipping it.
@@ -69,5 +100,27 @@ describe.skipIf(kubectlMissing && process.env["CI"] !== "true")("kubectl kustomi
     expect(kustomized.map(identity).sort()).toEqual(releaseManifests().map(identity).sort());
     const byIdentity = (manifests: ReadonlyArray<Manifest>) => new Map(manifests.map((m) => [identity(m), m]));
     expect(byIdentity(kustomized)).toEqual(byIdentity(releaseManifests()));
+  });
+
+  it.each([
+    ["a digest, as npm run image --release writes it", "images:\n  - name: chains-ts\n    newName: registry.example.com/chains-ts\n    digest: sha256:" + "ab".repeat(32)],
+    ["a digest, as kustomize edit set image writes it", "images:\n- digest: sha256:" + "cd".repeat(32) + "\n  name: chains-ts\n  newName: 127.0.0.1:5000/x"],
+    ["a new tag", "images:\n- name: chains-ts\n  newTag: v2"],
+    ["a new name, keeping the tag", "images:\n- name: chains-ts\n  newName: registry.example.com/y"],
+  ])("agrees with render-release.mjs on an images: entry with %s", (_, images) => {
+    const copy = mkdtempSync(join(tmpdir(), "chains-ts-deploy-"));
+    try {
+      cpSync(deployDir, copy, { recursive: true });
+      writeFileSync(join(copy, "kustomization.yaml"), `${readFileSync(join(copy, "kustomization.yaml"), "utf8")}${images}\n`);
+      const rendered = spawnSync(process.execPath, [join(copy, "render-release.mjs"), "--stdout"], { encoding: "utf8" });
+      const built = spawnSync("kubectl", ["kustomize", copy], { encoding: "utf8" });
+      if (built.error !== undefined) throw new Error(`kubectl is not on PATH; with CI=true it is required: ${built.error.message}`);
+      expect(built.status).toBe(0);
+      const image = controllerImage(parseManifests(rendered.stdout, "render-release.mjs"));
+      expect(image).not.toBe(controllerImage(releaseManifests()));
+      expect(image).toBe(controllerImage(parseManifests(built.stdout, "kubectl kustomize")));
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

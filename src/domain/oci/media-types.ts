@@ -4,6 +4,7 @@ export const ociManifestMediaType = "application/vnd.oci.image.manifest.v1+json"
 export const ociIndexMediaType = "application/vnd.oci.image.index.v1+json";
 export const ociConfigMediaType = "application/vnd.oci.image.config.v1+json";
 export const ociEmptyMediaType = "application/vnd.oci.empty.v1+json";
+export const ociLayerGzipMediaType = "application/vnd.oci.image.layer.v1.tar+gzip";
 
 /** Used instead of the OCI types when `COSIGN_DOCKER_MEDIA_TYPES` is set. */
 export const dockerManifestMediaType = "application/vnd.docker.distribution.manifest.v2+json";
