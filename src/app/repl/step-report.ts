@@ -25,7 +25,7 @@ export const describeSigned = (artifact: SignedArtifact): string => {
       : artifact.dsse
         ? `DSSE envelope (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`
         : `raw signature (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`;
-  return `${artifact.id}: ${how}${artifact.transparencyEntry === undefined ? "" : `, logged at ${artifact.transparencyEntry}`}`;
+  return `${artifact.id}: ${how}${artifact.transparencyEntry === undefined ? "" : `, logged at ${artifact.transparencyEntry.url}`}`;
 };
 
 interface Described {
