@@ -32,7 +32,7 @@ export interface LoopbackSigstore {
   readonly entries: ReadonlyMap<string, LogEntry>;
   /** Every request, `METHOD path`, in order. */
   readonly requests: ReadonlyArray<string>;
-  /** The body of every entry proposal (POST), as sent. */
+  /** The body of every entry proposal (POST), as sent, including those answered by an injected fault. */
   readonly proposals: ReadonlyArray<string>;
   /** The next `times` requests to the service answer `status` (e.g. 500) without doing anything. */
   readonly failNext: (endpoint: SigstoreEndpoint, status: number, times?: number) => void;
@@ -182,15 +182,13 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
       requests.push(`${req.method} ${req.url}`);
       const body = await readBody(req);
       const endpoint: SigstoreEndpoint = path.includes("signingCert") ? "fulcio" : "rekor";
+      if (req.method === "POST" && path === rekor.path) proposals.push(body);
       const fault = faults[endpoint];
       if (fault.times > 0) {
         fault.times--;
         return reply(res, fault.status, JSON.stringify({ code: fault.status, message: "injected by the test" }));
       }
-      if (req.method === "POST" && path === rekor.path) {
-        proposals.push(body);
-        return createEntry(body, res);
-      }
+      if (req.method === "POST" && path === rekor.path) return createEntry(body, res);
       if (req.method === "GET" && path === "/api/v1/log/publicKey") {
         res.writeHead(200, { "Content-Type": "application/x-pem-file" });
         return res.end(announcedKey.export({ format: "pem", type: "spki" }));
