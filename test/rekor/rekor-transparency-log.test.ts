@@ -1,6 +1,6 @@
 // The Rekor adapter against a loopback Rekor (@sigstore/mock): what it proposes, what it accepts,
 // and that every entry it returns is one openssl and @sigstore/verify accept with the log key alone.
-import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -171,6 +171,34 @@ describeWithTools("openssl")("Rekor transparency log adapter (loopback Rekor, op
     } finally {
       await other.close();
     }
+  });
+
+  it("names the certificate as the verifier for a keyless signer (entry within its validity)", async () => {
+    const ephemeral = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const token = [{ alg: "none" }, { iss: "https://issuer.example", sub: "chains" }].map((p) => Buffer.from(JSON.stringify(p)).toString("base64url")).join(".") + ".";
+    const issued = await fetch(`${sigstore.url}/api/v2/signingCert`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        credentials: { oidcIdentityToken: token },
+        publicKeyRequest: { publicKey: { content: ephemeral.publicKey.export({ type: "spki", format: "pem" }).toString() } },
+      }),
+    });
+    const [certificatePem] = ((await issued.json()) as any).signedCertificateEmbeddedSct.chain.certificates as string[];
+    const payload = utf8.encode("keyless");
+    const u: TransparencyUpload = {
+      payload,
+      signature: sign("sha256", payload, ephemeral.privateKey),
+      publicKeyPem: ephemeral.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      certificatePem: certificatePem!,
+      dsse: false,
+    };
+    const entry = await succeeded(u);
+    const body = JSON.parse(Buffer.from(entry.body, "base64").toString("utf8"));
+    expect(Buffer.from(body.spec.signature.publicKey.content, "base64").toString()).toContain("-----BEGIN CERTIFICATE-----");
+    const integrated = new Date(entry.integratedTime * 1000);
+    const cert = new X509Certificate(certificatePem!);
+    expect(integrated >= new Date(cert.validFrom) && integrated <= new Date(cert.validTo)).toBe(true);
   });
 
   it("keeps a path prefix of transparency.url in the API path and the entry URL verbatim", async () => {

@@ -131,7 +131,8 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
             }),
           );
           if (Result.isFailure(entry)) {
-            metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "tlog" });
+            if (artifact.artifact !== "oci")
+              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "tlog" });
             yield* Effect.logWarning(`transparency log upload failed for ${artifact.id}: ${entry.failure.reason}`).pipe(
               Effect.annotateLogs({ run: runKey(input.ref) }),
             );
