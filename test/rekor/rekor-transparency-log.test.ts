@@ -2,6 +2,8 @@
 // and that every entry it returns is one openssl and @sigstore/verify accept with the log key alone.
 import { createHash, generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundleFromJSON } from "@sigstore/bundle";
@@ -132,6 +134,22 @@ describeWithTools("openssl")("Rekor transparency log adapter (loopback Rekor, op
     sigstore.failNext("rekor", 501, 1);
     expect(await failure(simpleSigning("not implemented"))).toMatch(/HTTP 501/);
     expect(sigstore.requests.length - before).toBe(1);
+  });
+
+  it("refuses an answer larger than 4 MiB without trying again", async () => {
+    let posts = 0;
+    const server = createServer((req, res) => {
+      posts += req.method === "POST" ? 1 : 0;
+      res.writeHead(201, { "Content-Type": "application/json" }).end(`{"${"a".repeat(64)}":"${"x".repeat(5 * 1024 * 1024)}"}`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      expect(await failure(simpleSigning("huge"), `http://127.0.0.1:${(server.address() as AddressInfo).port}`)).toMatch(/response larger than 4194304 bytes/);
+      expect(posts).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("refuses an entry whose signed entry timestamp does not verify with the trusted log key", async () => {

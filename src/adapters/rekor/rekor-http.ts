@@ -1,13 +1,16 @@
 import { Data, Effect, Schedule } from "effect";
+import { networkFailureDetail } from "../http/network-failure-detail.ts";
 
-/** One Rekor exchange failed; `status` is undefined when no HTTP answer came (connection, timeout, size). */
+/** One Rekor exchange failed: no answer, a refused size, or a status the transport retries (429, 5xx). */
 export class RekorHttpFailed extends Data.TaggedError("RekorHttpFailed")<{
   readonly url: string;
-  readonly status: number | undefined;
+  /** What went wrong, with the HTTP status when there was one. */
   readonly detail: string;
+  /** Whether another attempt may help (transparency.md §2). */
+  readonly retryable: boolean;
 }> {
   override get message(): string {
-    return `${this.url}: ${this.status === undefined ? "" : `HTTP ${this.status}: `}${this.detail}`;
+    return `${this.url}: ${this.detail}`;
   }
 }
 
@@ -23,18 +26,7 @@ const timeoutMs = 30_000;
 /** transparency.md §2: up to 3 retries (4 attempts), no delay between them. */
 const retries = 3;
 
-const isRetryable = (error: RekorHttpFailed): boolean =>
-  error.status === undefined ? error.detail !== tooLarge : error.status === 429 || (error.status >= 500 && error.status !== 501);
-
-const tooLarge = `response larger than ${maxResponseBytes} bytes`;
-
-const networkDetail = (cause: unknown): string => {
-  if (cause instanceof Error && cause.name === "TimeoutError") return `no response within ${timeoutMs / 1000}s`;
-  const inner = cause instanceof Error ? cause.cause : undefined;
-  const code = inner instanceof Error && "code" in inner ? String(inner.code) : undefined;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return code === undefined ? message : `${message} (${code})`;
-};
+const retriedStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501);
 
 /** Reads at most `maxResponseBytes` of the body; undefined when it is longer. */
 const readCapped = async (response: Response): Promise<string | undefined> => {
@@ -65,7 +57,7 @@ export const rekorRequest = (
   init: { readonly method: "GET" | "POST"; readonly body?: string },
 ): Effect.Effect<RekorResponse, RekorHttpFailed> => {
   const attempt = Effect.gen(function* () {
-    const failed = (status: number | undefined, detail: string) => new RekorHttpFailed({ url, status, detail });
+    const failed = (detail: string, retryable: boolean) => new RekorHttpFailed({ url, detail, retryable });
     const response = yield* Effect.tryPromise({
       try: (signal) =>
         fetch(url, {
@@ -75,18 +67,17 @@ export const rekorRequest = (
           signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
           redirect: "error",
         }),
-      catch: (cause) => failed(undefined, networkDetail(cause)),
+      catch: (cause) => failed(networkFailureDetail(cause, timeoutMs), true),
     });
     const text = yield* Effect.tryPromise({
       try: () => readCapped(response),
-      catch: (cause) => failed(response.status, networkDetail(cause)),
+      catch: (cause) => failed(`HTTP ${response.status}: ${networkFailureDetail(cause, timeoutMs)}`, true),
     });
-    if (text === undefined) return yield* Effect.fail(failed(undefined, tooLarge));
-    if (response.status === 429 || (response.status >= 500 && response.status !== 501))
-      return yield* Effect.fail(failed(response.status, serverMessage(text)));
+    if (text === undefined) return yield* Effect.fail(failed(`response larger than ${maxResponseBytes} bytes`, false));
+    if (retriedStatus(response.status)) return yield* Effect.fail(failed(`HTTP ${response.status}: ${serverMessage(text)}`, true));
     return { status: response.status, headers: response.headers, text };
   });
-  return Effect.retry(attempt, { schedule: Schedule.recurs(retries), while: isRetryable });
+  return Effect.retry(attempt, { schedule: Schedule.recurs(retries), while: (error) => error.retryable });
 };
 
 /** Rekor's error body is `{"code":…,"message":…}`; other text is quoted as is, shortened. */
