@@ -150,5 +150,8 @@ describe("chains-ts controller", () => {
     const missing = launch(["--signing-secrets", "/nonexistent/secrets"]);
     expect(await missing.exited).toBe(1);
     expect(missing.stderr()).toContain("/nonexistent/secrets");
+    const noRoot = launch(["--trusted-root", "/nonexistent/trusted_root.json"]);
+    expect(await noRoot.exited).toBe(1);
+    expect(noRoot.stderr()).toContain("--trusted-root /nonexistent/trusted_root.json: no such file");
   }, 40_000);
 });

@@ -206,6 +206,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     return fail(`--signing-secrets ${secretsDirectory}: no such directory`);
   }
   if (secretsDirectory === undefined && directoryExists(DEFAULT_SECRETS_MOUNT)) secretsDirectory = DEFAULT_SECRETS_MOUNT;
+  if (args.trustedRoot !== undefined && !existsSync(args.trustedRoot)) return fail(`--trusted-root ${args.trustedRoot}: no such file`);
 
   let cluster: KubernetesCluster;
   try {
