@@ -62,6 +62,9 @@ const withEntries = (
   signed: Readonly<Record<string, SignedArtifact>>,
 ): Readonly<Record<string, string>> => ({ ...annotations, ...transparencyAnnotations(Object.values(signed)) });
 
+/** Failed uploads are retried from the sign step, which redoes only the uploads; else storage is retried. */
+const resumeAfterStore = (context: LifecycleContext): ResumePoint => (context.uploadFailure === undefined ? "signed" : "snapshotted");
+
 /**
  * The life of one run from "completed, not signed" to a terminal annotation:
  * `pending → snapshotted → signed → stored → annotated`. Any failed step goes through
@@ -214,8 +217,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               actions: assign({
                 stored: ({ event }) => event.output.stored,
                 annotations: ({ event }) => event.output.annotations,
-                // Failed uploads are retried from the sign step, which redoes only the uploads.
-                resumeAt: ({ context }) => (context.uploadFailure === undefined ? ("signed" as const) : ("snapshotted" as const)),
+                resumeAt: ({ context }) => resumeAfterStore(context),
                 lastError: ({ context, event }) =>
                   [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
               }),
@@ -223,7 +225,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "signed" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: ({ context }) => resumeAfterStore(context), lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
