@@ -9,6 +9,7 @@ import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
 import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { type SetFields, setVerifiesWithOpenssl, startLoopbackSigstore } from "../support/loopback-sigstore.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
@@ -175,14 +176,43 @@ describe("chains-ts controller", () => {
     expect(started.stderr()).toContain("artifacts.taskrun.format");
   }, 40_000);
 
-  it("warns at start-up that Rekor uploads are not supported when transparency is on", async () => {
-    const { kubeconfig, secrets } = await setUp({ "transparency.enabled": "true" });
-    const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
-    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
-    child!.kill("SIGINT");
-    expect(await started.exited).toBe(0);
-    expect(started.stdout()).toMatch(/"level":"WARN".*Rekor uploads are not supported/);
-  }, 40_000);
+  it("logs each signature to Rekor, trusting only --trusted-root (SIGSTORE_TRUSTED_ROOT likewise)", async () => {
+    const sigstore = await startLoopbackSigstore();
+    try {
+      const { kubeconfig, secrets } = await setUp({ "transparency.enabled": "true", "transparency.url": sigstore.url });
+      const e = emu!;
+      e.store.seed(plainTaskRun("logged"));
+      e.store.modify("taskruns", "default", "logged", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha", "--trusted-root", sigstore.trustedRootPath]);
+      const annotations = () => (e.store.get("taskruns", "default", "logged")?.["metadata"] as { annotations?: Record<string, string> }).annotations ?? {};
+      await until(() => annotations()["chains.tekton.dev/signed"] === "true", "the run signed", 20_000);
+      child!.kill("SIGTERM");
+      expect(await started.exited).toBe(0);
+      const url = annotations()["chains.tekton.dev/transparency"]!;
+      expect(url).toMatch(new RegExp(`^${sigstore.url}/api/v1/log/entries\\?logIndex=\\d+$`));
+      const entry = Object.values((await (await fetch(url)).json()) as Record<string, SetFields & { verification: { signedEntryTimestamp: string } }>)[0]!;
+      expect(setVerifiesWithOpenssl({ ...entry, signedEntryTimestamp: entry.verification.signedEntryTimestamp }, sigstore.logPublicKeyPem)).toBe(true);
+
+      // A trusted root that does not hold the log's key: the entry is refused, the run retried.
+      const other = await startLoopbackSigstore();
+      await other.close();
+      const otherRoot = join(await mkdtemp(join(tmpdir(), "chains-other-root-")), "trusted_root.json");
+      await writeFile(otherRoot, JSON.stringify(other.trustedRoot));
+      e.store.seed(plainTaskRun("untrusted"));
+      e.store.modify("taskruns", "default", "untrusted", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const untrusted = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha"], { SIGSTORE_TRUSTED_ROOT: otherRoot });
+      await until(() => e.store.list("events", "default").some((ev) => (ev as { reason?: string }).reason === "SigningRetry"), "a SigningRetry Event", 20_000);
+      child!.kill("SIGTERM");
+      expect(await untrusted.exited).toBe(0);
+      const retry = e.store.list("events", "default").find((ev) => (ev as { reason?: string }).reason === "SigningRetry") as { message: string };
+      expect(retry.message).toMatch(/transparency log upload failed: .*signed by log [0-9a-f]{64}, which the trusted root does not hold/);
+      const refused = (e.store.get("taskruns", "default", "untrusted")?.["metadata"] as { annotations?: Record<string, string> }).annotations ?? {};
+      expect(refused["chains.tekton.dev/signed"]).toBeUndefined();
+      expect(refused["chains.tekton.dev/transparency"]).toBeUndefined();
+    } finally {
+      await sigstore.close();
+    }
+  }, 60_000);
 
   it("rides out API errors on every start-up read, logging what it waits for, and signs", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -225,5 +255,8 @@ describe("chains-ts controller", () => {
     const missing = launch(["--signing-secrets", "/nonexistent/secrets"]);
     expect(await missing.exited).toBe(1);
     expect(missing.stderr()).toContain("/nonexistent/secrets");
+    const noRoot = launch(["--trusted-root", "/nonexistent/trusted_root.json"]);
+    expect(await noRoot.exited).toBe(1);
+    expect(noRoot.stderr()).toContain("--trusted-root /nonexistent/trusted_root.json: no such file");
   }, 40_000);
 });

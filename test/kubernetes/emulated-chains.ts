@@ -8,6 +8,9 @@ import { InMemoryTransparencyLog } from "../../src/adapters/memory/in-memory-tra
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { startController, type RunningController } from "../../src/app/composition/start-controller.ts";
+import type { ArtifactStoreFactory, TransparencyLogFactory } from "../../src/app/composition/controller-runtime.ts";
+import type { ArtifactStore } from "../../src/ports/artifact-store.ts";
+import type { TransparencyLog } from "../../src/ports/transparency-log.ts";
 import { defaultControllerOptions, type ControllerOptions } from "../../src/app/controller/run-controller.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -59,6 +62,12 @@ export const imageTaskRun = (name: string): JsonObject => {
   return run as unknown as JsonObject;
 };
 
+/** Ports the controller gets instead of the in-memory log and `oci` store (e.g. a loopback Rekor, a real registry). */
+export interface EmulatedPorts {
+  readonly transparencyLog?: TransparencyLog["Service"] | TransparencyLogFactory;
+  readonly stores?: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
+}
+
 /**
  * The loopback API emulator, a `chains-config`, a `signing-secrets` Secret holding a fresh
  * ECDSA P-256 key, and the real controller over the Kubernetes adapter.
@@ -72,13 +81,32 @@ export class EmulatedChains {
   running: RunningController | undefined;
   readonly #adapterOptions: Partial<KubernetesClusterOptions>;
   readonly #controllerOptions: Partial<ControllerOptions>;
+  readonly #ports: EmulatedPorts;
   readonly #replicas: Array<Replica> = [];
 
-  private constructor(emu: KubeApiEmulator, publicKeyPem: string, adapter: Partial<KubernetesClusterOptions>, controller: Partial<ControllerOptions>) {
+  private constructor(
+    emu: KubeApiEmulator,
+    publicKeyPem: string,
+    adapter: Partial<KubernetesClusterOptions>,
+    controller: Partial<ControllerOptions>,
+    ports: EmulatedPorts,
+  ) {
     this.emu = emu;
     this.publicKeyPem = publicKeyPem;
     this.#adapterOptions = adapter;
     this.#controllerOptions = controller;
+    this.#ports = ports;
+  }
+
+  /** The controller's parts besides the cluster: the given log and stores, else in-memory ones. */
+  #parts(cluster: KubernetesCluster, metrics: InMemoryMetrics) {
+    return {
+      cluster: cluster.service(),
+      metrics,
+      transparencyLog: this.#ports.transparencyLog ?? new InMemoryTransparencyLog(),
+      stores: this.#ports.stores ?? [this.oci],
+      logs: "silent" as const,
+    };
   }
 
   static async create(
@@ -87,7 +115,7 @@ export class EmulatedChains {
       readonly config?: Readonly<Record<string, string>>;
       readonly adapter?: Partial<KubernetesClusterOptions>;
       readonly controller?: Partial<ControllerOptions>;
-    } = {},
+    } & EmulatedPorts = {},
   ): Promise<EmulatedChains> {
     const emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200, ...options.emulator });
     const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -100,7 +128,10 @@ export class EmulatedChains {
         data: { "x509.pem": Buffer.from(privateKey.export({ type: "pkcs8", format: "pem" }).toString()).toString("base64") },
       },
     );
-    return new EmulatedChains(emu, publicKey.export({ type: "spki", format: "pem" }).toString(), options.adapter ?? {}, options.controller ?? {});
+    return new EmulatedChains(emu, publicKey.export({ type: "spki", format: "pem" }).toString(), options.adapter ?? {}, options.controller ?? {}, {
+      ...(options.transparencyLog === undefined ? {} : { transparencyLog: options.transparencyLog }),
+      ...(options.stores === undefined ? {} : { stores: options.stores }),
+    });
   }
 
   kubeConfig(token?: string): KubeConfig {
@@ -115,7 +146,7 @@ export class EmulatedChains {
     const leadership = startLeaseLeadership({ store: cluster.leaseStore(), identity: name, timing, log: () => undefined });
     const metrics = new InMemoryMetrics();
     const started = await startController(
-      { cluster: cluster.service(), metrics, transparencyLog: new InMemoryTransparencyLog(), stores: [this.oci], logs: "silent" },
+      this.#parts(cluster, metrics),
       { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, configRefreshMs: 100, ...this.#controllerOptions, leadership },
     );
     if (Result.isFailure(started)) {
@@ -142,7 +173,7 @@ export class EmulatedChains {
   async startController(): Promise<void> {
     const cluster = await KubernetesCluster.connect({ kubeConfig: this.kubeConfig(), timing: testTiming, writeRetryDelayMs: 10, ...this.#adapterOptions });
     const started = await startController(
-      { cluster: cluster.service(), metrics: this.metrics, transparencyLog: new InMemoryTransparencyLog(), stores: [this.oci], logs: "silent" },
+      this.#parts(cluster, this.metrics),
       { ...defaultControllerOptions, timing: controllerTiming, shutdownGraceMs: 2_000, configRefreshMs: 100, ...this.#controllerOptions },
     );
     if (Result.isFailure(started)) {

@@ -88,4 +88,37 @@ describe("run lifecycle statechart", () => {
     expect(final).toBe("annotated");
     expect(states).toEqual(["pending", "snapshotted", "signed", "stored", "recordingFailure", "retrying", "queued", "stored", "annotated"]);
   });
+
+  it("stores after failed uploads, then fails the pass and retries from the sign step, which marks it signed once uploaded", async () => {
+    const { steps } = scriptedSteps({});
+    const seen: Array<{ step: string; annotations?: Readonly<Record<string, string>> }> = [];
+    const entry = { uuid: "u", logIndex: 7, logId: "00", integratedTime: 1, body: "", kind: "dsse" as const, signedEntryTimestamp: "", url: "https://rekor.example/api/v1/log/entries?logIndex=7" };
+    const artifact = { id: "taskrun:k", shortKey: "k" } as unknown as SignedArtifact;
+    const uploading: LifecycleSteps = {
+      ...steps,
+      sign: async (input) => {
+        seen.push({ step: "sign" });
+        return seen.filter((s) => s.step === "sign").length === 1
+          ? { _tag: "Done", signed: { [artifact.id]: artifact }, uploadFailure: "taskrun:k: transparency log upload failed: down" }
+          : { _tag: "Done", signed: { [artifact.id]: { ...input.signed[artifact.id]!, transparencyEntry: entry } } };
+      },
+      store: async (input) => {
+        seen.push({ step: "store" });
+        return { stored: ["taskrun:k@tekton"], annotations: input.annotations };
+      },
+      recordFailure: async (input) => {
+        seen.push({ step: "recordFailure", annotations: input.pendingAnnotations });
+        return steps.recordFailure(input);
+      },
+      annotate: async (input) => {
+        seen.push({ step: "annotate", annotations: input.annotations });
+        return { _tag: "Done" };
+      },
+    };
+    const { final } = await drive(uploading);
+    expect(final).toBe("annotated");
+    expect(seen.map((s) => s.step)).toEqual(["sign", "store", "recordFailure", "sign", "store", "annotate"]);
+    expect(seen.find((s) => s.step === "recordFailure")!.annotations).toEqual({});
+    expect(seen.at(-1)!.annotations).toEqual({ "chains.tekton.dev/transparency": entry.url, "chains.tekton.dev/transparency-k": entry.url });
+  });
 });

@@ -71,7 +71,7 @@ describe("InMemoryArtifactStore", () => {
 });
 
 describe("InMemoryTransparencyLog", () => {
-  const upload = { payload: new Uint8Array([1]), signature: new Uint8Array([2]), publicKeyPem: "PEM", dsse: true };
+  const upload = { payload: new Uint8Array([1]), signature: new Uint8Array([2]), publicKeyPem: "PEM", certificatePem: "", dsse: true };
 
   it("appends entries with increasing indices and verbatim Rekor URLs", async () => {
     const log = new InMemoryTransparencyLog("https://rekor.example/", { firstIndex: 7 });
@@ -79,9 +79,9 @@ describe("InMemoryTransparencyLog", () => {
     log.failNext(1, "rekor 503");
     expect(await Effect.runPromise(Effect.flip(log.upload(upload)))).toMatchObject({ reason: "rekor 503" });
     const second = await Effect.runPromise(log.upload(upload));
-    expect([first, second]).toEqual([
-      { logIndex: 7, url: "https://rekor.example//api/v1/log/entries?logIndex=7" },
-      { logIndex: 8, url: "https://rekor.example//api/v1/log/entries?logIndex=8" },
+    expect([first, second].map((e) => [e.logIndex, e.url, e.kind])).toEqual([
+      [7, "https://rekor.example//api/v1/log/entries?logIndex=7", "dsse"],
+      [8, "https://rekor.example//api/v1/log/entries?logIndex=8", "dsse"],
     ]);
     expect(log.entries().map((e) => [e.logIndex, e.upload])).toEqual([
       [7, upload],

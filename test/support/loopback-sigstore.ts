@@ -1,10 +1,13 @@
-import { createHash, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from "@sigstore/mock";
+import { TrustedRoot } from "@sigstore/protobuf-specs";
+import { toTrustMaterial, Verifier } from "@sigstore/verify";
+import { opensslVerifies } from "./independent-verifiers.ts";
 
 /**
  * Rekor and Fulcio on one loopback `node:http` server, built on `@sigstore/mock` (the sigstore
@@ -29,6 +32,8 @@ export interface LoopbackSigstore {
   readonly entries: ReadonlyMap<string, LogEntry>;
   /** Every request, `METHOD path`, in order. */
   readonly requests: ReadonlyArray<string>;
+  /** The body of every entry proposal (POST), as sent, including those answered by an injected fault. */
+  readonly proposals: ReadonlyArray<string>;
   /** The next `times` requests to the service answer `status` (e.g. 500) without doing anything. */
   readonly failNext: (endpoint: SigstoreEndpoint, status: number, times?: number) => void;
   /** The next `times` created entries carry a signed entry timestamp that does not verify. */
@@ -62,6 +67,28 @@ const spkiDer = (key: KeyObject): Buffer => key.export({ format: "der", type: "s
 
 const canonicalBody = (body: string): string => JSON.stringify(sortKeys(JSON.parse(body)));
 
+/**
+ * What Rekor stores for a proposed `dsse` v0.0.1 entry: the envelope and payload hashes and each
+ * signature with the verifier, not the proposed envelope (verifiers such as @sigstore/verify read
+ * this form). Other kinds are stored as proposed.
+ */
+const storedForm = (body: string): string => {
+  const proposed = JSON.parse(body);
+  const content = proposed?.spec?.proposedContent;
+  if (proposed?.kind !== "dsse" || typeof content?.envelope !== "string") return body;
+  const envelope = JSON.parse(content.envelope) as { payload: string; signatures: Array<{ sig: string }> };
+  const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
+  return JSON.stringify({
+    apiVersion: proposed.apiVersion,
+    kind: "dsse",
+    spec: {
+      envelopeHash: { algorithm: "sha256", value: sha256(content.envelope) },
+      payloadHash: { algorithm: "sha256", value: sha256(Buffer.from(envelope.payload, "base64")) },
+      signatures: envelope.signatures.map((s) => ({ signature: s.sig, verifier: content.verifiers[0] })),
+    },
+  });
+};
+
 const sortKeys = (value: unknown): unknown =>
   Array.isArray(value)
     ? value.map(sortKeys)
@@ -78,6 +105,7 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
   const caKeys = ecKeyPair();
   const ctKeys = ecKeyPair();
   const requests: string[] = [];
+  const proposals: string[] = [];
   const entries = new Map<string, LogEntry>();
   const uuidByBody = new Map<string, string>();
   const faults: Record<SigstoreEndpoint, { status: number; times: number }> = {
@@ -103,9 +131,11 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
     res.end(body);
   };
 
-  const createEntry = async (body: string, res: ServerResponse) => {
+  const createEntry = async (proposed: string, res: ServerResponse) => {
     let key: string;
+    let body: string;
     try {
+      body = storedForm(proposed);
       key = canonicalBody(body);
     } catch {
       return reply(res, 400, JSON.stringify({ code: 400, message: "invalid JSON body" }));
@@ -152,6 +182,7 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
       requests.push(`${req.method} ${req.url}`);
       const body = await readBody(req);
       const endpoint: SigstoreEndpoint = path.includes("signingCert") ? "fulcio" : "rekor";
+      if (req.method === "POST" && path === rekor.path) proposals.push(body);
       const fault = faults[endpoint];
       if (fault.times > 0) {
         fault.times--;
@@ -224,6 +255,7 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
     caRootPem,
     entries,
     requests,
+    proposals,
     failNext: (endpoint, status, times = 1) => {
       faults[endpoint] = { status, times };
     },
@@ -239,4 +271,38 @@ export const startLoopbackSigstore = async (options: LoopbackSigstoreOptions = {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+
+/** The fields of a Rekor entry its signed entry timestamp covers. */
+export interface SetFields {
+  readonly body: string;
+  readonly integratedTime: number;
+  readonly logID: string;
+  readonly logIndex: number;
+  readonly signedEntryTimestamp: string;
+}
+
+/** Whether openssl accepts the SET: ECDSA-SHA256 by the log key over the canonical JSON of the four fields. */
+export const setVerifiesWithOpenssl = (entry: SetFields, logPublicKeyPem: string): boolean =>
+  opensslVerifies({
+    publicKeyPem: logPublicKeyPem,
+    scheme: "ecdsa-sha256",
+    data: Buffer.from(
+      JSON.stringify({ body: entry.body, integratedTime: entry.integratedTime, logID: entry.logID, logIndex: entry.logIndex }),
+    ),
+    signature: Buffer.from(entry.signedEntryTimestamp, "base64"),
+  });
+
+/**
+ * A @sigstore/verify verifier trusting the loopback trusted root (log key, CA, CT log) and, for
+ * bundles that name a public key by hint, `publicKeyPem`; it requires one verified tlog entry.
+ */
+export const loopbackVerifier = (trustedRoot: Record<string, unknown>, publicKeyPem?: string): Verifier => {
+  const trust = toTrustMaterial(TrustedRoot.fromJSON(trustedRoot), (hint) => {
+    if (publicKeyPem === undefined) throw new Error(`no public key for hint ${hint}`);
+    const key = createPublicKey(publicKeyPem);
+    if (createHash("sha256").update(spkiDer(key)).digest("base64") !== hint) throw new Error(`unknown key hint ${hint}`);
+    return { publicKey: key, validFor: () => true };
+  });
+  return new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 });
 };

@@ -1,4 +1,5 @@
 import { Data, Effect, Schema } from "effect";
+import { networkFailureDetail } from "../http/network-failure-detail.ts";
 
 /**
  * An HTTP exchange with a KMS, token or metadata endpoint failed. `detail` holds the server's own
@@ -45,13 +46,7 @@ const serverDetail = (body: unknown, statusText: string): string => {
   return parts.length === 0 ? statusText : parts.join("; ");
 };
 
-const networkDetail = (cause: unknown): string => {
-  if (cause instanceof Error && cause.name === "TimeoutError") return `no response within ${timeoutMs / 1000}s`;
-  const inner = cause instanceof Error ? cause.cause : undefined;
-  const code = inner instanceof Error && "code" in inner ? String(inner.code) : undefined;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return code === undefined ? message : `${message} (${code})`;
-};
+const networkDetail = (cause: unknown): string => networkFailureDetail(cause, timeoutMs);
 
 /** Sends one request and decodes a 2xx JSON response with `schema`. */
 export const requestJson = <S extends Schema.ConstraintDecoder<unknown>>(

@@ -5,6 +5,8 @@ import {
   type TransparencyLog,
   type TransparencyUpload,
 } from "../../ports/transparency-log.ts";
+import { dsseBody, hashedRekordBody } from "../../domain/transparency/rekor-entry-body.ts";
+import { transparencyEntryUrl } from "../../domain/transparency/log-entry.ts";
 import { InjectedFailures } from "./injected-failures.ts";
 
 type TransparencyLogShape = TransparencyLog["Service"];
@@ -13,7 +15,10 @@ export interface LoggedEntry extends TransparencyEntry {
   readonly upload: TransparencyUpload;
 }
 
-/** An append-only log that hands out increasing indices and Rekor-style entry URLs. */
+/**
+ * An append-only log that hands out increasing indices and Rekor-style entries and URLs. It signs
+ * nothing: its entries carry the real request body but an empty signed entry timestamp.
+ */
 export class InMemoryTransparencyLog implements TransparencyLogShape {
   readonly #baseUrl: string;
   readonly #entries: Array<LoggedEntry> = [];
@@ -31,7 +36,20 @@ export class InMemoryTransparencyLog implements TransparencyLogShape {
       const reason = this.#failures.take();
       if (reason !== undefined) return Effect.fail(new TransparencyUploadFailed({ reason }));
       const logIndex = this.#nextIndex++;
-      const entry = { logIndex, url: `${this.#baseUrl}/api/v1/log/entries?logIndex=${logIndex}` };
+      const verifierPem = upload.certificatePem !== "" ? upload.certificatePem : upload.publicKeyPem;
+      const body = upload.dsse
+        ? dsseBody({ envelopeJson: new TextDecoder().decode(upload.signature), verifierPem })
+        : hashedRekordBody({ payload: upload.payload, signature: upload.signature, verifierPem });
+      const entry: TransparencyEntry = {
+        uuid: logIndex.toString(16).padStart(64, "0"),
+        logIndex,
+        logId: "00".repeat(32),
+        integratedTime: Math.floor(Date.now() / 1000),
+        body: Buffer.from(body).toString("base64"),
+        kind: upload.dsse ? "dsse" : "hashedrekord",
+        signedEntryTimestamp: "",
+        url: transparencyEntryUrl(this.#baseUrl, logIndex),
+      };
       this.#entries.push({ ...entry, upload: copyOf(upload) });
       return Effect.succeed(entry);
     });

@@ -7,6 +7,7 @@ import { isOciDigest, type OciDigest } from "../../domain/oci/oci-digest.ts";
 import type { SignatureMediaTypes, TooManySignatureLayers } from "../../domain/oci/signature-image.ts";
 import { attestationLayer, simpleSigningLayer, type SignatureLayer } from "../../domain/oci/signature-layer.ts";
 import type { SignedArtifact } from "../../domain/signing-pass/signing-artifacts.ts";
+import { cosignRekorBundle } from "../../domain/transparency/rekor-bundle.ts";
 import { type ArtifactStore, StorageFailed, type StoreResult } from "../../ports/artifact-store.ts";
 import type { OciRegistry, OciRegistryError, OciRegistrySession, RepositoryRef } from "../../ports/oci-registry.ts";
 import type { RegistryCredentials } from "../../ports/registry-credentials.ts";
@@ -139,6 +140,7 @@ export const makeOciArtifactStore = (options: OciArtifactStoreOptions): Artifact
           signature: artifact.signature,
           certificatePem: artifact.certificatePem,
           chainPem: artifact.chainPem,
+          ...rekorBundle(artifact),
         });
         yield* writeLayer(session, target.success, "sig", layer, mediaTypes).pipe(Effect.mapError((e) => failed(describe(e))));
         return none;
@@ -150,6 +152,7 @@ export const makeOciArtifactStore = (options: OciArtifactStoreOptions): Artifact
         envelope: envelopeBytes(artifact),
         certificatePem: artifact.certificatePem,
         chainPem: artifact.chainPem,
+        ...rekorBundle(artifact),
       });
       // Every subject is tried, so one unreachable repository does not leave the others unattested.
       const failures: string[] = [];
@@ -172,6 +175,10 @@ const logSkipped = (skipped: ReadonlyArray<SkippedSubject>) =>
   );
 
 const none: StoreResult = { annotations: {} };
+
+/** The `dev.sigstore.cosign/bundle` value when the artifact's signature is logged (transparency.md §5). */
+const rekorBundle = (artifact: SignedArtifact): { readonly rekorBundleJson?: string } =>
+  artifact.transparencyEntry === undefined ? {} : { rekorBundleJson: cosignRekorBundle(artifact.transparencyEntry) };
 const utf8 = new TextEncoder();
 
 /** The DSSE envelope as signed; with `signer: none` the statement in an envelope without signatures. */
@@ -249,6 +256,7 @@ const storeBundle = (
       envelopeJson: new TextDecoder().decode(envelopeBytes(artifact)),
       publicKeyPem: artifact.publicKeyPem,
       certificatePem: artifact.certificatePem,
+      ...(artifact.transparencyEntry === undefined ? {} : { tlogEntry: artifact.transparencyEntry }),
     });
     if (Result.isFailure(bundle)) return yield* Effect.fail(failed(bundle.failure));
     const created = new Date(Math.floor(Date.now() / 1000) * 1000);

@@ -13,12 +13,13 @@ import {
   type LeaderElectionTiming,
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
-import { type TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
+import { makeRekorTransparencyLog } from "../../adapters/rekor/rekor-transparency-log.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
 import { startController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
+import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
@@ -32,7 +33,7 @@ const DEFAULT_SECRETS_MOUNT = "/etc/signing-secrets";
 
 const help = `Usage: chains-ts controller [--kubeconfig PATH] [--namespace NS[,NS...]]
                             [--threads-per-controller N] [--kube-api-qps Q] [--kube-api-burst B]
-                            [--signing-secrets DIR] [--disable-ha]
+                            [--signing-secrets DIR] [--trusted-root FILE] [--disable-ha]
 
 Runs the chains-ts controller against a Kubernetes API server: watches every TaskRun and
 PipelineRun (tekton.dev/v1, or v1beta1 where v1 is not served), and signs and stores the
@@ -62,6 +63,13 @@ Options:
                            of the 'signing-secrets' Secret (a mounted Secret). Default:
                            ${DEFAULT_SECRETS_MOUNT} when it exists, otherwise the Secret
                            SYSTEM_NAMESPACE/signing-secrets is watched through the API
+  --trusted-root FILE      a sigstore trusted_root.json holding the Rekor log key (and Fulcio
+                           roots), for a private sigstore deployment. Default:
+                           $SIGSTORE_TRUSTED_ROOT, else the public-good root from the sigstore
+                           TUF repository (signers.x509.tuf.mirror.url), cached in $TUF_ROOT.
+                           A Rekor entry is recorded only once its signed entry timestamp and
+                           inclusion proof verify with this key; the log's own /publicKey is
+                           only compared with it
   --disable-ha             do not take part in leader election: this replica signs every run.
                            Only for a single replica; by default replicas contend for the
                            Leases Tekton Chains uses (one per run kind, in SYSTEM_NAMESPACE) and
@@ -87,9 +95,15 @@ Environment:
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart
   GCE_METADATA_HOST        the metadata server's host[:port] (default metadata.google.internal)
+  SIGSTORE_TRUSTED_ROOT    as --trusted-root
+  TUF_ROOT                 the TUF cache directory (default ~/.sigstore/root)
 
-Not yet supported: Rekor uploads (with transparency.enabled on, uploads fail with a clear
-reason and the run is retried, then marked failed).
+Rekor (transparency.enabled "true", or "manual" for runs annotated
+chains.tekton.dev/transparency-upload: "true"): each signature is logged at transparency.url
+before it is stored; the entry is recorded on the run (chains.tekton.dev/transparency, and
+chains.tekton.dev/transparency-<key> per artifact) and as a bundle in OCI signatures. A failed
+upload fails the pass (Event, retry) and the retry uploads only what is missing; a run is never
+marked signed without its verified entries.
 
 Start-up: API errors while it reads discovery and its ConfigMaps (no answer, 5xx, 429, 403)
 are waited out, with backoff from 0.5 s doubling up to 30 s and a WARN line per wait naming
@@ -108,6 +122,7 @@ interface ControllerArgs {
   readonly qps: number;
   readonly burst: number;
   readonly signingSecrets: string | undefined;
+  readonly trustedRoot: string | undefined;
   readonly disableHa: boolean;
 }
 
@@ -137,6 +152,7 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
         "kube-api-qps": { type: "string" },
         "kube-api-burst": { type: "string" },
         "signing-secrets": { type: "string" },
+        "trusted-root": { type: "string" },
         "health-port": { type: "string" },
         "metrics-port": { type: "string" },
         "disable-ha": { type: "boolean" },
@@ -163,6 +179,7 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
     qps: positiveNumber("--kube-api-qps", qps ?? "20", false),
     burst: positiveNumber("--kube-api-burst", burst ?? "20", true),
     signingSecrets: values["signing-secrets"],
+    trustedRoot: values["trusted-root"],
     disableHa,
   };
 };
@@ -172,15 +189,6 @@ const logLine: AdapterLog = (level, message) =>
   process.stdout.write(
     JSON.stringify({ level: level === "warning" ? "WARN" : "INFO", timestamp: new Date().toISOString(), message, component: "kubernetes" }) + "\n",
   );
-
-/**
- * Rekor is not wired into the controller yet: rather than silently skipping uploads (and marking
- * runs signed without their transparency entry), every upload fails with this reason.
- */
-const REKOR_UNSUPPORTED = "Rekor uploads are not supported by 'chains-ts controller' yet; set transparency.enabled: \"false\"";
-const unsupportedTransparencyLog: TransparencyLog["Service"] = {
-  upload: () => Effect.fail(new TransparencyUploadFailed({ reason: REKOR_UNSUPPORTED })),
-};
 
 const directoryExists = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
@@ -225,6 +233,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
   if (secretsDirectory === undefined && directoryExists(DEFAULT_SECRETS_MOUNT)) secretsDirectory = DEFAULT_SECRETS_MOUNT;
   const systemNamespace = env["SYSTEM_NAMESPACE"] ?? "tekton-chains";
+  if (args.trustedRoot !== undefined && !existsSync(args.trustedRoot)) return fail(`--trusted-root ${args.trustedRoot}: no such file`);
 
   // Listening from the start: a SIGTERM while start-up reads wait for the API stops them.
   const stopping = stopSignal();
@@ -315,7 +324,11 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     {
       cluster: service,
       metrics,
-      transparencyLog: unsupportedTransparencyLog,
+      transparencyLog: ({ config }) =>
+        makeRekorTransparencyLog({
+          url: () => config().transparency.url,
+          trust: sigstoreTrustSource({ flag: args.trustedRoot, env, config }),
+        }),
       stores: [
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
@@ -332,8 +345,6 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (Result.isFailure(started)) return refused(started.failure);
   const running = started.success;
   observability.markReady();
-  const parsedConfig = parseChainsConfig(config.success);
-  if (Result.isSuccess(parsedConfig) && parsedConfig.success.config.transparency.mode !== "off") logLine("warning", REKOR_UNSUPPORTED);
   logLine(
     "info",
     `chains-ts controller started: tekton.dev/${kube.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +

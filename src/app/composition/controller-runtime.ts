@@ -15,10 +15,13 @@ import type { EffectRunner, PassServices } from "../lifecycle/lifecycle-steps-on
 /** A backend the runtime builds, for backends that read the config in force (e.g. `oci`). */
 export type ArtifactStoreFactory = (context: { readonly config: () => ChainsConfig }) => ArtifactStore;
 
+/** A transparency log that reads the config in force (Rekor: `transparency.url`). */
+export type TransparencyLogFactory = (context: { readonly config: () => ChainsConfig }) => TransparencyLog["Service"];
+
 export interface RuntimeParts {
   readonly cluster: Cluster["Service"];
   readonly metrics: Metrics["Service"];
-  readonly transparencyLog: TransparencyLog["Service"];
+  readonly transparencyLog: TransparencyLog["Service"] | TransparencyLogFactory;
   /** Backends besides `tekton`, which is always available. */
   readonly stores: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
   /** The config signers are built for; the controller's current config. */
@@ -53,7 +56,10 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
   const services = Layer.mergeAll(
     Layer.succeed(Cluster, parts.cluster),
     Layer.succeed(Metrics, parts.metrics),
-    Layer.succeed(TransparencyLog, parts.transparencyLog),
+    Layer.succeed(
+      TransparencyLog,
+      typeof parts.transparencyLog === "function" ? parts.transparencyLog({ config: parts.config }) : parts.transparencyLog,
+    ),
     Layer.succeed(Signers, signers),
     Layer.succeed(
       ArtifactStores,

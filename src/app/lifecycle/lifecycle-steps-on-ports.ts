@@ -52,17 +52,6 @@ const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | s
   return run;
 };
 
-/** One annotation per uploaded artifact (reference defect #26), plus the reference's single key. */
-const transparencyAnnotations = (signed: ReadonlyArray<SignedArtifact>): Record<string, string> => {
-  const annotations: Record<string, string> = {};
-  for (const artifact of signed) {
-    if (artifact.transparencyEntry === undefined) continue;
-    annotations[`${TRANSPARENCY_ANNOTATION}-${artifact.shortKey}`] = artifact.transparencyEntry;
-    annotations[TRANSPARENCY_ANNOTATION] = artifact.transparencyEntry;
-  }
-  return annotations;
-};
-
 const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
 
 /** The side effects of a signing pass, on the ports. Every failure becomes a value for the statechart. */
@@ -109,45 +98,54 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const metrics = yield* Metrics;
         const signed: Record<string, SignedArtifact> = { ...input.signed };
         const failures: Array<string> = [];
+        const uploadFailures: Array<string> = [];
         for (const artifact of input.plan.artifacts) {
-          if (signed[artifact.id] !== undefined) continue;
-          if (artifact.signer === "none") {
-            signed[artifact.id] = unsignedArtifact(artifact);
-            continue;
-          }
-          const outcome = yield* Effect.result(
-            Effect.flatMap(signers.get(artifact.signer), (signer) => signArtifact(artifact, signer)),
-          );
-          if (Result.isFailure(outcome)) {
-            if (artifact.artifact !== "oci")
-              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });
-            failures.push(`${artifact.id}: ${describe(outcome.failure)}`);
-            continue;
-          }
-          metrics.increment(passMetric.signCreated(input.ref.kind));
-          let result = outcome.success;
-          if (input.plan.uploadToTransparencyLog) {
-            const entry = yield* Effect.result(
-              tlog.upload({
-                payload: result.dsse ? result.signature : new TextEncoder().encode(result.payload),
-                signature: result.signature,
-                publicKeyPem: result.publicKeyPem,
-                dsse: result.dsse,
-              }),
-            );
-            if (Result.isFailure(entry)) {
-              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "tlog" });
-              failures.push(`${artifact.id}: transparency log upload failed: ${entry.failure.reason}`);
+          let result = signed[artifact.id];
+          if (result === undefined) {
+            if (artifact.signer === "none") {
+              signed[artifact.id] = unsignedArtifact(artifact);
               continue;
             }
-            metrics.increment(passMetric.payloadUploaded(input.ref.kind));
-            result = { ...result, transparencyEntry: entry.success.url };
+            const outcome = yield* Effect.result(
+              Effect.flatMap(signers.get(artifact.signer), (signer) => signArtifact(artifact, signer)),
+            );
+            if (Result.isFailure(outcome)) {
+              if (artifact.artifact !== "oci")
+                metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });
+              failures.push(`${artifact.id}: ${describe(outcome.failure)}`);
+              continue;
+            }
+            metrics.increment(passMetric.signCreated(input.ref.kind));
+            result = outcome.success;
+            // Kept even if the upload below fails: the retry uploads this very signature (defect #11).
+            signed[artifact.id] = result;
           }
-          signed[artifact.id] = result;
+          if (!input.plan.uploadToTransparencyLog || result.transparencyEntry !== undefined || artifact.signer === "none") continue;
+          const entry = yield* Effect.result(
+            tlog.upload({
+              payload: result.dsse ? result.signature : new TextEncoder().encode(result.payload),
+              signature: result.signature,
+              publicKeyPem: result.publicKeyPem,
+              certificatePem: result.certificatePem,
+              dsse: result.dsse,
+            }),
+          );
+          if (Result.isFailure(entry)) {
+            if (artifact.artifact !== "oci")
+              metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "tlog" });
+            yield* Effect.logWarning(`transparency log upload failed for ${artifact.id}: ${entry.failure.reason}`).pipe(
+              Effect.annotateLogs({ run: runKey(input.ref) }),
+            );
+            uploadFailures.push(`${artifact.id}: transparency log upload failed: ${entry.failure.reason}`);
+            continue;
+          }
+          metrics.increment(passMetric.payloadUploaded(input.ref.kind));
+          signed[artifact.id] = { ...result, transparencyEntry: entry.success };
         }
-        return failures.length === 0
+        if (failures.length > 0) return { _tag: "Failed", signed, reason: [...failures, ...uploadFailures].join("; ") } as const;
+        return uploadFailures.length === 0
           ? ({ _tag: "Done", signed } as const)
-          : ({ _tag: "Failed", signed, reason: failures.join("; ") } as const);
+          : ({ _tag: "Done", signed, uploadFailure: uploadFailures.join("; ") } as const);
       }),
     ),
 
@@ -182,7 +180,6 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
             stored.add(key);
           }
         }
-        Object.assign(annotations, transparencyAnnotations(Object.values(input.signed)));
         return failures.length === 0
           ? { stored: [...stored], annotations }
           : { stored: [...stored], annotations, failure: failures.join("; ") };

@@ -25,7 +25,7 @@ export const describeSigned = (artifact: SignedArtifact): string => {
       : artifact.dsse
         ? `DSSE envelope (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`
         : `raw signature (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`;
-  return `${artifact.id}: ${how}${artifact.transparencyEntry === undefined ? "" : `, logged at ${artifact.transparencyEntry}`}`;
+  return `${artifact.id}: ${how}${artifact.transparencyEntry === undefined ? "" : `, logged at ${artifact.transparencyEntry.url}`}`;
 };
 
 interface Described {
@@ -61,9 +61,10 @@ const describeCall = (call: FinishedCall): Described => {
     const outcome = call.result.outcome;
     const fresh = Object.values(outcome.signed).filter((a) => call.input.signed[a.id] === undefined);
     const details = fresh.map(describeSigned);
-    return outcome._tag === "Done"
-      ? { headline: `sign: ${fresh.length} artifact(s) signed`, details }
-      : { headline: `sign failed: ${outcome.reason}`, details };
+    if (outcome._tag === "Failed") return { headline: `sign failed: ${outcome.reason}`, details };
+    const uploadFailure =
+      outcome.uploadFailure === undefined ? [] : [`stored without a bundle, then the pass fails and retries the upload: ${outcome.uploadFailure}`];
+    return { headline: `sign: ${fresh.length} artifact(s) signed`, details: [...details, ...uploadFailure] };
   }
   if (call.step === "store" && call.result._tag === "Returned") {
     const outcome = call.result.outcome;

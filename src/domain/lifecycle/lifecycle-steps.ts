@@ -15,7 +15,11 @@ export type SnapshotOutcome =
   | { readonly _tag: "Failed"; readonly reason: string };
 
 export type SignOutcome =
-  | { readonly _tag: "Done"; readonly signed: Readonly<Record<string, SignedArtifact>> }
+  /**
+   * Every artifact is signed. `uploadFailure` says which transparency log uploads failed: storage
+   * still proceeds (without a bundle), then the pass fails and its retry uploads only those.
+   */
+  | { readonly _tag: "Done"; readonly signed: Readonly<Record<string, SignedArtifact>>; readonly uploadFailure?: string }
   /** `signed` keeps what did succeed, so the retry signs only the rest. */
   | { readonly _tag: "Failed"; readonly signed: Readonly<Record<string, SignedArtifact>>; readonly reason: string };
 

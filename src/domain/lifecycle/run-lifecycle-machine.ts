@@ -1,5 +1,6 @@
 import { assign, fromPromise, setup } from "xstate";
 import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts.ts";
+import { transparencyAnnotations } from "../transparency/transparency-annotations.ts";
 import type {
   FailureRecordOutcome,
   LifecycleSteps,
@@ -36,6 +37,8 @@ export interface LifecycleContext extends LifecycleInput {
   readonly resumeAt: ResumePoint;
   readonly proceedWithoutMissingChildren: boolean;
   readonly lastError: string | undefined;
+  /** Transparency log uploads that failed in this pass: the pass stores, then fails and retries them. */
+  readonly uploadFailure: string | undefined;
 }
 
 export type LifecycleEvent =
@@ -52,6 +55,15 @@ export const FINAL_STATES = ["annotated", "failed", "abandoned"] as const;
 
 const describeRejection = (error: unknown): string =>
   `internal error: ${error instanceof Error ? error.message : String(error)}`;
+
+/** The annotations so far plus the transparency entries of the signed artifacts. */
+const withEntries = (
+  annotations: Readonly<Record<string, string>>,
+  signed: Readonly<Record<string, SignedArtifact>>,
+): Readonly<Record<string, string>> => ({ ...annotations, ...transparencyAnnotations(Object.values(signed)) });
+
+/** Failed uploads are retried from the sign step, which redoes only the uploads; else storage is retried. */
+const resumeAfterStore = (context: LifecycleContext): ResumePoint => (context.uploadFailure === undefined ? "signed" : "snapshotted");
 
 /**
  * The life of one run from "completed, not signed" to a terminal annotation:
@@ -99,6 +111,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       resumeAt: "pending" as const,
       proceedWithoutMissingChildren: false,
       lastError: undefined,
+      uploadFailure: undefined,
     }),
     initial: "pending",
     on: {
@@ -157,12 +170,17 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
             {
               guard: ({ event }) => event.output._tag === "Done",
               target: "signed",
-              actions: assign({ signed: ({ event }) => event.output.signed }),
+              actions: assign({
+                signed: ({ event }) => event.output.signed,
+                uploadFailure: ({ event }) => (event.output._tag === "Done" ? event.output.uploadFailure : undefined),
+                annotations: ({ context, event }) => withEntries(context.annotations, event.output.signed),
+              }),
             },
             {
               target: "recordingFailure",
               actions: assign({
                 signed: ({ event }) => event.output.signed,
+                annotations: ({ context, event }) => withEntries(context.annotations, event.output.signed),
                 resumeAt: "snapshotted" as const,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
               }),
@@ -187,7 +205,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
-              guard: ({ event }) => event.output.failure === undefined,
+              guard: ({ context, event }) => event.output.failure === undefined && context.uploadFailure === undefined,
               target: "stored",
               actions: assign({
                 stored: ({ event }) => event.output.stored,
@@ -199,14 +217,15 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               actions: assign({
                 stored: ({ event }) => event.output.stored,
                 annotations: ({ event }) => event.output.annotations,
-                resumeAt: "signed" as const,
-                lastError: ({ event }) => event.output.failure,
+                resumeAt: ({ context }) => resumeAfterStore(context),
+                lastError: ({ context, event }) =>
+                  [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "signed" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: ({ context }) => resumeAfterStore(context), lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },

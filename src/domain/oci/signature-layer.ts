@@ -21,6 +21,11 @@ export interface SimpleSigningSignature {
   readonly signature: Uint8Array;
   readonly certificatePem: string;
   readonly chainPem: string;
+  /**
+   * Rekor bundle JSON, when the signature was logged. The reference leaves it off `.sig` layers;
+   * cosign attaches it when it signs, and with it `cosign verify` needs no Rekor look-up.
+   */
+  readonly rekorBundleJson?: string;
 }
 
 export interface AttestationEnvelope {
@@ -38,6 +43,7 @@ export const simpleSigningLayer = (s: SimpleSigningSignature): SignatureLayer =>
     [signatureAnnotation]: base64(s.signature),
     [certificateAnnotation]: s.certificatePem,
     [chainAnnotation]: s.chainPem,
+    ...(s.rekorBundleJson === undefined ? {} : { [bundleAnnotation]: s.rekorBundleJson }),
   });
 
 /** An `.att` layer: the signature annotation is always present and empty (cosign needs the key). */

@@ -6,6 +6,7 @@ import type {
   StorageBackendName,
 } from "../config/chains-config.ts";
 import type { CosignSignFormat } from "../formats/cosign-sign-statement.ts";
+import type { VerifiedLogEntry } from "../transparency/log-entry.ts";
 
 /** An OCI image named by a run's results, normalised (`index.docker.io/library/x`). */
 export interface ImageTarget {
@@ -41,8 +42,8 @@ export interface SignedArtifact extends PlannedArtifact {
   readonly keyId: string;
   readonly certificatePem: string;
   readonly chainPem: string;
-  /** Rekor entry URL when the artifact was uploaded to a transparency log in this pass. */
-  readonly transparencyEntry?: string;
+  /** The verified Rekor entry, once the artifact is logged (kept across retries, like the signature). */
+  readonly transparencyEntry?: VerifiedLogEntry;
 }
 
 /** Everything a pass will do for a run, decided once from a snapshot of the run and config. */
