@@ -20,6 +20,8 @@ import { replicaIdentity } from "../leadership/replica-identity.ts";
 import { startController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
 import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
+import type { SigstoreTrust } from "../../ports/sigstore-trust.ts";
+import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
@@ -320,15 +322,16 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
 
   const registryCredentials = kube.registryCredentials(controllerKeychain({ env, log: logLine }));
+  // One trust source for Rekor and Fulcio, so both check against the same trusted root.
+  let trust: SigstoreTrust["Service"] | undefined;
+  const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: args.trustedRoot, env, config }));
   const started = await startController(
     {
       cluster: service,
       metrics,
       transparencyLog: ({ config }) =>
-        makeRekorTransparencyLog({
-          url: () => config().transparency.url,
-          trust: sigstoreTrustSource({ flag: args.trustedRoot, env, config }),
-        }),
+        makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
+      keyless: ({ config }) => ({ now: () => new Date(), trustedRoot: trustFor(config).trustedRoot, env }),
       stores: [
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),

@@ -18,6 +18,9 @@ export type ArtifactStoreFactory = (context: { readonly config: () => ChainsConf
 /** A transparency log that reads the config in force (Rekor: `transparency.url`). */
 export type TransparencyLogFactory = (context: { readonly config: () => ChainsConfig }) => TransparencyLog["Service"];
 
+/** Keyless context that reads the config in force (the trusted root's TUF mirror). */
+export type KeylessContextFactory = (context: { readonly config: () => ChainsConfig }) => KeylessContext;
+
 export interface RuntimeParts {
   readonly cluster: Cluster["Service"];
   readonly metrics: Metrics["Service"];
@@ -29,7 +32,7 @@ export interface RuntimeParts {
   /** `json` for the controller's structured logs; `silent` for tests and the REPL. */
   readonly logs: "json" | "silent";
   /** What keyless (Fulcio) signing needs; without it `signers.x509.fulcio.enabled` is refused. */
-  readonly keyless?: KeylessContext;
+  readonly keyless?: KeylessContext | KeylessContextFactory;
 }
 
 export interface ControllerRuntime extends EffectRunner {
@@ -41,6 +44,7 @@ export interface ControllerRuntime extends EffectRunner {
  * the cluster port and are cached until the secrets or signer config change.
  */
 export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime => {
+  const keyless = typeof parts.keyless === "function" ? parts.keyless({ config: parts.config }) : parts.keyless;
   const signers = makeCachedSigners({
     secrets: () =>
       parts.cluster
@@ -51,8 +55,8 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
           ),
         ),
     config: parts.config,
-    now: parts.keyless?.now,
-  }, (name, material) => buildSigner(name, material, parts.keyless));
+    now: keyless?.now,
+  }, (name, material) => buildSigner(name, material, keyless));
   const services = Layer.mergeAll(
     Layer.succeed(Cluster, parts.cluster),
     Layer.succeed(Metrics, parts.metrics),
