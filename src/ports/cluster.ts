@@ -20,6 +20,10 @@ export interface RunWatch {
 export interface RunWrite {
   /** Every key must start with `chains.tekton.dev/`. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * Added only while the live run is not yet signed or failed: a finalizer write still in flight
+   * when the run is signed must not put it back (issue 13).
+   */
   readonly addFinalizer?: string;
   readonly removeFinalizer?: string;
   /** Only write if the run still has this uid (it was not deleted and re-created meanwhile). */

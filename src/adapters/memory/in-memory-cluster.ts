@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { Effect, Layer } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import type { Clock } from "../../ports/clock.ts";
 import {
@@ -68,6 +69,9 @@ export class InMemoryCluster {
     readSigningSecrets: new InjectedFailures(),
     watch: new InjectedFailures(),
   };
+  /** Writes parked by `holdNextWrites`, applied by `releaseHeldWrites`. */
+  readonly #heldWrites: Array<() => void> = [];
+  #writesToHold = 0;
   #config: Record<string, string> = {};
   readonly #secrets = new Map<string, Uint8Array>();
   #secretsVersion = 0;
@@ -158,6 +162,20 @@ export class InMemoryCluster {
     this.#failures[operation].arm(times, reason);
   }
 
+  /**
+   * The next `times` `writeRun` calls stay in flight until `releaseHeldWrites`, then apply to the
+   * object as it is at that moment: a slow request, or a writer going round a 409 retry.
+   */
+  holdNextWrites(times: number): void {
+    this.#writesToHold = Math.max(0, Math.floor(times));
+  }
+
+  /** Applies every held write in the order it was made, and stops holding. */
+  releaseHeldWrites(): void {
+    this.#writesToHold = 0;
+    for (const apply of this.#heldWrites.splice(0)) apply();
+  }
+
   /** Delivers the current object again to every watcher, as a relisting informer would. */
   redeliver(ref: RunRef): void {
     this.#broadcast({ type: "upsert", object: structuredClone(this.#existing(ref)), initial: false });
@@ -172,7 +190,13 @@ export class InMemoryCluster {
   service(): Cluster["Service"] {
     return {
       watchRuns: (onEvent) => Effect.suspend(() => this.#watch(onEvent)),
-      writeRun: (ref, write) => Effect.suspend(() => this.#write(ref, write)),
+      writeRun: (ref, write) => {
+        if (this.#writesToHold === 0) return Effect.suspend(() => this.#write(ref, write));
+        this.#writesToHold -= 1;
+        return Effect.promise(() => new Promise<void>((resolve) => this.#heldWrites.push(resolve))).pipe(
+          Effect.andThen(Effect.suspend(() => this.#write(ref, write))),
+        );
+      },
       readConfig: () =>
         Effect.suspend(() =>
           this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
@@ -258,7 +282,10 @@ export class InMemoryCluster {
       return Effect.fail(new RunGone({ run: key }));
     }
     const finalizers = current.metadata.finalizers ?? [];
-    const adding = write.addFinalizer !== undefined && !finalizers.includes(write.addFinalizer);
+    const adding =
+      write.addFinalizer !== undefined &&
+      !finalizers.includes(write.addFinalizer) &&
+      !isTerminal(signingStateOf(current.metadata.annotations));
     if (adding && current.metadata.deletionTimestamp !== undefined) return unavailable(finalizerRefusal);
 
     const next = structuredClone(current);

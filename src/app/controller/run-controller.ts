@@ -242,7 +242,12 @@ export class RunController {
       else this.release(run);
       return;
     }
-    if (terminal) return;
+    if (terminal) {
+      // A chains finalizer on a finished run only blocks its deletion, whoever left it. Only on a
+      // live change: a start-up backlog of runs Tekton Chains finalized costs no writes (defect #9).
+      if (lane === "live") this.release(run);
+      return;
+    }
     if (!isDone(run)) {
       this.ensureFinalizer(run);
       return;
@@ -287,7 +292,7 @@ export class RunController {
     this.write(run, { addFinalizer: finalizer }, "add the finalizer", () => this.finalizerRequested.delete(key));
   }
 
-  /** Removes our finalizer from a run being deleted that has nothing (more) to sign. */
+  /** Removes our finalizer from a run that has nothing (more) to sign: being deleted, or finished. */
   private release(run: RunObject): void {
     const finalizer = finalizerFor(run.kind);
     if (!run.metadata.finalizers?.includes(finalizer)) return;
