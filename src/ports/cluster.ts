@@ -59,6 +59,11 @@ export class Cluster extends Context.Service<
   {
     /** Lists every run (delivered as `initial`), sends `synced`, then streams changes. */
     readonly watchRuns: (onEvent: (event: RunWatchEvent) => void) => Effect.Effect<RunWatch, ClusterUnavailable>;
+    /**
+     * One live read of a run (raw JSON), `undefined` when it does not exist: for a PipelineRun's
+     * child that the watch cache does not hold, before calling it missing.
+     */
+    readonly readRun: (ref: RunRef) => Effect.Effect<unknown, ClusterUnavailable>;
     /** Applies one atomic write and returns the updated raw object. */
     readonly writeRun: (
       ref: RunRef,

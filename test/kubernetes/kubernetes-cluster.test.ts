@@ -33,6 +33,18 @@ const ref = (name: string) => ({ kind: "TaskRun" as const, namespace: "default",
 const metadataOf = (object: unknown) => (object as { metadata: Record<string, unknown> }).metadata;
 const uidOf = (e: KubeApiEmulator, name: string) => String(metadataOf(e.store.get("taskruns", "default", name))["uid"]);
 
+describe("KubernetesCluster.readRun", () => {
+  it("reads one run live, and reads a missing one as undefined", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"));
+    const found = await run(service.readRun(ref("a")));
+    expect(Result.isSuccess(found) && metadataOf(found.success)["uid"]).toBe(uidOf(emu, "a"));
+    const missing = await run(service.readRun(ref("nope")));
+    expect(Result.isSuccess(missing) && missing.success).toBeUndefined();
+    expect(emu.requestLog.count({ verb: "get", resource: "taskruns" })).toBe(2);
+  });
+});
+
 describe("KubernetesCluster.writeRun", () => {
   it("sets chains annotations with one merge patch, leaving other annotations and finalizers alone", async () => {
     const { emu, service } = await connect();

@@ -6,7 +6,7 @@ import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { ClusterUnavailable, ForeignAnnotation, RunGone, type RunWrite } from "../../ports/cluster.ts";
 import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
-import { pluralOf, TEKTON_GROUP } from "./run-resources.ts";
+import { runTarget } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
 export interface RunWriterOptions {
@@ -49,7 +49,7 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   const attempts = options.attempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
 
-  const target = (ref: RunRef) => ({ group: TEKTON_GROUP, version, plural: pluralOf(ref.kind), namespace: ref.namespace, name: ref.name });
+  const target = (ref: RunRef) => runTarget(version, ref);
 
   const read = (ref: RunRef): Promise<unknown> => api.call((a) => a.custom.getNamespacedCustomObject(target(ref)));
 

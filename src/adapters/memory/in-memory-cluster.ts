@@ -19,7 +19,7 @@ import { InjectedFailures } from "./injected-failures.ts";
 import { kubernetesTimeOf, refOfJson, type RunJson } from "./run-json.ts";
 import { systemClock } from "./system-clock.ts";
 
-export type ClusterOperation = "writeRun" | "readConfig" | "readSigningSecrets" | "watch";
+export type ClusterOperation = "writeRun" | "readRun" | "readConfig" | "readSigningSecrets" | "watch";
 
 /** A Kubernetes Event recorded through the port. */
 export interface RecordedEvent extends ClusterEvent {
@@ -65,6 +65,7 @@ export class InMemoryCluster {
   readonly #writes: Array<RecordedWrite> = [];
   readonly #failures: Record<ClusterOperation, InjectedFailures> = {
     writeRun: new InjectedFailures(),
+    readRun: new InjectedFailures(),
     readConfig: new InjectedFailures(),
     readSigningSecrets: new InjectedFailures(),
     watch: new InjectedFailures(),
@@ -197,6 +198,7 @@ export class InMemoryCluster {
           Effect.andThen(Effect.suspend(() => this.#write(ref, write))),
         );
       },
+      readRun: (ref) => Effect.suspend(() => this.#unlessFailing("readRun", `read ${runKey(ref)}`, () => this.getRun(ref))),
       readConfig: () =>
         Effect.suspend(() =>
           this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),

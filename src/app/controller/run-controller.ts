@@ -9,6 +9,7 @@ import {
   PARKED_STATES,
   type RunLifecycleMachine,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
+import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, type RunRef } from "../../domain/run/run-ref.ts";
@@ -59,13 +60,6 @@ type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 
 const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
 const isParked = (snapshot: LifecycleSnapshot): boolean => (PARKED_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
-
-/** The PipelineRun that owns a TaskRun, if any. */
-const parentOf = (run: RunObject): RunRef | undefined => {
-  if (run.kind !== "TaskRun") return undefined;
-  const owner = run.metadata.ownerReferences?.find((o) => o.kind === "PipelineRun" && o.controller === true);
-  return owner === undefined ? undefined : { kind: "PipelineRun", namespace: run.metadata.namespace, name: owner.name };
-};
 
 /**
  * Watches runs and drives one lifecycle actor per run that needs signing. Actors exist only while
@@ -210,7 +204,7 @@ export class RunController {
    * not settled, and it is held or, before the first list is complete, may yet be seen.
    */
   private parentWaits(run: RunObject): boolean {
-    const parent = parentOf(run);
+    const parent = parentPipelineRunOf(run);
     if (parent === undefined) return false;
     const parentKey = runKey(parent);
     return !this.settledRuns.has(parentKey) && (this.runs.has(parentKey) || !this.synced);
@@ -218,7 +212,7 @@ export class RunController {
 
   private dropChildrenOf(parentKey: string): void {
     for (const [key, run] of [...this.runs]) {
-      const parent = parentOf(run);
+      const parent = parentPipelineRunOf(run);
       if (parent !== undefined && runKey(parent) === parentKey && isTerminal(signingStateOf(run.metadata.annotations))) this.runs.delete(key);
     }
   }
@@ -328,7 +322,7 @@ export class RunController {
 
   /** A child TaskRun changed: its parent PipelineRun may stop waiting. */
   private notifyParent(run: RunObject): void {
-    const parent = parentOf(run);
+    const parent = parentPipelineRunOf(run);
     if (parent !== undefined) this.actors.get(runKey(parent))?.send({ type: "CHILDREN_CHANGED" });
   }
 

@@ -19,7 +19,7 @@ import { Signers } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import { signArtifact, unsignedArtifact } from "../signing-pass/sign-artifact.ts";
 import { passMetric } from "./pass-metrics.ts";
-import { pipelineChildren } from "./pipeline-children.ts";
+import { pipelineChildrenWithReads } from "./pipeline-children.ts";
 
 export type PassServices = Cluster | Signers | ArtifactStores | TransparencyLog | Metrics;
 
@@ -70,20 +70,20 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   snapshot: async (input) => {
     const run = liveRun(view, input);
     if (typeof run === "string") return { _tag: "NothingToDo", reason: run };
-    let children: ReadonlyArray<RunObject> = [];
-    let missingChildren: ReadonlyArray<string> = [];
-    if (run.kind === "PipelineRun") {
-      const state = pipelineChildren(run, view.run);
-      const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
-      if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) return { _tag: "WaitingForChildren", waitingFor };
-      // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
-      children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
-      missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
-    }
-    const plan = planSigningPass({ run, children, missingChildren, config: view.config() });
     return runner.runPromise(
       Effect.gen(function* () {
         const metrics = yield* Metrics;
+        let children: ReadonlyArray<RunObject> = [];
+        let missingChildren: ReadonlyArray<string> = [];
+        if (run.kind === "PipelineRun") {
+          const state = yield* pipelineChildrenWithReads(run, view.run);
+          const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
+          if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) return { _tag: "WaitingForChildren", waitingFor } as const;
+          // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
+          children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
+          missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
+        }
+        const plan = planSigningPass({ run, children, missingChildren, config: view.config() });
         if (Result.isFailure(plan)) {
           metrics.increment(passMetric.signingFailures(run.kind), { error_type: "payload_creation" });
           return { _tag: "Failed", reason: `payload creation failed: ${plan.failure.reason}` } as const;
