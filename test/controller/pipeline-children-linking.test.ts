@@ -32,7 +32,7 @@ const signChildrenThenParent = async (keepLabel: boolean) => {
   chains.completeRun(pr);
   expect(await chains.awaitSigned(pr, 5_000)).toBe("true");
   // Signed with both children: nothing was reported missing.
-  expect(chains.cluster.events().filter((e) => e.reason === "ChildrenMissing" || e.reason === "SignedWithoutChildren")).toEqual([]);
+  expect(chains.cluster.events().filter((e) => e.reason === "ChildrenMissing" || e.reason === "SigningWithoutChildren")).toEqual([]);
 };
 
 describe("PipelineRun children (issue 13, item 5)", () => {

@@ -11,8 +11,8 @@ import {
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
 import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
-import { decodeRunObject, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
-import { runKey, runRefOf, type RunRef } from "../../domain/run/run-ref.ts";
+import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
+import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
 import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
@@ -54,6 +54,9 @@ export interface ControllerHooks {
   /** A run's actor finished: annotated, failed, or abandoned (gone or already terminal). */
   readonly onSettled?: (ref: RunRef, outcome: Outcome, reason: string | undefined) => void;
 }
+
+/** Event messages are cut here: the API server limits them, and a decode error can be long. */
+const MAX_EVENT_MESSAGE = 1024;
 
 type LifecycleActor = Actor<RunLifecycleMachine>;
 type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
@@ -156,12 +159,7 @@ export class RunController {
     }
     const decoded = decodeRunObject(event.object);
     if (Result.isFailure(decoded)) {
-      this.log(
-        Metrics.use((metrics) => {
-          metrics.increment(passMetric.undecodableRuns);
-          return Effect.logWarning(`ignoring an object that is not a run: ${decoded.failure.reference}: ${decoded.failure.reason}`);
-        }),
-      );
+      this.reportUnreadable(event, decoded.failure);
       return;
     }
     const run = decoded.success;
@@ -178,6 +176,28 @@ export class RunController {
     this.hold(run);
     this.notifyParent(run);
     if (this.leadership.leads(run.kind)) this.consider(run, event.initial && !this.synced ? "backlog" : "live");
+  }
+
+  /**
+   * An object that does not decode as a run is never signed: besides the log line and metric, a
+   * run that can be named (say, with malformed `status.conditions`) gets a Warning Event saying why,
+   * from the leader for its kind, so `kubectl describe` shows it.
+   */
+  private reportUnreadable(event: RunWatchEvent, failure: RunDecodeFailed): void {
+    const ref = event.type === "upsert" ? runRefOfRaw(event.object) : undefined;
+    const recordable =
+      ref !== undefined && this.leadership.leads(ref.kind) && (this.options.namespaces.length === 0 || this.options.namespaces.includes(ref.namespace));
+    const message = `chains-ts cannot read this ${ref?.kind ?? "object"}, so it is not signed: ${failure.reason}`.slice(0, MAX_EVENT_MESSAGE);
+    this.log(
+      Metrics.use((metrics) => {
+        metrics.increment(passMetric.undecodableRuns);
+        return Effect.logWarning(`ignoring an object that is not a run: ${failure.reference}: ${failure.reason}`);
+      }).pipe(
+        Effect.andThen(
+          recordable ? Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
+        ),
+      ),
+    );
   }
 
   /** Keeps the full object only while it is still needed (see the class comment). */

@@ -52,6 +52,13 @@ const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | s
   return run;
 };
 
+/** A log line and a Warning Event on the run, for what a user must see in `kubectl describe`. */
+const recordWarning = (ref: RunRef, reason: string, message: string) =>
+  Effect.logWarning(message).pipe(
+    Effect.annotateLogs({ run: runKey(ref) }),
+    Effect.andThen(Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason, message }))),
+  );
+
 /** One annotation per uploaded artifact (reference defect #26), plus the reference's single key. */
 const transparencyAnnotations = (signed: ReadonlyArray<SignedArtifact>): Record<string, string> => {
   const annotations: Record<string, string> = {};
@@ -78,7 +85,11 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         if (run.kind === "PipelineRun") {
           const state = yield* pipelineChildrenWithReads(run, view.run);
           const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
-          if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) return { _tag: "WaitingForChildren", waitingFor } as const;
+          if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) {
+            if (state.missing.length > 0)
+              yield* recordWarning(input.ref, "ChildrenMissing", `waiting for child TaskRuns that do not exist: ${state.missing.join(", ")}; after the bounded wait the PipelineRun is signed without them`);
+            return { _tag: "WaitingForChildren", waitingFor } as const;
+          }
           // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
           children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
           missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
@@ -93,9 +104,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
           yield* Effect.logWarning(warning).pipe(Effect.annotateLogs({ run: runKey(input.ref) }));
         }
         if (missingChildren.length > 0)
-          yield* Effect.logWarning(`signing without missing child TaskRuns: ${missingChildren.join(", ")}`).pipe(
-            Effect.annotateLogs({ run: runKey(input.ref) }),
-          );
+          yield* recordWarning(input.ref, "SigningWithoutChildren", `signing without the child TaskRuns still missing or unfinished after the bounded wait: ${missingChildren.join(", ")}`);
         return { _tag: "Ready", plan: plan.success } as const;
       }),
     );
