@@ -20,6 +20,8 @@ export interface RunWatch {
 export interface RunWrite {
   /** Every key must start with `chains.tekton.dev/`. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Chains annotations to delete (e.g. `signed` and `retries`, to sign a run again). */
+  readonly removeAnnotations?: ReadonlyArray<string>;
   /**
    * Added only while the live run is not yet signed or failed: a finalizer write still in flight
    * when the run is signed must not put it back (issue 13).

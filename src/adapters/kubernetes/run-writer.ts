@@ -70,7 +70,11 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   };
 
   const attempt = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
-    const annotations = write.annotations ?? {};
+    // In a merge patch, null deletes a key.
+    const annotations: Record<string, string | null> = {
+      ...Object.fromEntries((write.removeAnnotations ?? []).map((key) => [key, null])),
+      ...write.annotations,
+    };
     const hasAnnotations = Object.keys(annotations).length > 0;
     if (write.addFinalizer === undefined && write.removeFinalizer === undefined) {
       if (!hasAnnotations) return checkUid(await read(ref), write.uid);
@@ -119,7 +123,7 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   };
 
   return (ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone | ForeignAnnotation> => {
-    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    const foreign = [...Object.keys(write.annotations ?? {}), ...(write.removeAnnotations ?? [])].find((k) => !isChainsAnnotation(k));
     if (foreign !== undefined) return Effect.fail(new ForeignAnnotation({ key: foreign }));
     return Effect.tryPromise({
       try: () => writeRun(ref, write),

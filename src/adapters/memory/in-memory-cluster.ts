@@ -21,10 +21,14 @@ import { systemClock } from "./system-clock.ts";
 
 export type ClusterOperation = "writeRun" | "readRun" | "readConfig" | "readSigningSecrets" | "watch";
 
-/** A Kubernetes Event recorded through the port. */
+/**
+ * A Kubernetes Event recorded through the port. Like the API server's Events under client-go's
+ * recorder, a repeat (same run, type and reason) updates the first one: `count`, message and time.
+ */
 export interface RecordedEvent extends ClusterEvent {
   readonly ref: RunRef;
   readonly time: Date;
+  readonly count: number;
 }
 
 /**
@@ -61,7 +65,7 @@ export class InMemoryCluster {
   readonly #watchers = new Set<Watcher>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #events: Array<RecordedEvent> = [];
-  readonly #configEvents: Array<ClusterEvent & { readonly time: Date }> = [];
+  readonly #configEvents: Array<ClusterEvent & { readonly time: Date; readonly count: number }> = [];
   readonly #writes: Array<RecordedWrite> = [];
   readonly #failures: Record<ClusterOperation, InjectedFailures> = {
     writeRun: new InjectedFailures(),
@@ -144,7 +148,7 @@ export class InMemoryCluster {
   }
 
   /** Events recorded on the `chains-config` ConfigMap. */
-  configEvents(): Array<ClusterEvent & { readonly time: Date }> {
+  configEvents(): Array<ClusterEvent & { readonly time: Date; readonly count: number }> {
     return this.#configEvents.map((event) => ({ ...event, time: new Date(event.time) }));
   }
 
@@ -211,13 +215,22 @@ export class InMemoryCluster {
           })),
         ),
       recordEvent: (ref, event) =>
-        Effect.sync(() => {
-          this.#events.push({ ...event, ref: { ...ref }, time: this.#clock.now() });
-        }),
+        Effect.sync(() =>
+          aggregate(this.#events, (e) => runKey(e.ref) === runKey(ref) && e.type === event.type && e.reason === event.reason, (count) => ({
+            ...event,
+            ref: { ...ref },
+            time: this.#clock.now(),
+            count,
+          })),
+        ),
       recordConfigEvent: (event) =>
-        Effect.sync(() => {
-          this.#configEvents.push({ ...event, time: this.#clock.now() });
-        }),
+        Effect.sync(() =>
+          aggregate(this.#configEvents, (e) => e.type === event.type && e.reason === event.reason, (count) => ({
+            ...event,
+            time: this.#clock.now(),
+            count,
+          })),
+        ),
     };
   }
 
@@ -266,7 +279,7 @@ export class InMemoryCluster {
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       });
 
-    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    const foreign = [...Object.keys(write.annotations ?? {}), ...(write.removeAnnotations ?? [])].find((k) => !isChainsAnnotation(k));
     if (foreign !== undefined) {
       record("ForeignAnnotation");
       return Effect.fail(new ForeignAnnotation({ key: foreign }));
@@ -293,6 +306,12 @@ export class InMemoryCluster {
     const next = structuredClone(current);
     if (write.annotations !== undefined && Object.keys(write.annotations).length > 0) {
       next.metadata.annotations = { ...next.metadata.annotations, ...write.annotations };
+    }
+    const removed = (write.removeAnnotations ?? []).filter((key) => next.metadata.annotations?.[key] !== undefined);
+    if (removed.length > 0 && next.metadata.annotations !== undefined) {
+      const annotations = Object.fromEntries(Object.entries(next.metadata.annotations).filter(([key]) => !removed.includes(key)));
+      if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
+      else delete next.metadata.annotations;
     }
     const nextFinalizers = [...finalizers, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
       (f) => f !== write.removeFinalizer,
@@ -374,6 +393,13 @@ export class InMemoryCluster {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }
+
+/** Records an Event, or counts it on the matching one already recorded. */
+const aggregate = <E extends { readonly count: number }>(events: Array<E>, same: (event: E) => boolean, make: (count: number) => E): void => {
+  const index = events.findIndex(same);
+  if (index === -1) events.push(make(1));
+  else events[index] = make(events[index]!.count + 1);
+};
 
 /** The run's identity, checked because test and demo objects are hand-written. */
 const checkedRef = (run: RunJson): RunRef => {

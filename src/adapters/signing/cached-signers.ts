@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import type { Signer, SignerName, Signers, SignerUnavailable } from "../../ports/signer.ts";
+import { type Signer, type SignerName, type Signers, SignerUnavailable } from "../../ports/signer.ts";
 import { buildSigner, type SigningMaterial } from "./signer-registry.ts";
 
 /** Where the signing material comes from: the `signing-secrets` files (with a version that changes
@@ -57,6 +57,10 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
           Effect.sync(() => {
             if (!failureIsCached(name) && entries.get(name) === entry) entries.delete(name);
           }),
+        ),
+        // A cached failure stays until the secrets change: say which version it belongs to.
+        Effect.mapError((error) =>
+          failureIsCached(name) ? new SignerUnavailable({ signer: error.signer, source: error.source, reason: error.reason, secretsVersion: secrets.version }) : error,
         ),
       );
     });

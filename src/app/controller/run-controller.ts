@@ -1,6 +1,11 @@
 import { Effect, Result } from "effect";
 import { createActor, type Actor, type SnapshotFrom } from "xstate";
-import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
+import {
+  FAILED_SECRETS_VERSION_ANNOTATION,
+  finalizerFor,
+  RETRIES_ANNOTATION,
+  SIGNED_ANNOTATION,
+} from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import {
   createRunLifecycleMachine,
@@ -58,6 +63,12 @@ export interface ControllerHooks {
 /** Event messages are cut here: the API server limits them, and a decode error can be long. */
 const MAX_EVENT_MESSAGE = 1024;
 
+interface KeyMaterialFailure {
+  readonly ref: RunRef;
+  readonly uid: string;
+  readonly secretsVersion: string;
+}
+
 type LifecycleActor = Actor<RunLifecycleMachine>;
 type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 
@@ -82,6 +93,8 @@ export class RunController {
   private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
   private readonly finalizerRequested = new Set<string>();
+  /** Runs marked failed on key material that could not be used, by key: the secrets version it was. */
+  private readonly keyMaterialFailures = new Map<string, KeyMaterialFailure>();
   private readonly queue = new WorkQueue();
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
@@ -168,6 +181,7 @@ export class RunController {
       this.runs.delete(key);
       this.settledRuns.delete(key);
       this.finalizerRequested.delete(key);
+      this.keyMaterialFailures.delete(key);
       this.notifyParent(run);
       if (run.kind === "PipelineRun") this.dropChildrenOf(key);
       return;
@@ -203,6 +217,10 @@ export class RunController {
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
+    const failedSecretsVersion = run.metadata.annotations?.[FAILED_SECRETS_VERSION_ANNOTATION];
+    if (signingStateOf(run.metadata.annotations)._tag === "Failed" && failedSecretsVersion !== undefined && !isBeingDeleted(run))
+      this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
+    else this.keyMaterialFailures.delete(key);
     // A settled run being deleted under our finalizer still needs a write (its release), which a
     // replica that leads only later must be able to make.
     const releaseDue = isBeingDeleted(run) && run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true;
@@ -417,8 +435,45 @@ export class RunController {
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 
-  /** Hot reload: a valid new config applies to the next pass; an invalid one is rejected and logged. */
+  /**
+   * A run marked failed because the key material in `signing-secrets` could not be used is signed
+   * again once the Secret changes (signing.md §1): one write clears `signed`, `retries` and the
+   * failed version, and the run's next event queues it like any unsigned run. A write that fails
+   * is tried again at the next refresh.
+   */
+  private async signAgainAfterSecretChange(): Promise<void> {
+    if (this.keyMaterialFailures.size === 0) return;
+    const secrets = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readSigningSecrets())));
+    if (Result.isFailure(secrets)) return;
+    const version = secrets.success.version;
+    for (const [key, failure] of [...this.keyMaterialFailures]) {
+      if (failure.secretsVersion === version || !this.leadership.leads(failure.ref.kind)) continue;
+      this.keyMaterialFailures.delete(key);
+      const clear = { uid: failure.uid, removeAnnotations: [SIGNED_ANNOTATION, RETRIES_ANNOTATION, FAILED_SECRETS_VERSION_ANNOTATION] };
+      const message = `signing-secrets changed since this run failed on its key material (version ${failure.secretsVersion}, now ${version}): signing it again`;
+      this.log(
+        Cluster.use((cluster) =>
+          cluster.writeRun(failure.ref, clear).pipe(
+            Effect.andThen(cluster.recordEvent(failure.ref, { type: "Normal", reason: "SigningRetried", message })),
+            Effect.catch((error) =>
+              error._tag === "RunGone"
+                ? Effect.void
+                : Effect.sync(() => this.keyMaterialFailures.set(key, failure)).pipe(
+                    Effect.andThen(Effect.logWarning(`could not clear the key-material failure of ${key}: ${error._tag}`)),
+                  ),
+            ),
+          ),
+        ),
+      );
+    }
+  }
+
+  /**
+   * Hot reload: a valid new config applies to the next pass; an invalid one is rejected and logged.
+   * A changed signing Secret gives the runs that failed on its key material another pass.
+   */
   private async refreshConfig(): Promise<void> {
+    await this.signAgainAfterSecretChange();
     const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
     if (Result.isFailure(data)) return;
     const update = this.configHolder.update(data.success);

@@ -1,12 +1,13 @@
 import { Effect, Result } from "effect";
 import {
+  FAILED_SECRETS_VERSION_ANNOTATION,
   finalizerFor,
   SIGNED_ANNOTATION,
   TRANSPARENCY_ANNOTATION,
 } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import type { LifecycleSteps, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
+import type { LifecycleSteps, PermanentFailure, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
 import { recordFailedPass } from "../../domain/lifecycle/retry-budget.ts";
 import type { RunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
@@ -18,6 +19,7 @@ import { Metrics } from "../../ports/metrics.ts";
 import { Signers } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import { signArtifact, unsignedArtifact } from "../signing-pass/sign-artifact.ts";
+import { combinedPermanence, permanenceOf } from "./failure-permanence.ts";
 import { passMetric } from "./pass-metrics.ts";
 import { pipelineChildrenWithReads } from "./pipeline-children.ts";
 
@@ -118,6 +120,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const metrics = yield* Metrics;
         const signed: Record<string, SignedArtifact> = { ...input.signed };
         const failures: Array<string> = [];
+        const permanence: Array<PermanentFailure | undefined> = [];
         for (const artifact of input.plan.artifacts) {
           if (signed[artifact.id] !== undefined) continue;
           if (artifact.signer === "none") {
@@ -131,6 +134,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
             if (artifact.artifact !== "oci")
               metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });
             failures.push(`${artifact.id}: ${describe(outcome.failure)}`);
+            permanence.push(permanenceOf(outcome.failure));
             continue;
           }
           metrics.increment(passMetric.signCreated(input.ref.kind));
@@ -156,7 +160,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         }
         return failures.length === 0
           ? ({ _tag: "Done", signed } as const)
-          : ({ _tag: "Failed", signed, reason: failures.join("; ") } as const);
+          : ({ _tag: "Failed", signed, reason: failures.join("; "), permanent: combinedPermanence(permanence) } as const);
       }),
     ),
 
@@ -170,6 +174,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const stored = new Set(input.stored);
         const annotations: Record<string, string> = { ...input.annotations };
         const failures: Array<string> = [];
+        const permanence: Array<PermanentFailure | undefined> = [];
         for (const planned of input.plan.artifacts) {
           const artifact = input.signed[planned.id];
           if (artifact === undefined) continue;
@@ -184,6 +189,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               if (artifact.artifact !== "oci")
                 metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "storage" });
               failures.push(`${artifact.id} → ${backend}: ${outcome.failure.reason}`);
+              permanence.push(permanenceOf(outcome.failure));
               continue;
             }
             metrics.increment(passMetric.payloadStored(input.ref.kind));
@@ -194,7 +200,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         Object.assign(annotations, transparencyAnnotations(Object.values(input.signed)));
         return failures.length === 0
           ? { stored: [...stored], annotations }
-          : { stored: [...stored], annotations, failure: failures.join("; ") };
+          : { stored: [...stored], annotations, failure: failures.join("; "), permanent: combinedPermanence(permanence) };
       }),
     ),
 
@@ -229,7 +235,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const transparency = Object.fromEntries(
           Object.entries(input.pendingAnnotations).filter(([key]) => isTransparencyKey(key)),
         );
-        const outcome = record.exhausted ? "marked failed" : `will retry (failed passes: ${input.failedPasses + 1})`;
+        const outcome = !record.exhausted
+          ? `will retry (failed passes: ${input.failedPasses + 1})`
+          : input.permanent === undefined
+            ? "marked failed"
+            : input.permanent.secretsVersion === undefined
+              ? "marked failed (a retry would fail the same way)"
+              : "marked failed until the signing-secrets Secret changes";
         yield* Effect.logWarning(`signing pass failed, ${outcome}: ${input.reason}`).pipe(
           Effect.annotateLogs({ run: runKey(input.ref) }),
         );
@@ -241,7 +253,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const written = yield* Effect.result(
           cluster.writeRun(input.ref, {
             uid: input.uid,
-            annotations: { ...transparency, ...record.annotations },
+            annotations: {
+              ...transparency,
+              ...record.annotations,
+              ...(record.exhausted && input.permanent?.secretsVersion !== undefined
+                ? { [FAILED_SECRETS_VERSION_ANNOTATION]: input.permanent.secretsVersion }
+                : {}),
+            },
             ...(record.exhausted ? { removeFinalizer: finalizerFor(input.ref.kind) } : {}),
           }),
         );

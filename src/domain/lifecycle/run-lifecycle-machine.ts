@@ -3,6 +3,7 @@ import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts
 import type {
   FailureRecordOutcome,
   LifecycleSteps,
+  PermanentFailure,
   RunIdentity,
   SignOutcome,
   SnapshotOutcome,
@@ -36,6 +37,8 @@ export interface LifecycleContext extends LifecycleInput {
   readonly resumeAt: ResumePoint;
   readonly proceedWithoutMissingChildren: boolean;
   readonly lastError: string | undefined;
+  /** How the failure being recorded is classified; undefined for a transient one. */
+  readonly permanent: PermanentFailure | undefined;
 }
 
 export type LifecycleEvent =
@@ -99,6 +102,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       resumeAt: "pending" as const,
       proceedWithoutMissingChildren: false,
       lastError: undefined,
+      permanent: undefined,
     }),
     initial: "pending",
     on: {
@@ -134,13 +138,14 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               target: "recordingFailure",
               actions: assign({
                 resumeAt: "pending" as const,
+                permanent: undefined,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "pending" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "pending" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -165,12 +170,13 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
                 signed: ({ event }) => event.output.signed,
                 resumeAt: "snapshotted" as const,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
+                permanent: ({ event }) => (event.output._tag === "Failed" ? event.output.permanent : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "snapshotted" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "snapshotted" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -201,12 +207,13 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
                 annotations: ({ event }) => event.output.annotations,
                 resumeAt: "signed" as const,
                 lastError: ({ event }) => event.output.failure,
+                permanent: ({ event }) => event.output.permanent,
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "signed" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "signed" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -227,13 +234,14 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               target: "recordingFailure",
               actions: assign({
                 resumeAt: "stored" as const,
+                permanent: undefined,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "stored" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "stored" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -244,8 +252,9 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
             ref: context.ref,
             uid: context.uid,
             failedPasses: context.failedPasses,
-            giveUp: context.deleting,
+            giveUp: context.deleting || context.permanent !== undefined,
             reason: context.lastError ?? "unknown failure",
+            permanent: context.permanent,
             pendingAnnotations: context.annotations,
           }),
           onDone: [
