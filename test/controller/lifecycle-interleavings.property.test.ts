@@ -70,6 +70,8 @@ const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Co
       }
       break;
     case "restart":
+      // The stopping controller's requests in flight land first: a stop waits for its passes.
+      cluster.releaseHeldWrites();
       await chains.restart();
       break;
     case "hold-writes":
