@@ -12,6 +12,9 @@ export interface SigningSource {
 
 export type BuildSigner = (name: SignerName, material: SigningMaterial) => Effect.Effect<Signer, SignerUnavailable>;
 
+/** Where a SignerUnavailable names a chains-config key (`signers.x509.fulcio.enabled`) as its cause. */
+const SIGNER_CONFIG_PREFIX = "signers.";
+
 /** The chains-config a signer of this name is built from; any other key changing leaves it cached. */
 const relevantConfig = (name: SignerName, config: ChainsConfig): unknown =>
   name === "x509" ? config.signers.x509 : name === "kms" ? config.signers.kms : null;
@@ -58,9 +61,12 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
             if (!failureIsCached(name) && entries.get(name) === entry) entries.delete(name);
           }),
         ),
-        // A cached failure stays until the secrets change: say which version it belongs to.
+        // A cached failure caused by the secrets (not by a chains-config key) stays until they
+        // change: say which version it belongs to.
         Effect.mapError((error) =>
-          failureIsCached(name) ? new SignerUnavailable({ signer: error.signer, source: error.source, reason: error.reason, secretsVersion: secrets.version }) : error,
+          failureIsCached(name) && !error.source.startsWith(SIGNER_CONFIG_PREFIX)
+            ? new SignerUnavailable({ signer: error.signer, source: error.source, reason: error.reason, secretsVersion: secrets.version })
+            : error,
         ),
       );
     });
