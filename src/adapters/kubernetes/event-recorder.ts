@@ -85,7 +85,8 @@ export const makeEventRecorder = (options: { readonly api: KubeApi; readonly log
       try {
         return prior === undefined ? await create(involved, event, now) : await increment(involved, event, prior, now);
       } catch (error) {
-        options.log("warning", `could not record Event ${event.reason} on ${involved.kind} ${involved.namespace}/${involved.name}: ${describeApiError(error)}`);
+        const what = `${event.reason} on ${involved.kind} ${involved.namespace}/${involved.name}`;
+        options.log("warning", `could not record Event ${what}: ${describeApiError(error)}`);
         return prior;
       }
     })();

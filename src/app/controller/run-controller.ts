@@ -199,8 +199,8 @@ export class RunController {
    */
   private reportUnreadable(event: RunWatchEvent, failure: RunDecodeFailed): void {
     const ref = event.type === "upsert" ? runRefOfRaw(event.object) : undefined;
-    const recordable =
-      ref !== undefined && this.leadership.leads(ref.kind) && (this.options.namespaces.length === 0 || this.options.namespaces.includes(ref.namespace));
+    const inScope = (r: RunRef) => this.options.namespaces.length === 0 || this.options.namespaces.includes(r.namespace);
+    const recordable = ref !== undefined && this.leadership.leads(ref.kind) && inScope(ref);
     const message = `chains-ts cannot read this ${ref?.kind ?? "object"}, so it is not signed: ${failure.reason}`.slice(0, MAX_EVENT_MESSAGE);
     this.log(
       Metrics.use((metrics) => {
@@ -450,7 +450,9 @@ export class RunController {
       if (failure.secretsVersion === version || !this.leadership.leads(failure.ref.kind)) continue;
       this.keyMaterialFailures.delete(key);
       const clear = { uid: failure.uid, removeAnnotations: [SIGNED_ANNOTATION, RETRIES_ANNOTATION, FAILED_SECRETS_VERSION_ANNOTATION] };
-      const message = `signing-secrets changed since this run failed on its key material (version ${failure.secretsVersion}, now ${version}): signing it again`;
+      const message =
+        `signing-secrets changed since this run failed on its key material ` +
+        `(version ${failure.secretsVersion}, now ${version}): signing it again`;
       this.log(
         Cluster.use((cluster) =>
           cluster.writeRun(failure.ref, clear).pipe(

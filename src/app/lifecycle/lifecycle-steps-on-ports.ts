@@ -89,7 +89,11 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
           const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
           if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) {
             if (state.missing.length > 0)
-              yield* recordWarning(input.ref, "ChildrenMissing", `waiting for child TaskRuns that do not exist: ${state.missing.join(", ")}; after the bounded wait the PipelineRun is signed without them`);
+              yield* recordWarning(
+                input.ref,
+                "ChildrenMissing",
+                `waiting for child TaskRuns that do not exist: ${state.missing.join(", ")}; after the bounded wait the PipelineRun is signed without them`,
+              );
             return { _tag: "WaitingForChildren", waitingFor } as const;
           }
           // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
@@ -106,7 +110,11 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
           yield* Effect.logWarning(warning).pipe(Effect.annotateLogs({ run: runKey(input.ref) }));
         }
         if (missingChildren.length > 0)
-          yield* recordWarning(input.ref, "SigningWithoutChildren", `signing without the child TaskRuns still missing or unfinished after the bounded wait: ${missingChildren.join(", ")}`);
+          yield* recordWarning(
+            input.ref,
+            "SigningWithoutChildren",
+            `signing without the child TaskRuns still missing or unfinished after the bounded wait: ${missingChildren.join(", ")}`,
+          );
         return { _tag: "Ready", plan: plan.success } as const;
       }),
     );
