@@ -17,6 +17,8 @@ export class StorageFailed extends Data.TaggedError("StorageFailed")<{
   readonly backend: StorageBackendName;
   readonly artifact: string;
   readonly reason: string;
+  /** Storing this artifact will fail the same way every time (e.g. over the annotation budget). */
+  readonly permanent?: boolean;
 }> {}
 
 /** A backend named in the config that chains-ts cannot use (not built in, or not configured). */

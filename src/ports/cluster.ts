@@ -20,6 +20,12 @@ export interface RunWatch {
 export interface RunWrite {
   /** Every key must start with `chains.tekton.dev/`. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /** Chains annotations to delete (e.g. `signed` and `retries`, to sign a run again). */
+  readonly removeAnnotations?: ReadonlyArray<string>;
+  /**
+   * Added only while the live run is not yet signed or failed: a finalizer write still in flight
+   * when the run is signed must not put it back (issue 13).
+   */
   readonly addFinalizer?: string;
   readonly removeFinalizer?: string;
   /** Only write if the run still has this uid (it was not deleted and re-created meanwhile). */
@@ -55,6 +61,11 @@ export class Cluster extends Context.Service<
   {
     /** Lists every run (delivered as `initial`), sends `synced`, then streams changes. */
     readonly watchRuns: (onEvent: (event: RunWatchEvent) => void) => Effect.Effect<RunWatch, ClusterUnavailable>;
+    /**
+     * One live read of a run (raw JSON), `undefined` when it does not exist: for a PipelineRun's
+     * child that the watch cache does not hold, before calling it missing.
+     */
+    readonly readRun: (ref: RunRef) => Effect.Effect<unknown, ClusterUnavailable>;
     /** Applies one atomic write and returns the updated raw object. */
     readonly writeRun: (
       ref: RunRef,

@@ -50,6 +50,11 @@ export class SignerUnavailable extends Data.TaggedError("SignerUnavailable")<{
   readonly signer: SignerName;
   readonly source: string;
   readonly reason: string;
+  /**
+   * Set when the cause is the key material of this `signing-secrets` version: every pass fails the
+   * same way until the secrets change, so the failure is permanent for that version only.
+   */
+  readonly secretsVersion?: string;
 }> {}
 
 /**

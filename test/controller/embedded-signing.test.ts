@@ -33,7 +33,7 @@ describe("embedded controller", () => {
     expect(chains.cluster.getRun(ref)!.metadata.finalizers ?? []).not.toContain("chains.tekton.dev/taskrun");
   });
 
-  it("marks a run failed after the retry budget when no key is configured, never signed", async () => {
+  it("marks a run failed at once when no key is configured (until the Secret changes), never signed", async () => {
     chains = await EmbeddedChains.start({ signingSecrets: {} });
     const ref = chains.createRun(sampleRuns().taskRuns[1]!);
     chains.completeRun(ref, false);
@@ -42,8 +42,9 @@ describe("embedded controller", () => {
       .writes(ref)
       .map((w) => w.write.annotations?.["chains.tekton.dev/retries"])
       .filter((r) => r !== undefined);
-    expect(retriesWritten).toEqual(["0", "1", "2", "3"]);
+    expect(retriesWritten).toEqual([]);
     expect(chains.cluster.events().some((e) => e.reason === "SigningFailed" && e.message.includes("x509.pem"))).toBe(true);
+    expect(chains.annotations(ref)["chains.tekton.dev/failed-secrets-version"]).toBeDefined();
   });
 
   it("signs a PipelineRun after its child TaskRuns", async () => {

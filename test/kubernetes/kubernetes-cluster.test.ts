@@ -33,6 +33,18 @@ const ref = (name: string) => ({ kind: "TaskRun" as const, namespace: "default",
 const metadataOf = (object: unknown) => (object as { metadata: Record<string, unknown> }).metadata;
 const uidOf = (e: KubeApiEmulator, name: string) => String(metadataOf(e.store.get("taskruns", "default", name))["uid"]);
 
+describe("KubernetesCluster.readRun", () => {
+  it("reads one run live, and reads a missing one as undefined", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"));
+    const found = await run(service.readRun(ref("a")));
+    expect(Result.isSuccess(found) && metadataOf(found.success)["uid"]).toBe(uidOf(emu, "a"));
+    const missing = await run(service.readRun(ref("nope")));
+    expect(Result.isSuccess(missing) && missing.success).toBeUndefined();
+    expect(emu.requestLog.count({ verb: "get", resource: "taskruns" })).toBe(2);
+  });
+});
+
 describe("KubernetesCluster.writeRun", () => {
   it("sets chains annotations with one merge patch, leaving other annotations and finalizers alone", async () => {
     const { emu, service } = await connect();
@@ -275,5 +287,31 @@ describe("KubernetesCluster watch supervision", () => {
     watch.stop();
     // Re-watching resumed from a resourceVersion: never a relist.
     expect(emu.requestLog.count({ verb: "list", resource: "taskruns" })).toBe(1);
+  });
+});
+
+describe("KubernetesCluster.recordEvent", () => {
+  it("aggregates repeats (same run, type and reason) into one Event with a count, as client-go's recorder does", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed(plainTaskRun("a"));
+    const record = (reason: string, message: string) => run(service.recordEvent(ref("a"), { type: "Warning", reason, message }));
+    await record("SigningRetry", "first");
+    await record("SigningRetry", "second");
+    await record("SigningRetry", "third");
+    await record("SigningFailed", "last");
+    const events = emu.store.list("events", "default") as Array<{ reason: string; count: number; message: string; firstTimestamp: string; lastTimestamp: string }>;
+    expect(events.map((e) => [e.reason, e.count, e.message]).sort()).toEqual([
+      ["SigningFailed", 1, "last"],
+      ["SigningRetry", 3, "third"],
+    ]);
+    expect(emu.requestLog.count({ verb: "create", resource: "events" })).toBe(2);
+
+    // An Event deleted meanwhile (expired, or removed by hand) is created anew.
+    for (const event of emu.store.list("events", "default")) {
+      const name = (event["metadata"] as { name: string }).name;
+      emu.store.delete("events", "default", name);
+    }
+    await record("SigningRetry", "fourth");
+    expect((emu.store.list("events", "default") as Array<{ count: number; message: string }>).map((e) => [e.count, e.message])).toEqual([[1, "fourth"]]);
   });
 });

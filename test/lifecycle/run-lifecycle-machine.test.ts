@@ -71,6 +71,25 @@ describe("run lifecycle statechart", () => {
     expect(calls.recordFailure).toBe(1);
   });
 
+  it.each(["sign", "store"] as const)("ends failed after one recorded pass when %s fails permanently, passing the class on", async (step) => {
+    const { steps } = scriptedSteps({});
+    const permanent = { secretsVersion: "7" };
+    const recorded: Array<Parameters<LifecycleSteps["recordFailure"]>[0]> = [];
+    const failing: LifecycleSteps = {
+      ...steps,
+      sign: async (input) => (step === "sign" ? { _tag: "Failed", signed: {}, reason: "bad key", permanent } : steps.sign(input)),
+      store: async (input) => (step === "store" ? { stored: [], annotations: {}, failure: "too big", permanent } : steps.store(input)),
+      recordFailure: async (input) => {
+        recorded.push(input);
+        return steps.recordFailure(input);
+      },
+    };
+    const { final, states } = await drive(failing);
+    expect(final).toBe("failed");
+    expect(states).not.toContain("retrying");
+    expect(recorded.map((r) => [r.giveUp, r.permanent])).toEqual([[true, permanent]]);
+  });
+
   it("treats a rejected step like a failed one", async () => {
     const { steps } = scriptedSteps({});
     let rejected = false;

@@ -275,7 +275,26 @@ describe("InMemoryCluster config, secrets, events and failure injection", () => 
     const ref = { kind: "TaskRun", namespace: "ns", name: "a" } as const;
     await run(cluster.service().recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: "added" }));
     expect(cluster.events()).toEqual([
-      { ref, type: "Normal", reason: "FinalizerUpdate", message: "added", time: new Date("2024-01-02T03:04:05Z") },
+      { ref, type: "Normal", reason: "FinalizerUpdate", message: "added", time: new Date("2024-01-02T03:04:05Z"), count: 1 },
+    ]);
+  });
+
+  it("aggregates Events of the same run, type and reason into one with a count, as client-go's recorder does", async () => {
+    const clock = new ManualClock(new Date("2024-01-02T03:04:05Z"));
+    const cluster = new InMemoryCluster({ clock });
+    const a = { kind: "TaskRun", namespace: "ns", name: "a" } as const;
+    const b = { kind: "TaskRun", namespace: "ns", name: "b" } as const;
+    const record = (ref: typeof a | typeof b, reason: string, message: string) =>
+      run(cluster.service().recordEvent(ref, { type: "Warning", reason, message }));
+    await record(a, "SigningRetry", "first");
+    await record(b, "SigningRetry", "other run");
+    clock.advance(1_000);
+    await record(a, "SigningRetry", "second");
+    await record(a, "SigningFailed", "last");
+    expect(cluster.events().map((e) => [e.ref.name, e.reason, e.count, e.message, e.time.toISOString()])).toEqual([
+      ["a", "SigningRetry", 2, "second", "2024-01-02T03:04:06.000Z"],
+      ["b", "SigningRetry", 1, "other run", "2024-01-02T03:04:05.000Z"],
+      ["a", "SigningFailed", 1, "last", "2024-01-02T03:04:06.000Z"],
     ]);
   });
 

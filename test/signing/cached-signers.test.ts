@@ -37,6 +37,17 @@ describe("cached Signers (reference defect #24: no rebuild per pass)", () => {
     expect(h.builds).toEqual(["x509"]);
   });
 
+  it("names the secrets version a key-material failure is permanent for, and no version for a config cause", async () => {
+    const h = harness({ files: { "x509.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" } });
+    h.state.version = "41";
+    const bad = await h.failure();
+    expect(bad).toMatchObject({ _tag: "SignerUnavailable", source: "x509.pem", secretsVersion: "41" });
+    h.state.config = configWith({ "signers.x509.fulcio.enabled": "true" });
+    const keyless = await h.failure();
+    expect(keyless).toMatchObject({ _tag: "SignerUnavailable", source: "signers.x509.fulcio.enabled" });
+    expect(keyless.secretsVersion).toBeUndefined();
+  });
+
   it("builds only the names asked for", async () => {
     const h = harness({ files: x509Files });
     await h.get("x509");

@@ -7,7 +7,8 @@ import { KubeApi } from "./kube-api.ts";
 import { defaultListWatchTiming, type ListWatchTiming, pageOf } from "./list-watch.ts";
 import { NamedObjectCache } from "./named-object-cache.ts";
 import { makeEventRecorder } from "./event-recorder.ts";
-import { TEKTON_GROUP } from "./run-resources.ts";
+import { runTarget, TEKTON_GROUP } from "./run-resources.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { RunInformer } from "./run-informer.ts";
 import { makeRunWriter } from "./run-writer.ts";
 import { resolveTektonVersion, type TektonVersion } from "./tekton-api-version.ts";
@@ -148,6 +149,11 @@ export class KubernetesCluster {
     const secret = this.#secret;
     return {
       watchRuns: (onEvent) => Effect.sync(() => this.#informer.start(onEvent)),
+      readRun: (ref) =>
+        Effect.tryPromise({
+          try: () => readRunObject(this.#api, this.version, ref),
+          catch: (error) => new ClusterUnavailable({ operation: `read ${runKey(ref)}`, reason: describeApiError(error) }),
+        }),
       writeRun,
       readConfig: () =>
         fromCache(this.#config, `read ConfigMap ${namespace}/${CONFIG_MAP_NAME}`).pipe(Effect.map((data) => data ?? {})),
@@ -181,6 +187,16 @@ export class KubernetesCluster {
     this.#api.close();
   }
 }
+
+/** A GET of one run; `undefined` when it does not exist. */
+const readRunObject = async (api: KubeApi, version: TektonVersion, ref: RunRef): Promise<unknown> => {
+  try {
+    return await api.call((a) => a.custom.getNamespacedCustomObject(runTarget(version, ref)));
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return undefined;
+    throw error;
+  }
+};
 
 const configDataOf = (object: unknown): Readonly<Record<string, string>> => {
   const data = (object as { data?: unknown } | undefined)?.data;

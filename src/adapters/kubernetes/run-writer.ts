@@ -1,11 +1,12 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Effect } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { ClusterUnavailable, ForeignAnnotation, RunGone, type RunWrite } from "../../ports/cluster.ts";
 import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
-import { pluralOf, TEKTON_GROUP } from "./run-resources.ts";
+import { runTarget } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
 export interface RunWriterOptions {
@@ -21,6 +22,7 @@ interface LiveMeta {
   readonly resourceVersion?: string;
   readonly finalizers?: ReadonlyArray<string>;
   readonly deletionTimestamp?: string;
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** Why one attempt did not write; `retry` attempts go round again on fresh state. */
@@ -35,8 +37,10 @@ const finalizerRefusal = "Forbidden: no new finalizers can be added if the objec
  * Writes chains annotations and finalizer changes to a run with one JSON merge patch.
  * - The patch carries `metadata.uid`, which the API server treats as a precondition (409 when the
  *   run was re-created), and only the chains keys to set: other annotations are untouched.
- * - A finalizer change is computed from a fresh GET and sent as the whole list with
- *   `metadata.resourceVersion` as precondition, so a concurrent finalizer edit is never lost.
+ * - A write with a finalizer change is computed from a fresh GET and sent with
+ *   `metadata.resourceVersion` as precondition (the finalizers as the whole list), so a concurrent
+ *   finalizer edit is never lost, and a finalizer is added only to a run the GET shows unsigned: a
+ *   finalizer write that loses a race with the signing write re-reads, and adds nothing.
  * - A 409 is retried on fresh state (a uid mismatch or 404 is RunGone); 429/5xx/no answer are
  *   retried after a short delay; both within a bounded number of attempts.
  */
@@ -45,7 +49,7 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   const attempts = options.attempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
 
-  const target = (ref: RunRef) => ({ group: TEKTON_GROUP, version, plural: pluralOf(ref.kind), namespace: ref.namespace, name: ref.name });
+  const target = (ref: RunRef) => runTarget(version, ref);
 
   const read = (ref: RunRef): Promise<unknown> => api.call((a) => a.custom.getNamespacedCustomObject(target(ref)));
 
@@ -66,7 +70,11 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   };
 
   const attempt = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
-    const annotations = write.annotations ?? {};
+    // In a merge patch, null deletes a key.
+    const annotations: Record<string, string | null> = {
+      ...Object.fromEntries((write.removeAnnotations ?? []).map((key) => [key, null])),
+      ...write.annotations,
+    };
     const hasAnnotations = Object.keys(annotations).length > 0;
     if (write.addFinalizer === undefined && write.removeFinalizer === undefined) {
       if (!hasAnnotations) return checkUid(await read(ref), write.uid);
@@ -75,7 +83,8 @@ export const makeRunWriter = (options: RunWriterOptions) => {
     const live = checkUid(await read(ref), write.uid);
     const meta = metaOf(live);
     const current = meta.finalizers ?? [];
-    const adding = write.addFinalizer !== undefined && !current.includes(write.addFinalizer);
+    const adding =
+      write.addFinalizer !== undefined && !current.includes(write.addFinalizer) && !isTerminal(signingStateOf(meta.annotations));
     if (adding && meta.deletionTimestamp !== undefined) throw new FatalWrite(finalizerRefusal);
     const next = [...current, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
       (f) => f !== write.removeFinalizer,
@@ -86,8 +95,10 @@ export const makeRunWriter = (options: RunWriterOptions) => {
       metadata: {
         uid: write.uid,
         ...(hasAnnotations ? { annotations } : {}),
-        // A merge patch replaces a list whole; the resourceVersion makes that safe.
-        ...(finalizersChange ? { resourceVersion: meta.resourceVersion, finalizers: next.length > 0 ? next : null } : {}),
+        // A merge patch replaces a list whole, and the finalizers were decided from the GET: the
+        // resourceVersion makes both safe (a finalizer added since makes a removal conflict).
+        resourceVersion: meta.resourceVersion,
+        ...(finalizersChange ? { finalizers: next.length > 0 ? next : null } : {}),
       },
     });
   };
@@ -112,7 +123,7 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   };
 
   return (ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone | ForeignAnnotation> => {
-    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    const foreign = [...Object.keys(write.annotations ?? {}), ...(write.removeAnnotations ?? [])].find((k) => !isChainsAnnotation(k));
     if (foreign !== undefined) return Effect.fail(new ForeignAnnotation({ key: foreign }));
     return Effect.tryPromise({
       try: () => writeRun(ref, write),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { Effect, Layer } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import type { Clock } from "../../ports/clock.ts";
 import {
@@ -18,12 +19,16 @@ import { InjectedFailures } from "./injected-failures.ts";
 import { kubernetesTimeOf, refOfJson, type RunJson } from "./run-json.ts";
 import { systemClock } from "./system-clock.ts";
 
-export type ClusterOperation = "writeRun" | "readConfig" | "readSigningSecrets" | "watch";
+export type ClusterOperation = "writeRun" | "readRun" | "readConfig" | "readSigningSecrets" | "watch";
 
-/** A Kubernetes Event recorded through the port. */
+/**
+ * A Kubernetes Event recorded through the port. Like the API server's Events under client-go's
+ * recorder, a repeat (same run, type and reason) updates the first one: `count`, message and time.
+ */
 export interface RecordedEvent extends ClusterEvent {
   readonly ref: RunRef;
   readonly time: Date;
+  readonly count: number;
 }
 
 /**
@@ -60,14 +65,18 @@ export class InMemoryCluster {
   readonly #watchers = new Set<Watcher>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #events: Array<RecordedEvent> = [];
-  readonly #configEvents: Array<ClusterEvent & { readonly time: Date }> = [];
+  readonly #configEvents: Array<ClusterEvent & { readonly time: Date; readonly count: number }> = [];
   readonly #writes: Array<RecordedWrite> = [];
   readonly #failures: Record<ClusterOperation, InjectedFailures> = {
     writeRun: new InjectedFailures(),
+    readRun: new InjectedFailures(),
     readConfig: new InjectedFailures(),
     readSigningSecrets: new InjectedFailures(),
     watch: new InjectedFailures(),
   };
+  /** Writes parked by `holdNextWrites`, applied by `releaseHeldWrites`. */
+  readonly #heldWrites: Array<() => void> = [];
+  #writesToHold = 0;
   #config: Record<string, string> = {};
   readonly #secrets = new Map<string, Uint8Array>();
   #secretsVersion = 0;
@@ -139,7 +148,7 @@ export class InMemoryCluster {
   }
 
   /** Events recorded on the `chains-config` ConfigMap. */
-  configEvents(): Array<ClusterEvent & { readonly time: Date }> {
+  configEvents(): Array<ClusterEvent & { readonly time: Date; readonly count: number }> {
     return this.#configEvents.map((event) => ({ ...event, time: new Date(event.time) }));
   }
 
@@ -158,6 +167,20 @@ export class InMemoryCluster {
     this.#failures[operation].arm(times, reason);
   }
 
+  /**
+   * The next `times` `writeRun` calls stay in flight until `releaseHeldWrites`, then apply to the
+   * object as it is at that moment: a slow request, or a writer going round a 409 retry.
+   */
+  holdNextWrites(times: number): void {
+    this.#writesToHold = Math.max(0, Math.floor(times));
+  }
+
+  /** Applies every held write in the order it was made, and stops holding. */
+  releaseHeldWrites(): void {
+    this.#writesToHold = 0;
+    for (const apply of this.#heldWrites.splice(0)) apply();
+  }
+
   /** Delivers the current object again to every watcher, as a relisting informer would. */
   redeliver(ref: RunRef): void {
     this.#broadcast({ type: "upsert", object: structuredClone(this.#existing(ref)), initial: false });
@@ -172,7 +195,14 @@ export class InMemoryCluster {
   service(): Cluster["Service"] {
     return {
       watchRuns: (onEvent) => Effect.suspend(() => this.#watch(onEvent)),
-      writeRun: (ref, write) => Effect.suspend(() => this.#write(ref, write)),
+      writeRun: (ref, write) => {
+        if (this.#writesToHold === 0) return Effect.suspend(() => this.#write(ref, write));
+        this.#writesToHold -= 1;
+        return Effect.promise(() => new Promise<void>((resolve) => this.#heldWrites.push(resolve))).pipe(
+          Effect.andThen(Effect.suspend(() => this.#write(ref, write))),
+        );
+      },
+      readRun: (ref) => Effect.suspend(() => this.#unlessFailing("readRun", `read ${runKey(ref)}`, () => this.getRun(ref))),
       readConfig: () =>
         Effect.suspend(() =>
           this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
@@ -185,13 +215,22 @@ export class InMemoryCluster {
           })),
         ),
       recordEvent: (ref, event) =>
-        Effect.sync(() => {
-          this.#events.push({ ...event, ref: { ...ref }, time: this.#clock.now() });
-        }),
+        Effect.sync(() =>
+          aggregate(this.#events, (e) => runKey(e.ref) === runKey(ref) && e.type === event.type && e.reason === event.reason, (count) => ({
+            ...event,
+            ref: { ...ref },
+            time: this.#clock.now(),
+            count,
+          })),
+        ),
       recordConfigEvent: (event) =>
-        Effect.sync(() => {
-          this.#configEvents.push({ ...event, time: this.#clock.now() });
-        }),
+        Effect.sync(() =>
+          aggregate(this.#configEvents, (e) => e.type === event.type && e.reason === event.reason, (count) => ({
+            ...event,
+            time: this.#clock.now(),
+            count,
+          })),
+        ),
     };
   }
 
@@ -240,7 +279,7 @@ export class InMemoryCluster {
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       });
 
-    const foreign = Object.keys(write.annotations ?? {}).find((k) => !isChainsAnnotation(k));
+    const foreign = [...Object.keys(write.annotations ?? {}), ...(write.removeAnnotations ?? [])].find((k) => !isChainsAnnotation(k));
     if (foreign !== undefined) {
       record("ForeignAnnotation");
       return Effect.fail(new ForeignAnnotation({ key: foreign }));
@@ -258,12 +297,21 @@ export class InMemoryCluster {
       return Effect.fail(new RunGone({ run: key }));
     }
     const finalizers = current.metadata.finalizers ?? [];
-    const adding = write.addFinalizer !== undefined && !finalizers.includes(write.addFinalizer);
+    const adding =
+      write.addFinalizer !== undefined &&
+      !finalizers.includes(write.addFinalizer) &&
+      !isTerminal(signingStateOf(current.metadata.annotations));
     if (adding && current.metadata.deletionTimestamp !== undefined) return unavailable(finalizerRefusal);
 
     const next = structuredClone(current);
     if (write.annotations !== undefined && Object.keys(write.annotations).length > 0) {
       next.metadata.annotations = { ...next.metadata.annotations, ...write.annotations };
+    }
+    const removed = (write.removeAnnotations ?? []).filter((key) => next.metadata.annotations?.[key] !== undefined);
+    if (removed.length > 0 && next.metadata.annotations !== undefined) {
+      const annotations = Object.fromEntries(Object.entries(next.metadata.annotations).filter(([key]) => !removed.includes(key)));
+      if (Object.keys(annotations).length > 0) next.metadata.annotations = annotations;
+      else delete next.metadata.annotations;
     }
     const nextFinalizers = [...finalizers, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
       (f) => f !== write.removeFinalizer,
@@ -345,6 +393,13 @@ export class InMemoryCluster {
     for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 }
+
+/** Records an Event, or counts it on the matching one already recorded. */
+const aggregate = <E extends { readonly count: number }>(events: Array<E>, same: (event: E) => boolean, make: (count: number) => E): void => {
+  const index = events.findIndex(same);
+  if (index === -1) events.push(make(1));
+  else events[index] = make(events[index]!.count + 1);
+};
 
 /** The run's identity, checked because test and demo objects are hand-written. */
 const checkedRef = (run: RunJson): RunRef => {

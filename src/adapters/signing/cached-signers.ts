@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import type { Signer, SignerName, Signers, SignerUnavailable } from "../../ports/signer.ts";
+import { type Signer, type SignerName, type Signers, SignerUnavailable } from "../../ports/signer.ts";
 import { buildSigner, type SigningMaterial } from "./signer-registry.ts";
 
 /** Where the signing material comes from: the `signing-secrets` files (with a version that changes
@@ -13,6 +13,9 @@ export interface SigningSource {
 }
 
 export type BuildSigner = (name: SignerName, material: SigningMaterial) => Effect.Effect<Signer, SignerUnavailable>;
+
+/** Where a SignerUnavailable names a chains-config key (`signers.x509.fulcio.enabled`) as its cause. */
+const SIGNER_CONFIG_PREFIX = "signers.";
 
 /** The chains-config a signer of this name is built from; any other key changing leaves it cached. */
 const relevantConfig = (name: SignerName, config: ChainsConfig): unknown =>
@@ -69,6 +72,13 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
           Effect.sync(() => {
             if (!failureIsCached(name, config) && entries.get(name) === entry) entries.delete(name);
           }),
+        ),
+        // A cached failure caused by the secrets (not by a chains-config key) stays until they
+        // change: say which version it belongs to.
+        Effect.mapError((error) =>
+          failureIsCached(name, config) && !error.source.startsWith(SIGNER_CONFIG_PREFIX)
+            ? new SignerUnavailable({ signer: error.signer, source: error.source, reason: error.reason, secretsVersion: secrets.version })
+            : error,
         ),
       );
     });

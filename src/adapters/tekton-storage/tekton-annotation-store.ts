@@ -34,6 +34,7 @@ export const tektonAnnotationStore: ArtifactStore = {
         new StorageFailed({
           backend: "tekton",
           artifact: artifact.id,
+          permanent: true,
           reason: `the signed payload needs ${size} bytes of annotations, more than the ${ANNOTATION_BUDGET_BYTES - RESERVED_BYTES} a run can hold; store this artifact type in another backend (e.g. oci)`,
         }),
       );

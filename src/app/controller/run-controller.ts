@@ -1,6 +1,11 @@
 import { Effect, Result } from "effect";
 import { createActor, type Actor, type SnapshotFrom } from "xstate";
-import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
+import {
+  FAILED_SECRETS_VERSION_ANNOTATION,
+  finalizerFor,
+  RETRIES_ANNOTATION,
+  SIGNED_ANNOTATION,
+} from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import {
   createRunLifecycleMachine,
@@ -9,9 +14,10 @@ import {
   PARKED_STATES,
   type RunLifecycleMachine,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
+import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
-import { decodeRunObject, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
-import { runKey, runRefOf, type RunRef } from "../../domain/run/run-ref.ts";
+import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
+import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
 import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
@@ -54,18 +60,20 @@ export interface ControllerHooks {
   readonly onSettled?: (ref: RunRef, outcome: Outcome, reason: string | undefined) => void;
 }
 
+/** Event messages are cut here: the API server limits them, and a decode error can be long. */
+const MAX_EVENT_MESSAGE = 1024;
+
+interface KeyMaterialFailure {
+  readonly ref: RunRef;
+  readonly uid: string;
+  readonly secretsVersion: string;
+}
+
 type LifecycleActor = Actor<RunLifecycleMachine>;
 type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 
 const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
 const isParked = (snapshot: LifecycleSnapshot): boolean => (PARKED_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
-
-/** The PipelineRun that owns a TaskRun, if any. */
-const parentOf = (run: RunObject): RunRef | undefined => {
-  if (run.kind !== "TaskRun") return undefined;
-  const owner = run.metadata.ownerReferences?.find((o) => o.kind === "PipelineRun" && o.controller === true);
-  return owner === undefined ? undefined : { kind: "PipelineRun", namespace: run.metadata.namespace, name: owner.name };
-};
 
 /**
  * Watches runs and drives one lifecycle actor per run that needs signing. Actors exist only while
@@ -85,6 +93,8 @@ export class RunController {
   private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
   private readonly finalizerRequested = new Set<string>();
+  /** Runs marked failed on key material that could not be used, by key: the secrets version it was. */
+  private readonly keyMaterialFailures = new Map<string, KeyMaterialFailure>();
   private readonly queue = new WorkQueue();
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
@@ -162,12 +172,7 @@ export class RunController {
     }
     const decoded = decodeRunObject(event.object);
     if (Result.isFailure(decoded)) {
-      this.log(
-        Metrics.use((metrics) => {
-          metrics.increment(passMetric.undecodableRuns);
-          return Effect.logWarning(`ignoring an object that is not a run: ${decoded.failure.reference}: ${decoded.failure.reason}`);
-        }),
-      );
+      this.reportUnreadable(event, decoded.failure);
       return;
     }
     const run = decoded.success;
@@ -176,6 +181,7 @@ export class RunController {
       this.runs.delete(key);
       this.settledRuns.delete(key);
       this.finalizerRequested.delete(key);
+      this.keyMaterialFailures.delete(key);
       this.notifyParent(run);
       if (run.kind === "PipelineRun") this.dropChildrenOf(key);
       return;
@@ -186,9 +192,35 @@ export class RunController {
     if (this.leadership.leads(run.kind)) this.consider(run, event.initial && !this.synced ? "backlog" : "live");
   }
 
+  /**
+   * An object that does not decode as a run is never signed: besides the log line and metric, a
+   * run that can be named (say, with malformed `status.conditions`) gets a Warning Event saying why,
+   * from the leader for its kind, so `kubectl describe` shows it.
+   */
+  private reportUnreadable(event: RunWatchEvent, failure: RunDecodeFailed): void {
+    const ref = event.type === "upsert" ? runRefOfRaw(event.object) : undefined;
+    const inScope = (r: RunRef) => this.options.namespaces.length === 0 || this.options.namespaces.includes(r.namespace);
+    const recordable = ref !== undefined && this.leadership.leads(ref.kind) && inScope(ref);
+    const message = `chains-ts cannot read this ${ref?.kind ?? "object"}, so it is not signed: ${failure.reason}`.slice(0, MAX_EVENT_MESSAGE);
+    this.log(
+      Metrics.use((metrics) => {
+        metrics.increment(passMetric.undecodableRuns);
+        return Effect.logWarning(`ignoring an object that is not a run: ${failure.reference}: ${failure.reason}`);
+      }).pipe(
+        Effect.andThen(
+          recordable ? Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
+        ),
+      ),
+    );
+  }
+
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
+    const failedSecretsVersion = run.metadata.annotations?.[FAILED_SECRETS_VERSION_ANNOTATION];
+    if (signingStateOf(run.metadata.annotations)._tag === "Failed" && failedSecretsVersion !== undefined && !isBeingDeleted(run))
+      this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
+    else this.keyMaterialFailures.delete(key);
     // A settled run being deleted under our finalizer still needs a write (its release), which a
     // replica that leads only later must be able to make.
     const releaseDue = isBeingDeleted(run) && run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true;
@@ -210,7 +242,7 @@ export class RunController {
    * not settled, and it is held or, before the first list is complete, may yet be seen.
    */
   private parentWaits(run: RunObject): boolean {
-    const parent = parentOf(run);
+    const parent = parentPipelineRunOf(run);
     if (parent === undefined) return false;
     const parentKey = runKey(parent);
     return !this.settledRuns.has(parentKey) && (this.runs.has(parentKey) || !this.synced);
@@ -218,7 +250,7 @@ export class RunController {
 
   private dropChildrenOf(parentKey: string): void {
     for (const [key, run] of [...this.runs]) {
-      const parent = parentOf(run);
+      const parent = parentPipelineRunOf(run);
       if (parent !== undefined && runKey(parent) === parentKey && isTerminal(signingStateOf(run.metadata.annotations))) this.runs.delete(key);
     }
   }
@@ -242,7 +274,12 @@ export class RunController {
       else this.release(run);
       return;
     }
-    if (terminal) return;
+    if (terminal) {
+      // A chains finalizer on a finished run only blocks its deletion, whoever left it. Only on a
+      // live change: a start-up backlog of runs Tekton Chains finalized costs no writes (defect #9).
+      if (lane === "live") this.release(run);
+      return;
+    }
     if (!isDone(run)) {
       this.ensureFinalizer(run);
       return;
@@ -287,7 +324,7 @@ export class RunController {
     this.write(run, { addFinalizer: finalizer }, "add the finalizer", () => this.finalizerRequested.delete(key));
   }
 
-  /** Removes our finalizer from a run being deleted that has nothing (more) to sign. */
+  /** Removes our finalizer from a run that has nothing (more) to sign: being deleted, or finished. */
   private release(run: RunObject): void {
     const finalizer = finalizerFor(run.kind);
     if (!run.metadata.finalizers?.includes(finalizer)) return;
@@ -323,7 +360,7 @@ export class RunController {
 
   /** A child TaskRun changed: its parent PipelineRun may stop waiting. */
   private notifyParent(run: RunObject): void {
-    const parent = parentOf(run);
+    const parent = parentPipelineRunOf(run);
     if (parent !== undefined) this.actors.get(runKey(parent))?.send({ type: "CHILDREN_CHANGED" });
   }
 
@@ -398,8 +435,47 @@ export class RunController {
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 
-  /** Hot reload: a valid new config applies to the next pass; an invalid one is rejected and logged. */
+  /**
+   * A run marked failed because the key material in `signing-secrets` could not be used is signed
+   * again once the Secret changes (signing.md §1): one write clears `signed`, `retries` and the
+   * failed version, and the run's next event queues it like any unsigned run. A write that fails
+   * is tried again at the next refresh.
+   */
+  private async signAgainAfterSecretChange(): Promise<void> {
+    if (this.keyMaterialFailures.size === 0) return;
+    const secrets = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readSigningSecrets())));
+    if (Result.isFailure(secrets)) return;
+    const version = secrets.success.version;
+    for (const [key, failure] of [...this.keyMaterialFailures]) {
+      if (failure.secretsVersion === version || !this.leadership.leads(failure.ref.kind)) continue;
+      this.keyMaterialFailures.delete(key);
+      const clear = { uid: failure.uid, removeAnnotations: [SIGNED_ANNOTATION, RETRIES_ANNOTATION, FAILED_SECRETS_VERSION_ANNOTATION] };
+      const message =
+        `signing-secrets changed since this run failed on its key material ` +
+        `(version ${failure.secretsVersion}, now ${version}): signing it again`;
+      this.log(
+        Cluster.use((cluster) =>
+          cluster.writeRun(failure.ref, clear).pipe(
+            Effect.andThen(cluster.recordEvent(failure.ref, { type: "Normal", reason: "SigningRetried", message })),
+            Effect.catch((error) =>
+              error._tag === "RunGone"
+                ? Effect.void
+                : Effect.sync(() => this.keyMaterialFailures.set(key, failure)).pipe(
+                    Effect.andThen(Effect.logWarning(`could not clear the key-material failure of ${key}: ${error._tag}`)),
+                  ),
+            ),
+          ),
+        ),
+      );
+    }
+  }
+
+  /**
+   * Hot reload: a valid new config applies to the next pass; an invalid one is rejected and logged.
+   * A changed signing Secret gives the runs that failed on its key material another pass.
+   */
   private async refreshConfig(): Promise<void> {
+    await this.signAgainAfterSecretChange();
     const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
     if (Result.isFailure(data)) return;
     const update = this.configHolder.update(data.success);

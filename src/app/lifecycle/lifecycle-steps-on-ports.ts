@@ -1,12 +1,13 @@
 import { Effect, Result } from "effect";
 import {
+  FAILED_SECRETS_VERSION_ANNOTATION,
   finalizerFor,
   SIGNED_ANNOTATION,
   TRANSPARENCY_ANNOTATION,
 } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import type { LifecycleSteps, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
+import type { LifecycleSteps, PermanentFailure, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
 import { recordFailedPass } from "../../domain/lifecycle/retry-budget.ts";
 import type { RunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
@@ -18,8 +19,9 @@ import { Metrics } from "../../ports/metrics.ts";
 import { Signers } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import { signArtifact, unsignedArtifact } from "../signing-pass/sign-artifact.ts";
+import { combinedPermanence, permanenceOf } from "./failure-permanence.ts";
 import { passMetric } from "./pass-metrics.ts";
-import { pipelineChildren } from "./pipeline-children.ts";
+import { pipelineChildrenWithReads } from "./pipeline-children.ts";
 
 export type PassServices = Cluster | Signers | ArtifactStores | TransparencyLog | Metrics;
 
@@ -52,6 +54,13 @@ const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | s
   return run;
 };
 
+/** A log line and a Warning Event on the run, for what a user must see in `kubectl describe`. */
+const recordWarning = (ref: RunRef, reason: string, message: string) =>
+  Effect.logWarning(message).pipe(
+    Effect.annotateLogs({ run: runKey(ref) }),
+    Effect.andThen(Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason, message }))),
+  );
+
 const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
 
 /** The side effects of a signing pass, on the ports. Every failure becomes a value for the statechart. */
@@ -59,20 +68,28 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   snapshot: async (input) => {
     const run = liveRun(view, input);
     if (typeof run === "string") return { _tag: "NothingToDo", reason: run };
-    let children: ReadonlyArray<RunObject> = [];
-    let missingChildren: ReadonlyArray<string> = [];
-    if (run.kind === "PipelineRun") {
-      const state = pipelineChildren(run, view.run);
-      const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
-      if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) return { _tag: "WaitingForChildren", waitingFor };
-      // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
-      children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
-      missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
-    }
-    const plan = planSigningPass({ run, children, missingChildren, config: view.config() });
     return runner.runPromise(
       Effect.gen(function* () {
         const metrics = yield* Metrics;
+        let children: ReadonlyArray<RunObject> = [];
+        let missingChildren: ReadonlyArray<string> = [];
+        if (run.kind === "PipelineRun") {
+          const state = yield* pipelineChildrenWithReads(run, view.run);
+          const waitingFor = [...state.pending.map((c) => c.metadata.name), ...state.missing];
+          if (waitingFor.length > 0 && !input.proceedWithoutMissingChildren) {
+            if (state.missing.length > 0)
+              yield* recordWarning(
+                input.ref,
+                "ChildrenMissing",
+                `waiting for child TaskRuns that do not exist: ${state.missing.join(", ")}; after the bounded wait the PipelineRun is signed without them`,
+              );
+            return { _tag: "WaitingForChildren", waitingFor } as const;
+          }
+          // After the bounded wait, completed children count even if unsigned; the rest are recorded as missing.
+          children = [...state.ready, ...state.pending.filter((c) => c.status?.completionTime !== undefined)];
+          missingChildren = waitingFor.filter((name) => !children.some((c) => c.metadata.name === name));
+        }
+        const plan = planSigningPass({ run, children, missingChildren, config: view.config() });
         if (Result.isFailure(plan)) {
           metrics.increment(passMetric.signingFailures(run.kind), { error_type: "payload_creation" });
           return { _tag: "Failed", reason: `payload creation failed: ${plan.failure.reason}` } as const;
@@ -82,8 +99,10 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
           yield* Effect.logWarning(warning).pipe(Effect.annotateLogs({ run: runKey(input.ref) }));
         }
         if (missingChildren.length > 0)
-          yield* Effect.logWarning(`signing without missing child TaskRuns: ${missingChildren.join(", ")}`).pipe(
-            Effect.annotateLogs({ run: runKey(input.ref) }),
+          yield* recordWarning(
+            input.ref,
+            "SigningWithoutChildren",
+            `signing without the child TaskRuns still missing or unfinished after the bounded wait: ${missingChildren.join(", ")}`,
           );
         return { _tag: "Ready", plan: plan.success } as const;
       }),
@@ -99,6 +118,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const signed: Record<string, SignedArtifact> = { ...input.signed };
         const failures: Array<string> = [];
         const uploadFailures: Array<string> = [];
+        const permanence: Array<PermanentFailure | undefined> = [];
         for (const artifact of input.plan.artifacts) {
           let result = signed[artifact.id];
           if (result === undefined) {
@@ -113,6 +133,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               if (artifact.artifact !== "oci")
                 metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });
               failures.push(`${artifact.id}: ${describe(outcome.failure)}`);
+              permanence.push(permanenceOf(outcome.failure));
               continue;
             }
             metrics.increment(passMetric.signCreated(input.ref.kind));
@@ -142,7 +163,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
           metrics.increment(passMetric.payloadUploaded(input.ref.kind));
           signed[artifact.id] = { ...result, transparencyEntry: entry.success };
         }
-        if (failures.length > 0) return { _tag: "Failed", signed, reason: [...failures, ...uploadFailures].join("; ") } as const;
+        if (failures.length > 0)
+          return {
+            _tag: "Failed",
+            signed,
+            reason: [...failures, ...uploadFailures].join("; "),
+            permanent: combinedPermanence(permanence),
+          } as const;
         return uploadFailures.length === 0
           ? ({ _tag: "Done", signed } as const)
           : ({ _tag: "Done", signed, uploadFailure: uploadFailures.join("; ") } as const);
@@ -159,6 +186,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const stored = new Set(input.stored);
         const annotations: Record<string, string> = { ...input.annotations };
         const failures: Array<string> = [];
+        const permanence: Array<PermanentFailure | undefined> = [];
         for (const planned of input.plan.artifacts) {
           const artifact = input.signed[planned.id];
           if (artifact === undefined) continue;
@@ -173,6 +201,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               if (artifact.artifact !== "oci")
                 metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "storage" });
               failures.push(`${artifact.id} → ${backend}: ${outcome.failure.reason}`);
+              permanence.push(permanenceOf(outcome.failure));
               continue;
             }
             metrics.increment(passMetric.payloadStored(input.ref.kind));
@@ -182,7 +211,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         }
         return failures.length === 0
           ? { stored: [...stored], annotations }
-          : { stored: [...stored], annotations, failure: failures.join("; ") };
+          : { stored: [...stored], annotations, failure: failures.join("; "), permanent: combinedPermanence(permanence) };
       }),
     ),
 
@@ -217,7 +246,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const transparency = Object.fromEntries(
           Object.entries(input.pendingAnnotations).filter(([key]) => isTransparencyKey(key)),
         );
-        const outcome = record.exhausted ? "marked failed" : `will retry (failed passes: ${input.failedPasses + 1})`;
+        const outcome = !record.exhausted
+          ? `will retry (failed passes: ${input.failedPasses + 1})`
+          : input.permanent === undefined
+            ? "marked failed"
+            : input.permanent.secretsVersion === undefined
+              ? "marked failed (a retry would fail the same way)"
+              : "marked failed until the signing-secrets Secret changes";
         yield* Effect.logWarning(`signing pass failed, ${outcome}: ${input.reason}`).pipe(
           Effect.annotateLogs({ run: runKey(input.ref) }),
         );
@@ -229,7 +264,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const written = yield* Effect.result(
           cluster.writeRun(input.ref, {
             uid: input.uid,
-            annotations: { ...transparency, ...record.annotations },
+            annotations: {
+              ...transparency,
+              ...record.annotations,
+              ...(record.exhausted && input.permanent?.secretsVersion !== undefined
+                ? { [FAILED_SECRETS_VERSION_ANNOTATION]: input.permanent.secretsVersion }
+                : {}),
+            },
             ...(record.exhausted ? { removeFinalizer: finalizerFor(input.ref.kind) } : {}),
           }),
         );

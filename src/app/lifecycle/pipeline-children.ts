@@ -1,6 +1,8 @@
+import { Effect, Result } from "effect";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
-import type { RunObject } from "../../domain/run/run-object.ts";
-import type { RunRef } from "../../domain/run/run-ref.ts";
+import { decodeRunObject, type RunObject } from "../../domain/run/run-object.ts";
+import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
+import { Cluster } from "../../ports/cluster.ts";
 
 export interface ChildrenState {
   /** Completed children that are signed or failed, in `childReferences` order. */
@@ -32,3 +34,31 @@ export const pipelineChildren = (
   }
   return { ready, pending, missing };
 };
+
+/**
+ * The children's state from the cache, with every child the cache lacks read once from the cluster
+ * before it counts as missing: the cache may not hold it (a signed child not linked to the
+ * PipelineRun, or one not delivered yet). A read that fails leaves the child missing.
+ */
+export const pipelineChildrenWithReads = (
+  pipelineRun: RunObject,
+  cached: (ref: RunRef) => RunObject | undefined,
+): Effect.Effect<ChildrenState, never, Cluster> =>
+  Effect.gen(function* () {
+    const fromCache = pipelineChildren(pipelineRun, cached);
+    if (fromCache.missing.length === 0) return fromCache;
+    const cluster = yield* Cluster;
+    const read = new Map<string, RunObject>();
+    for (const name of fromCache.missing) {
+      const ref: RunRef = { kind: "TaskRun", namespace: pipelineRun.metadata.namespace, name };
+      const object = yield* Effect.result(cluster.readRun(ref));
+      if (Result.isFailure(object)) {
+        yield* Effect.logWarning(`could not read child ${runKey(ref)}: ${object.failure.reason}`);
+        continue;
+      }
+      if (object.success === undefined) continue;
+      const decoded = decodeRunObject(object.success);
+      if (Result.isSuccess(decoded)) read.set(runKey(ref), decoded.success);
+    }
+    return read.size === 0 ? fromCache : pipelineChildren(pipelineRun, (ref) => cached(ref) ?? read.get(runKey(ref)));
+  });

@@ -7,7 +7,8 @@ import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 /** How far each in-memory adapter's record had got, to report only what one step added. */
 export interface EffectsMark {
   readonly writes: number;
-  readonly events: number;
+  /** The count of each Event recorded so far: a repeat updates its Event's count. */
+  readonly events: ReadonlyArray<number>;
   readonly stored: ReadonlyArray<number>;
   readonly entries: number;
 }
@@ -50,7 +51,7 @@ export class SideEffects {
   mark(): EffectsMark {
     return {
       writes: this.#cluster.writes().length,
-      events: this.#cluster.events().length,
+      events: this.#cluster.events().map((event) => event.count),
       stored: this.#stores.map((store) => store.stored().length),
       entries: this.#tlog.entries().length,
     };
@@ -58,8 +59,11 @@ export class SideEffects {
 
   since(mark: EffectsMark): Array<string> {
     const lines = this.#cluster.writes().slice(mark.writes).map(describeWrite);
-    for (const event of this.#cluster.events().slice(mark.events))
-      lines.push(`Event ${event.type} ${event.reason} on ${runKey(event.ref)}: ${event.message}`);
+    this.#cluster.events().forEach((event, i) => {
+      if (event.count <= (mark.events[i] ?? 0)) return;
+      const repeat = event.count > 1 ? ` (×${event.count})` : "";
+      lines.push(`Event ${event.type} ${event.reason} on ${runKey(event.ref)}${repeat}: ${event.message}`);
+    });
     this.#stores.forEach((store, i) => {
       for (const stored of store.stored().slice(mark.stored[i] ?? 0))
         lines.push(`stored in ${stored.backend}: ${stored.artifactId} (${stored.fullKey})`);

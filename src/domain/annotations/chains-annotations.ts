@@ -7,6 +7,12 @@ export const SIGNED_ANNOTATION = "chains.tekton.dev/signed";
 export const RETRIES_ANNOTATION = "chains.tekton.dev/retries";
 export const TRANSPARENCY_ANNOTATION = "chains.tekton.dev/transparency";
 export const TRANSPARENCY_UPLOAD_ANNOTATION = "chains.tekton.dev/transparency-upload";
+/**
+ * chains-ts only: on a run marked `signed: failed` because the key material in `signing-secrets`
+ * cannot be used, the Secret version it failed with. When the Secret changes, the controller clears
+ * `signed`, `retries` and this key in one write, and the run is signed again.
+ */
+export const FAILED_SECRETS_VERSION_ANNOTATION = "chains.tekton.dev/failed-secrets-version";
 /** A label, although the reference names its constant `…Annotation`. */
 export const REPRODUCIBLE_LABEL = "chains.tekton.dev/reproducible";
 

@@ -7,6 +7,15 @@ export interface RunIdentity {
   readonly uid: string;
 }
 
+/**
+ * A step failure that trying again cannot fix: the run is marked failed at once, with one Event,
+ * instead of spending the retry budget. `secretsVersion` is set when the cause is the key material
+ * of that `signing-secrets` version; the run is worth another pass once the secrets change.
+ */
+export interface PermanentFailure {
+  readonly secretsVersion?: string;
+}
+
 export type SnapshotOutcome =
   | { readonly _tag: "Ready"; readonly plan: PassPlan }
   | { readonly _tag: "WaitingForChildren"; readonly waitingFor: ReadonlyArray<string> }
@@ -21,7 +30,13 @@ export type SignOutcome =
    */
   | { readonly _tag: "Done"; readonly signed: Readonly<Record<string, SignedArtifact>>; readonly uploadFailure?: string }
   /** `signed` keeps what did succeed, so the retry signs only the rest. */
-  | { readonly _tag: "Failed"; readonly signed: Readonly<Record<string, SignedArtifact>>; readonly reason: string };
+  | {
+      readonly _tag: "Failed";
+      readonly signed: Readonly<Record<string, SignedArtifact>>;
+      readonly reason: string;
+      /** Absent for a transient failure. */
+      readonly permanent?: PermanentFailure;
+    };
 
 export interface StoreOutcome {
   /** Every (artifact, backend) key stored so far, including earlier attempts. */
@@ -30,6 +45,8 @@ export interface StoreOutcome {
   readonly annotations: Readonly<Record<string, string>>;
   /** Set when any write failed. */
   readonly failure?: string;
+  /** Set when that failure is permanent. */
+  readonly permanent?: PermanentFailure;
 }
 
 export type WriteOutcome =
@@ -66,8 +83,10 @@ export interface LifecycleSteps {
   readonly recordFailure: (
     input: RunIdentity & {
       readonly failedPasses: number;
+      /** Mark the run failed now: it is being deleted, or the failure is permanent. */
       readonly giveUp: boolean;
       readonly reason: string;
+      readonly permanent: PermanentFailure | undefined;
       /** Annotations gathered so far; only the transparency entries are written on a failed pass. */
       readonly pendingAnnotations: Readonly<Record<string, string>>;
     },

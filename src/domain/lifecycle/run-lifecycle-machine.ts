@@ -4,6 +4,7 @@ import { transparencyAnnotations } from "../transparency/transparency-annotation
 import type {
   FailureRecordOutcome,
   LifecycleSteps,
+  PermanentFailure,
   RunIdentity,
   SignOutcome,
   SnapshotOutcome,
@@ -39,6 +40,8 @@ export interface LifecycleContext extends LifecycleInput {
   readonly lastError: string | undefined;
   /** Transparency log uploads that failed in this pass: the pass stores, then fails and retries them. */
   readonly uploadFailure: string | undefined;
+  /** How the failure being recorded is classified; undefined for a transient one. */
+  readonly permanent: PermanentFailure | undefined;
 }
 
 export type LifecycleEvent =
@@ -112,6 +115,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       proceedWithoutMissingChildren: false,
       lastError: undefined,
       uploadFailure: undefined,
+      permanent: undefined,
     }),
     initial: "pending",
     on: {
@@ -147,13 +151,14 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               target: "recordingFailure",
               actions: assign({
                 resumeAt: "pending" as const,
+                permanent: undefined,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "pending" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "pending" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -183,12 +188,13 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
                 annotations: ({ context, event }) => withEntries(context.annotations, event.output.signed),
                 resumeAt: "snapshotted" as const,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
+                permanent: ({ event }) => (event.output._tag === "Failed" ? event.output.permanent : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "snapshotted" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "snapshotted" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -220,12 +226,13 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
                 resumeAt: ({ context }) => resumeAfterStore(context),
                 lastError: ({ context, event }) =>
                   [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
+                permanent: ({ event }) => event.output.permanent,
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: ({ context }) => resumeAfterStore(context), lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: ({ context }) => resumeAfterStore(context), permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -246,13 +253,14 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
               target: "recordingFailure",
               actions: assign({
                 resumeAt: "stored" as const,
+                permanent: undefined,
                 lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
               }),
             },
           ],
           onError: {
             target: "recordingFailure",
-            actions: assign({ resumeAt: "stored" as const, lastError: ({ event }) => describeRejection(event.error) }),
+            actions: assign({ resumeAt: "stored" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
           },
         },
       },
@@ -263,8 +271,9 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
             ref: context.ref,
             uid: context.uid,
             failedPasses: context.failedPasses,
-            giveUp: context.deleting,
+            giveUp: context.deleting || context.permanent !== undefined,
             reason: context.lastError ?? "unknown failure",
+            permanent: context.permanent,
             pendingAnnotations: context.annotations,
           }),
           onDone: [

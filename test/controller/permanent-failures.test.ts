@@ -1,0 +1,90 @@
+import { generateKeyPairSync, verify } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
+import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
+
+let chains: EmbeddedChains | undefined;
+afterEach(async () => {
+  await chains?.stop();
+  chains = undefined;
+});
+
+const eventsOn = (c: EmbeddedChains, ref: RunRef) => c.cluster.events().filter((e) => runKey(e.ref) === runKey(ref));
+const retriesWritten = (c: EmbeddedChains, ref: RunRef) =>
+  c.cluster
+    .writes(ref)
+    .map((w) => w.write.annotations?.["chains.tekton.dev/retries"])
+    .filter((r) => r !== undefined);
+
+/** A TaskRun whose provenance is too big for the 256 KiB annotation budget: one huge parameter. */
+const hugeTaskRun = (): RunJson => {
+  const run = structuredClone(sampleRuns().taskRuns[1]!);
+  const spec = run["spec"] as { params: Array<{ name: string; value: string }> };
+  spec.params = [{ name: "revision", value: "x".repeat(300 * 1024) }];
+  return run;
+};
+
+const pemKey = () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return { privatePem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), publicKey };
+};
+
+describe("failures that retrying cannot fix (issue 13, item 6)", () => {
+  it("fails a run whose payload exceeds the annotation budget at once, with one Event", async () => {
+    chains = await EmbeddedChains.start();
+    const ref = chains.createRun(hugeTaskRun());
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("failed");
+    expect(retriesWritten(chains, ref)).toEqual([]);
+    const warnings = eventsOn(chains, ref).filter((e) => e.type === "Warning");
+    expect(warnings.map((e) => [e.reason, e.count])).toEqual([["SigningFailed", 1]]);
+    expect(warnings[0]?.message).toContain("annotations");
+  });
+
+  it("fails a run at once on key material that cannot parse, and signs it again without a restart when the Secret changes", async () => {
+    chains = await EmbeddedChains.start({ signingSecrets: { "x509.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }, controller: { configRefreshMs: 20 } });
+    const ref = chains.createRun(sampleRuns().taskRuns[1]!);
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("failed");
+    expect(retriesWritten(chains, ref)).toEqual([]);
+    const failed = eventsOn(chains, ref).filter((e) => e.type === "Warning");
+    expect(failed.map((e) => [e.reason, e.count])).toEqual([["SigningFailed", 1]]);
+    expect(failed[0]?.message).toContain("x509.pem");
+    // The failure names the Secret version it is permanent for.
+    expect(chains.annotations(ref)["chains.tekton.dev/failed-secrets-version"]).toBeDefined();
+
+    // Nothing more happens while the Secret stays as it is.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(chains.annotations(ref)["chains.tekton.dev/signed"]).toBe("failed");
+
+    const { privatePem, publicKey } = pemKey();
+    chains.cluster.setSecret("x509.pem", privatePem);
+    const deadline = Date.now() + 5_000;
+    while (chains.annotations(ref)["chains.tekton.dev/signed"] !== "true") {
+      if (Date.now() > deadline) throw new Error(`not signed again: ${JSON.stringify(chains.annotations(ref))}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const annotations = chains.annotations(ref);
+    expect(annotations["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
+    expect(annotations["chains.tekton.dev/retries"]).toBeUndefined();
+    const uid = chains.cluster.getRun(ref)!.metadata.uid!;
+    const payload = Buffer.from(annotations[`chains.tekton.dev/payload-taskrun-${uid}`]!, "base64");
+    const envelope = JSON.parse(Buffer.from(annotations[`chains.tekton.dev/signature-taskrun-${uid}`]!, "base64").toString());
+    const sig = Buffer.from(envelope.signatures[0].sig, "base64");
+    expect(verify("sha256", preAuthEncoding(envelope.payloadType, payload), publicKey, sig)).toBe(true);
+  });
+
+  it("retries a transient failure within the budget, aggregating its Events into one with a count", async () => {
+    chains = await EmbeddedChains.start();
+    chains.cluster.failNext("readSigningSecrets", 2, "injected: secret read failed");
+    const ref = chains.createRun(sampleRuns().taskRuns[1]!);
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("true");
+    expect(retriesWritten(chains, ref)).toEqual(["0", "1"]);
+    const retries = eventsOn(chains, ref).filter((e) => e.reason === "SigningRetry");
+    expect(retries.map((e) => e.count)).toEqual([2]);
+  });
+});
