@@ -2,7 +2,7 @@ import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
+import { toTrustMaterial, Verifier } from "@sigstore/verify";
 import { Effect } from "effect";
 import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { KeylessContext } from "../../src/adapters/signing/fulcio/keyless-context.ts";
@@ -106,40 +106,24 @@ export const signingCertRequests = (sigstore: LoopbackSigstore): ReadonlyArray<s
   sigstore.requests.filter((request) => request.includes("signingCert"));
 
 /**
- * A @sigstore/verify verifier trusting the loopback Fulcio CA and CT log (and nothing else),
- * needing one SCT and no Rekor entry.
+ * A @sigstore/verify verifier trusting the loopback Fulcio CA and CT log and the given transparency
+ * log key (and nothing else), needing one SCT and one verified log entry.
  */
-export const fulcioOnlyVerifier = (sigstore: LoopbackSigstore): Verifier => {
+export const keylessVerifier = (sigstore: LoopbackSigstore, log: { readonly publicKeyPem: string; readonly baseUrl: string }): Verifier => {
   const document = sigstore.trustedRoot as {
     ctlogs: ReadonlyArray<RootKey>;
     certificateAuthorities: ReadonlyArray<{ certChain: { certificates: ReadonlyArray<{ rawBytes: string }> } }>;
   };
+  const trustedKey = (der: Buffer, baseUrl: string) => ({ baseUrl, logId: { keyId: createHash("sha256").update(der).digest() }, publicKey: { rawBytes: der } });
+  const logDer = createPublicKey(log.publicKeyPem).export({ type: "spki", format: "der" });
   const root = {
     mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-    tlogs: [],
+    tlogs: [trustedKey(logDer, log.baseUrl)],
     timestampAuthorities: [],
     certificateAuthorities: document.certificateAuthorities.map((ca) => ({
       certChain: { certificates: ca.certChain.certificates.map((c) => ({ rawBytes: Buffer.from(c.rawBytes, "base64") })) },
     })),
-    ctlogs: document.ctlogs.map((log) => {
-      const der = Buffer.from(log.publicKey.rawBytes, "base64");
-      return { baseUrl: log.baseUrl, logId: { keyId: createHash("sha256").update(der).digest() }, publicKey: { rawBytes: der } };
-    }),
+    ctlogs: document.ctlogs.map((log) => trustedKey(Buffer.from(log.publicKey.rawBytes, "base64"), log.baseUrl)),
   };
-  return new Verifier(toTrustMaterial(root as unknown as Parameters<typeof toTrustMaterial>[0]), { tlogThreshold: 0, ctlogThreshold: 1 });
+  return new Verifier(toTrustMaterial(root as unknown as Parameters<typeof toTrustMaterial>[0]), { tlogThreshold: 1, ctlogThreshold: 1 });
 };
-
-/**
- * A bundle's signed entity as if a Rekor entry had timestamped it `at` (the real entry is the
- * transparency half's): @sigstore/verify judges the certificate chain at that time.
- */
-export const timestampedAt = (entity: SignedEntity, at: Date): SignedEntity =>
-  ({
-    ...entity,
-    timestamps: [
-      {
-        $case: "transparency-log",
-        tlogEntry: { inclusionPromise: {}, integratedTime: String(Math.floor(at.getTime() / 1000)), logId: { keyId: Buffer.alloc(32) } },
-      },
-    ],
-  }) as unknown as SignedEntity;

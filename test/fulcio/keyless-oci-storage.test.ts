@@ -23,12 +23,11 @@ import {
 } from "../oci-storage/oci-fixtures.ts";
 import { type LoopbackSigstore, startLoopbackSigstore } from "../support/loopback-sigstore.ts";
 import {
-  fulcioOnlyVerifier,
   type KeylessSetup,
   keylessSetup,
+  keylessVerifier,
   opensslCertificateKey,
   opensslChainVerifies,
-  timestampedAt,
   trustedRootOf,
 } from "./keyless-fixtures.ts";
 
@@ -133,12 +132,13 @@ describe.skipIf(missing !== undefined)("keyless signatures in the registry (loop
         Buffer.from(bundle.dsseEnvelope.signatures[0].sig, "base64"),
       );
       expect(verified).toBe(true);
-      // @sigstore/verify: the chain to the Fulcio root, the SCT and the DSSE signature, and the identity.
-      const entity = timestampedAt(toSignedEntity(bundleFromJSON(bundle)), new Date());
-      const signer = fulcioOnlyVerifier(sigstore).verify(entity, { subjectAlternativeName: tokenSubject });
+      // @sigstore/verify: the chain to the Fulcio root, the SCT, the log entry (the harness's in-memory
+      // log signs its entries with a key of its own), the DSSE signature and the identity.
+      const entity = toSignedEntity(bundleFromJSON(bundle));
+      const signer = keylessVerifier(sigstore, chains.transparencyLog).verify(entity, { subjectAlternativeName: tokenSubject });
       expect(signer.identity?.subjectAlternativeName).toBe(tokenSubject);
-      expect(() => fulcioOnlyVerifier(sigstore).verify(entity, { subjectAlternativeName: "someone-else" })).toThrow(/certificate identity error/);
-      expect(() => fulcioOnlyVerifier(sigstore).verify(timestampedAt(toSignedEntity(bundleFromJSON(bundle)), new Date(Date.now() + 3_600_000)))).toThrow();
+      expect(() => keylessVerifier(sigstore, chains.transparencyLog).verify(entity, { subjectAlternativeName: "someone-else" })).toThrow(/certificate identity error/);
+      expect(() => keylessVerifier(sigstore, { publicKeyPem: sigstore.logPublicKeyPem, baseUrl: chains.transparencyLog.baseUrl }).verify(entity)).toThrow();
     } finally {
       await chains.stop();
     }

@@ -71,7 +71,15 @@ describe("InMemoryArtifactStore", () => {
 });
 
 describe("InMemoryTransparencyLog", () => {
-  const upload = { payload: new Uint8Array([1]), signature: new Uint8Array([2]), publicKeyPem: "PEM", certificatePem: "", dsse: true };
+  const envelope = new TextEncoder().encode(JSON.stringify({ payloadType: "t", payload: "AQ==", signatures: [{ keyid: "", sig: "Ag==" }] }));
+  const upload = { payload: envelope, signature: envelope, publicKeyPem: "PEM", certificatePem: "", dsse: true };
+
+  it("refuses a dsse upload that is not a DSSE envelope, as Rekor does", async () => {
+    const log = new InMemoryTransparencyLog();
+    const failure = await Effect.runPromise(Effect.flip(log.upload({ ...upload, signature: new Uint8Array([2]) })));
+    expect(failure.reason).toMatch(/not a DSSE envelope/);
+    expect(log.entries()).toEqual([]);
+  });
 
   it("appends entries with increasing indices and verbatim Rekor URLs", async () => {
     const log = new InMemoryTransparencyLog("https://rekor.example/", { firstIndex: 7 });

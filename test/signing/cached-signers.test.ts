@@ -42,7 +42,7 @@ describe("cached Signers (reference defect #24: no rebuild per pass)", () => {
     h.state.version = "41";
     const bad = await h.failure();
     expect(bad).toMatchObject({ _tag: "SignerUnavailable", source: "x509.pem", secretsVersion: "41" });
-    h.state.config = configWith({ "signers.x509.fulcio.enabled": "true" });
+    h.state.config = configWith({ "signers.x509.fulcio.enabled": "true", "transparency.enabled": "true" });
     const keyless = await h.failure();
     expect(keyless).toMatchObject({ _tag: "SignerUnavailable", source: "signers.x509.fulcio.enabled" });
     expect(keyless.secretsVersion).toBeUndefined();

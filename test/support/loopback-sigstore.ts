@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { storedDsseBody } from "../../src/domain/transparency/rekor-entry-body.ts";
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from "@sigstore/mock";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial, Verifier } from "@sigstore/verify";
@@ -67,26 +68,13 @@ const spkiDer = (key: KeyObject): Buffer => key.export({ format: "der", type: "s
 
 const canonicalBody = (body: string): string => JSON.stringify(sortKeys(JSON.parse(body)));
 
-/**
- * What Rekor stores for a proposed `dsse` v0.0.1 entry: the envelope and payload hashes and each
- * signature with the verifier, not the proposed envelope (verifiers such as @sigstore/verify read
- * this form). Other kinds are stored as proposed.
- */
+/** What Rekor stores for a proposed entry: `dsse` in its hashed form, other kinds as proposed. */
 const storedForm = (body: string): string => {
   const proposed = JSON.parse(body);
   const content = proposed?.spec?.proposedContent;
   if (proposed?.kind !== "dsse" || typeof content?.envelope !== "string") return body;
-  const envelope = JSON.parse(content.envelope) as { payload: string; signatures: Array<{ sig: string }> };
-  const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-  return JSON.stringify({
-    apiVersion: proposed.apiVersion,
-    kind: "dsse",
-    spec: {
-      envelopeHash: { algorithm: "sha256", value: sha256(content.envelope) },
-      payloadHash: { algorithm: "sha256", value: sha256(Buffer.from(envelope.payload, "base64")) },
-      signatures: envelope.signatures.map((s) => ({ signature: s.sig, verifier: content.verifiers[0] })),
-    },
-  });
+  const verifierPem = Buffer.from(content.verifiers[0], "base64").toString("utf8");
+  return storedDsseBody({ envelopeJson: content.envelope, verifierPem });
 };
 
 const sortKeys = (value: unknown): unknown =>

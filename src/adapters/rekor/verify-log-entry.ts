@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, verify, X509Certificate, type KeyObject } from "node:crypto";
+import { signedEntryTimestampMessage } from "../../domain/transparency/signed-entry-timestamp.ts";
 import { Result } from "effect";
 import { isJsonObject } from "../../domain/oci/json-object.ts";
 import {
@@ -48,10 +49,6 @@ const parseProof = (raw: unknown): Result.Result<InclusionProof | undefined, str
     return Result.fail("the inclusion proof has no valid rootHash, hashes or checkpoint");
   return Result.succeed({ logIndex, treeSize, rootHash, hashes, checkpoint });
 };
-
-/** The signed entry timestamp's message: canonical JSON (sorted keys, no spaces) of the four fields. */
-const setMessage = (e: { body: string; integratedTime: number; logId: string; logIndex: number }): Buffer =>
-  Buffer.from(JSON.stringify({ body: e.body, integratedTime: e.integratedTime, logID: e.logId, logIndex: e.logIndex }));
 
 const keyOf = (pem: string): KeyObject | undefined => {
   try {
@@ -125,7 +122,7 @@ export const verifyLogEntry = (input: LogEntryToVerify): Result.Result<VerifiedL
 
   const setValid = (() => {
     try {
-      return verify("sha256", setMessage({ body, integratedTime, logId, logIndex }), logKey, Buffer.from(set, "base64"));
+      return verify("sha256", signedEntryTimestampMessage({ body, integratedTime, logId, logIndex }), logKey, Buffer.from(set, "base64"));
     } catch {
       return false;
     }

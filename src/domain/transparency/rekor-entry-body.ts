@@ -43,3 +43,22 @@ export const dsseBody = (input: { readonly envelopeJson: string; readonly verifi
       ["signatures", null],
     ),
   );
+
+/**
+ * What Rekor stores (and returns as the entry body) for a proposed `dsse` v0.0.1 entry: the
+ * envelope and payload hashes and each signature with the verifier, not the envelope itself.
+ * Verifiers such as @sigstore/verify and cosign read this form.
+ */
+export const storedDsseBody = (input: { readonly envelopeJson: string; readonly verifierPem: string }): string => {
+  const envelope = JSON.parse(input.envelopeJson) as { payload: string; signatures: ReadonlyArray<{ sig: string }> };
+  const verifier = base64(utf8.encode(input.verifierPem));
+  return JSON.stringify({
+    apiVersion: "0.0.1",
+    kind: "dsse",
+    spec: {
+      envelopeHash: { algorithm: "sha256", value: bytesToHex(sha256(utf8.encode(input.envelopeJson))) },
+      payloadHash: { algorithm: "sha256", value: bytesToHex(sha256(Buffer.from(envelope.payload, "base64"))) },
+      signatures: envelope.signatures.map((s) => ({ signature: s.sig, verifier })),
+    },
+  });
+};
