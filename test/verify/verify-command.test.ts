@@ -5,6 +5,7 @@ import { Effect } from "effect";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { encryptCosignPrivateKey, SCRYPT_LEGACY } from "../../src/adapters/signing/cosign-encrypted-key.ts";
+import { reportingErrors } from "../../src/app/cli/usage-error.ts";
 import { verifyCommand } from "../../src/app/cli/verify-command.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -24,13 +25,13 @@ const writeTemp = (content: string | Uint8Array, ext = ".json"): string => {
   return path;
 };
 
-/** Runs `chains-ts verify ARGS`, capturing what it prints. */
+/** Runs `chains-ts verify ARGS` as main.ts does, capturing what it prints. */
 const verify = async (...args: ReadonlyArray<string>) => {
   let stdout = "";
   let stderr = "";
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true));
   vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const code = await verifyCommand.run(args);
+  const code = await reportingErrors(verifyCommand.name, verifyCommand.run)(args);
   vi.restoreAllMocks();
   return { code, stdout, stderr };
 };

@@ -16,7 +16,7 @@ import { notARunObject, unfinishedRun, unsupportedApiVersion } from "../../domai
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
-import { reportingUsageErrors, UsageError } from "./usage-error.ts";
+import { UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts provenance [--config FILE] [--format NAME] [--kind KIND] [--taskrun FILE]... RUN-FILE
 
@@ -176,5 +176,5 @@ export const provenanceCommand: CliCommand = {
   name: "provenance",
   summary: "Print the provenance payload Chains would sign for a run file (offline)",
   help,
-  run: reportingUsageErrors("provenance", run),
+  run,
 };
