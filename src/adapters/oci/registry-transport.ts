@@ -46,6 +46,7 @@ export class RegistryTransport {
     this.#options = options;
     this.#auth = new RegistryAuthenticator({
       credentialFor: options.keychain,
+      insecure: options.insecure,
       fetchToken: (url, init) => this.#fetchToken(url, init),
     });
   }
