@@ -1,4 +1,5 @@
 import { Effect, Redacted } from "effect";
+import { MAX_TOKEN_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import type { Keychain, RegistryCredential } from "../../domain/oci/registry-credential.ts";
 import { registryScheme } from "../../domain/oci/registry-scheme.ts";
 import { tokenRealmRefusal } from "../../domain/oci/token-realm.ts";
@@ -155,8 +156,11 @@ export class RegistryAuthenticator {
     return this.#fetchToken(url, init).pipe(
       Effect.flatMap((response) =>
         Effect.tryPromise({
-          try: () => response.text(),
-          catch: (e): TokenFailure => ({ reason: `reading token response: ${String(e)}`, retryable: true }),
+          try: () => readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES, url.href),
+          catch: (e): TokenFailure =>
+            e instanceof ResponseTooLarge
+              ? { reason: `token endpoint ${url.host}: ${e.message}`, retryable: false }
+              : { reason: `reading token response: ${String(e)}`, retryable: true },
         }).pipe(Effect.flatMap((body) => tokenFromResponse(response.status, body, issuedAt))),
       ),
     );
