@@ -36,7 +36,7 @@ export interface RegistryTransportOptions {
 }
 
 /**
- * HTTP to registries for one session: scheme per type-hinting.md §4, auth challenges answered
+ * HTTP to registries for one session: scheme per registry-scheme.ts, auth challenges answered
  * once per request and then remembered, every request bounded by a timeout.
  */
 export class RegistryTransport {
