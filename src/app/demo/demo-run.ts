@@ -91,7 +91,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
     const publicKey = chains.publicKeyPem || (await userPublicKey(options.signingSecrets, config));
     const publicKeyFile = publicKey.includes("PGP PUBLIC KEY") ? "pgp.pub.asc" : "cosign.pub";
     if (publicKey !== "") await writeFile(join(out, publicKeyFile), publicKey);
-    const pub = publicKey === "" ? "YOUR-PUBLIC-KEY.pem" : join(out, publicKeyFile);
+    // Signers may differ per artifact type (a PGP key for runs, x509 for images): each check names the key it needs.
+    const pub = publicKey === "" || publicKeyFile !== "cosign.pub" ? "YOUR-PUBLIC-KEY.pem" : join(out, publicKeyFile);
     for (const ref of refs)
       await writeFile(join(out, `${ref.kind.toLowerCase()}-${ref.name}.json`), JSON.stringify(chains.cluster.getRun(ref), null, 2) + "\n");
 
@@ -117,7 +118,8 @@ export const runDemo = async (options: DemoOptions): Promise<DemoResult> => {
         checks.push(`openssl dgst -sha256 -verify ${pub} -signature ${payloadFile}.sig ${payloadFile}`);
       } else if (stored._tag === "Pgp") {
         await writeFile(`${payloadFile}.asc`, stored.armored);
-        checks.push(`gpg --import ${pub}`, `gpg --verify ${payloadFile}.asc ${payloadFile}`);
+        if (publicKeyFile === "pgp.pub.asc") checks.push(`gpg --import ${join(out, publicKeyFile)}`);
+        checks.push(`gpg --verify ${payloadFile}.asc ${payloadFile}`);
       } else unsigned.push("the build TaskRun's provenance");
     }
     // The image signature went to the (in-memory) registry: a simplesigning payload and its signature.
