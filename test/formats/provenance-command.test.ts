@@ -54,3 +54,75 @@ describe("chains-ts provenance", () => {
     expect(missing.stderr).toContain("cannot read /nonexistent/run.json");
   });
 });
+
+describe("chains-ts provenance on a RUN-FILE it cannot use", () => {
+  const finishedTaskRun = {
+    apiVersion: "tekton.dev/v1",
+    kind: "TaskRun",
+    metadata: { name: "tr", uid: "u1" },
+    spec: { taskRef: { name: "build" } },
+    status: { conditions: [{ type: "Succeeded", status: "True" }] },
+  };
+  const withFile = async (name: string, content: string) => {
+    const path = join(await mkdtemp(join(tmpdir(), "chains-ts-provenance-")), name);
+    await writeFile(path, content);
+    return { path, result: await run([path]) };
+  };
+  /** Exit 2, nothing on stdout, and exactly one line on stderr that is not a stack frame. */
+  const expectOneLineInputError = (result: { code: number; stdout: string; stderr: string }): string => {
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);
+    return result.stderr.trimEnd();
+  };
+
+  it("says the file is empty, for an empty or blank file", { timeout: 60_000 }, async () => {
+    for (const content of ["", " \n\t\n"]) {
+      const { path, result } = await withFile("run.json", content);
+      expect(expectOneLineInputError(result)).toBe(`chains-ts provenance: ${path} is empty`);
+    }
+  });
+
+  it("gives the line and column of a JSON syntax error", { timeout: 60_000 }, async () => {
+    const lines = ['{', '  "kind": "TaskRun",', '  "status": ]', '}'];
+    const { path, result } = await withFile("run.json", lines.join("\n"));
+    const column = lines[2]!.indexOf("]") + 1;
+    expect(expectOneLineInputError(result)).toMatch(new RegExp(`^chains-ts provenance: ${path}: invalid JSON at line 3 column ${column}: .+`));
+  });
+
+  it("gives the line and column of a YAML syntax error", { timeout: 60_000 }, async () => {
+    const { path, result } = await withFile("run.yaml", "kind: TaskRun\nstatus:\n  results: [\n");
+    expect(expectOneLineInputError(result)).toMatch(new RegExp(`^chains-ts provenance: ${path}: invalid YAML at line \\d+ column \\d+: .+`));
+  });
+
+  it("names what it got instead of an object", { timeout: 60_000 }, async () => {
+    for (const [content, got] of [["[1, 2]", "an array"], ['"TaskRun"', "a string"], ["42", "a number"], ["null", "null"]] as const) {
+      const { path, result } = await withFile("run.json", content);
+      expect(expectOneLineInputError(result)).toBe(`chains-ts provenance: ${path}: expected a TaskRun or PipelineRun object, got ${got}`);
+    }
+  });
+
+  it("refuses an apiVersion other than tekton.dev/v1 or v1beta1", { timeout: 60_000 }, async () => {
+    const { path, result } = await withFile("run.json", JSON.stringify({ ...finishedTaskRun, apiVersion: "tekton.dev/v9" }));
+    expect(expectOneLineInputError(result)).toBe(
+      `chains-ts provenance: ${path}: unsupported apiVersion "tekton.dev/v9": expected tekton.dev/v1 or tekton.dev/v1beta1`,
+    );
+    const { result: v1beta1 } = await withFile("run.json", JSON.stringify({ ...finishedTaskRun, apiVersion: "tekton.dev/v1beta1" }));
+    expect(v1beta1.code).toBe(0);
+  });
+
+  it("refuses a run with no status: it has not finished", { timeout: 60_000 }, async () => {
+    const { status: _, ...unfinished } = finishedTaskRun;
+    const { path, result } = await withFile("run.json", JSON.stringify(unfinished));
+    expect(expectOneLineInputError(result)).toBe(`chains-ts provenance: ${path}: the TaskRun has not finished (it has no status)`);
+  });
+
+  it("warns, and still prints the payload, for a run whose Succeeded condition is Unknown", { timeout: 60_000 }, async () => {
+    const running = { ...finishedTaskRun, status: { conditions: [{ type: "Succeeded", status: "Unknown", reason: "Running" }] } };
+    const { result } = await withFile("run.json", JSON.stringify(running));
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toHaveProperty("predicateType");
+    expect(result.stderr).toContain("the TaskRun has not finished (Succeeded is Unknown: Running)");
+  });
+});

@@ -123,7 +123,9 @@ describe("the controller's docker config file and credential helper answers", ()
   });
 });
 
-describe("registry scheme (type-hinting.md §4)", () => {
+// Plain HTTP only with storage.oci.repository.insecure or on loopback: registry hosts come from run
+// results, so a private-range address is not proof of a trusted network (issue 13 item 9).
+describe("registry scheme", () => {
   it.each([
     ["gcr.io", false, "https"],
     ["gcr.io", true, "http"],
@@ -134,10 +136,11 @@ describe("registry scheme (type-hinting.md §4)", () => {
     ["127.0.0.1", false, "http"],
     ["127.0.0.1:5000", false, "http"],
     ["[::1]:5000", false, "http"],
-    ["10.1.2.3:5000", false, "http"],
-    ["172.16.0.1", false, "http"],
+    ["10.1.2.3:5000", false, "https"],
+    ["10.1.2.3:5000", true, "http"],
+    ["172.16.0.1", false, "https"],
     ["172.32.0.1", false, "https"],
-    ["192.168.1.1:443", false, "http"],
+    ["192.168.1.1:443", false, "https"],
     ["192.169.1.1", false, "https"],
     ["8.8.8.8", false, "https"],
   ] as const)("%s (insecure=%s) → %s", (registry, insecure, scheme) => {

@@ -17,11 +17,11 @@ describe("bearer token cache", () => {
         return Effect.succeed(Response.json({ token: `t${requested.length}`, expires_in: expiresIn }));
       },
     });
-    auth.learn("reg", { _tag: "Bearer", realm: "https://auth.example/token", service: "svc" }, "");
+    auth.learn("reg.example.com", { _tag: "Bearer", realm: "https://auth.example.com/token", service: "svc" }, "");
     return { auth, requested, lookedUp, advance: (ms: number) => (now += ms) };
   };
   const header = (auth: RegistryAuthenticator, repo: string, action: "pull" | "push") =>
-    Effect.runPromise(auth.authorization("reg", repo, action));
+    Effect.runPromise(auth.authorization("reg.example.com", repo, action));
 
   it("reuses a token per scope until shortly before expiry; a push token also serves pulls", async () => {
     const { auth, requested, advance } = setup(300);
@@ -41,13 +41,13 @@ describe("bearer token cache", () => {
     await header(auth, "a", "pull");
     await header(auth, "b", "pull");
     await header(auth, "a", "push");
-    expect(lookedUp).toEqual(["reg/a", "reg/b"]);
+    expect(lookedUp).toEqual(["reg.example.com/a", "reg.example.com/b"]);
   });
 
   it("forgets a token the registry refused", async () => {
     const { auth, requested } = setup(300);
     await header(auth, "a", "pull");
-    auth.learn("reg", { _tag: "Bearer", realm: "https://auth.example/token", service: "svc" }, "repository:a:pull");
+    auth.learn("reg.example.com", { _tag: "Bearer", realm: "https://auth.example.com/token", service: "svc" }, "repository:a:pull");
     expect(await header(auth, "a", "pull")).toBe("Bearer t2");
     expect(requested).toHaveLength(2);
   });

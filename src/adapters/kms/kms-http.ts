@@ -1,5 +1,6 @@
 import { Data, Effect, Schema } from "effect";
 import { networkFailureDetail } from "../http/network-failure-detail.ts";
+import { MAX_API_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 
 /**
  * An HTTP exchange with a KMS, token or metadata endpoint failed. `detail` holds the server's own
@@ -71,8 +72,8 @@ export const requestJson = <S extends Schema.ConstraintDecoder<unknown>>(
       catch: (cause) => failed(undefined, networkDetail(cause)),
     });
     const text = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: (cause) => failed(response.status, networkDetail(cause)),
+      try: () => readTextCapped(response, MAX_API_RESPONSE_BYTES, url),
+      catch: (cause) => failed(response.status, cause instanceof ResponseTooLarge ? cause.message : networkDetail(cause)),
     });
     let body: unknown;
     try {

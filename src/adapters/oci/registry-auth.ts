@@ -1,5 +1,8 @@
 import { Effect, Redacted } from "effect";
+import { MAX_TOKEN_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import type { Keychain, RegistryCredential } from "../../domain/oci/registry-credential.ts";
+import { registryScheme } from "../../domain/oci/registry-scheme.ts";
+import { tokenRealmRefusal } from "../../domain/oci/token-realm.ts";
 import type { AuthChallenge } from "./www-authenticate.ts";
 
 /** What the registry asked for, learnt from its first 401 and then used pre-emptively. */
@@ -40,6 +43,7 @@ export class RegistryAuthenticator {
   readonly #credentialFor: Keychain;
   readonly #fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
   readonly #now: () => number;
+  readonly #insecure: boolean;
   readonly #schemes = new Map<string, RegistryAuthScheme>();
   readonly #credentials = new Map<string, RegistryCredential>();
   readonly #tokens = new Map<string, CachedToken>();
@@ -48,10 +52,13 @@ export class RegistryAuthenticator {
     readonly credentialFor: Keychain;
     readonly fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
     readonly now?: () => number;
+    /** `storage.oci.repository.insecure`: the registry, and so its token realm, may be plain HTTP. */
+    readonly insecure?: boolean;
   }) {
     this.#credentialFor = options.credentialFor;
     this.#fetchToken = options.fetchToken;
     this.#now = options.now ?? Date.now;
+    this.#insecure = options.insecure ?? false;
   }
 
   /** Records the registry's challenge and forgets the token that was just refused. */
@@ -77,7 +84,7 @@ export class RegistryAuthenticator {
         const scope = repositoryScope(repository, action);
         const cached = this.#cachedToken(registry, scope, action, repository);
         if (cached !== undefined) return Effect.succeed(`Bearer ${Redacted.value(cached)}`);
-        return this.#requestToken(scheme, credential, scope).pipe(
+        return this.#requestToken(registry, scheme, credential, scope).pipe(
           Effect.map((token) => {
             this.#tokens.set(`${registry} ${scope}`, token);
             return `Bearer ${Redacted.value(token.token)}`;
@@ -114,6 +121,7 @@ export class RegistryAuthenticator {
   }
 
   #requestToken(
+    registry: string,
     scheme: Extract<RegistryAuthScheme, { _tag: "Bearer" }>,
     credential: RegistryCredential,
     scope: string,
@@ -123,6 +131,10 @@ export class RegistryAuthenticator {
       url = new URL(scheme.realm);
     } catch {
       return Effect.fail({ reason: `token realm is not a URL`, retryable: false });
+    }
+    if (credential._tag !== "Anonymous") {
+      const refusal = tokenRealmRefusal(registry, registryScheme(registry, this.#insecure), url);
+      if (refusal !== undefined) return Effect.fail({ reason: refusal, retryable: false });
     }
     let init: RequestInit;
     if (credential._tag === "IdentityToken") {
@@ -144,8 +156,11 @@ export class RegistryAuthenticator {
     return this.#fetchToken(url, init).pipe(
       Effect.flatMap((response) =>
         Effect.tryPromise({
-          try: () => response.text(),
-          catch: (e): TokenFailure => ({ reason: `reading token response: ${String(e)}`, retryable: true }),
+          try: () => readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES, url.href),
+          catch: (e): TokenFailure =>
+            e instanceof ResponseTooLarge
+              ? { reason: `token endpoint ${url.host}: ${e.message}`, retryable: false }
+              : { reason: `reading token response: ${String(e)}`, retryable: true },
         }).pipe(Effect.flatMap((body) => tokenFromResponse(response.status, body, issuedAt))),
       ),
     );

@@ -1,4 +1,5 @@
 import { Effect } from "effect";
+import { MAX_REGISTRY_RESPONSE_BYTES, readBodyCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import type { Keychain } from "../../domain/oci/registry-credential.ts";
 import { registryScheme } from "../../domain/oci/registry-scheme.ts";
 import { OciRegistryError, type OciRegistryErrorKind, type RepositoryRef } from "../../ports/oci-registry.ts";
@@ -35,7 +36,7 @@ export interface RegistryTransportOptions {
 }
 
 /**
- * HTTP to registries for one session: scheme per type-hinting.md §4, auth challenges answered
+ * HTTP to registries for one session: scheme per registry-scheme.ts, auth challenges answered
  * once per request and then remembered, every request bounded by a timeout.
  */
 export class RegistryTransport {
@@ -46,6 +47,7 @@ export class RegistryTransport {
     this.#options = options;
     this.#auth = new RegistryAuthenticator({
       credentialFor: options.keychain,
+      insecure: options.insecure,
       fetchToken: (url, init) => this.#fetchToken(url, init),
     });
   }
@@ -125,10 +127,11 @@ export class RegistryTransport {
           ...(request.body === undefined ? {} : { body: request.body }),
           signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
         });
-        const body = new Uint8Array(await response.arrayBuffer());
+        const body = await readBodyCapped(response, MAX_REGISTRY_RESPONSE_BYTES, url.href);
         return { status: response.status, headers: response.headers, body, url: response.url || url.href };
       },
-      catch: (e) => networkError(request, e, timeoutMs),
+      // An oversized answer is the registry's doing, not the network's: not retried.
+      catch: (e) => (e instanceof ResponseTooLarge ? responseError(request, "http", e.message) : networkError(request, e, timeoutMs)),
     });
   }
 

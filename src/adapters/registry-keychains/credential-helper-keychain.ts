@@ -17,8 +17,9 @@ export interface CredentialHelperOptions {
  * Credentials from a docker credential helper: `docker-credential-<name> get`, the registry's
  * docker config key on stdin, `{"ServerURL","Username","Secret"}` on stdout. This is how the ECR
  * (`ecr-login`), ACR (`acr-env`) and gcloud helpers plug in. A helper that is missing, fails, hangs
- * or answers nonsense gives anonymous and a warning naming the helper and registry; what it
- * printed is quoted only when it failed, since a successful answer holds the secret.
+ * or answers nonsense gives anonymous and a fixed warning naming the helper, the registry and the
+ * exit status. What it printed is never logged: a failing helper may still print the secret, or
+ * part of a token in its error.
  */
 export const credentialHelperKeychain =
   (helper: string, options: CredentialHelperOptions): Keychain =>
@@ -37,7 +38,7 @@ export const credentialHelperKeychain =
       if (printed.includes(credentialsNotFoundMessage)) return anonymous;
       if (outcome.error.code === "ENOENT") return warn("not found on PATH");
       if (outcome.error.killed === true) return warn(`no answer within ${options.timeoutMs ?? defaultTimeoutMs} ms`);
-      return warn(`exit status ${outcome.error.code ?? outcome.error.signal}: ${excerpt(printed)}`);
+      return warn(`exit status ${outcome.error.code ?? outcome.error.signal}`);
     });
 
 const defaultTimeoutMs = 30_000;
@@ -60,9 +61,3 @@ const run = (program: string, serverKey: string, options: CredentialHelperOption
     child.stdin?.on("error", () => undefined);
     child.stdin?.end(serverKey);
   });
-
-/** The first line of what a failed helper printed, cut short: enough to say why. */
-const excerpt = (printed: string): string => {
-  const line = printed.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "no message";
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-};

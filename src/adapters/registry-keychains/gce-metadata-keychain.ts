@@ -1,4 +1,5 @@
 import { Effect, Redacted } from "effect";
+import { MAX_TOKEN_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import {
   googleAccessTokenUsername,
   isGoogleRegistry,
@@ -51,8 +52,9 @@ export const gceMetadataKeychain = (options: GceMetadataKeychainOptions): Keycha
     let body: string;
     try {
       response = await fetch(url, { headers: metadataFlavorHeader, signal: AbortSignal.timeout(timeoutMs) });
-      body = await response.text();
+      body = await readTextCapped(response, MAX_TOKEN_RESPONSE_BYTES, url);
     } catch (error) {
+      if (error instanceof ResponseTooLarge) return unavailable("warning", `the token answer: ${error.message}`);
       const timedOut = error instanceof Error && error.name === "TimeoutError";
       return unavailable("info", timedOut ? `no answer within ${timeoutMs} ms` : "not reachable (not on GCP?)");
     }

@@ -1,7 +1,9 @@
+import { mkdir } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { Effect, Result } from "effect";
+import { Effect, Option, Result } from "effect";
 import { readSigningSecretsDirectory } from "../../adapters/files/signing-secrets-directory.ts";
 import { configDataFromDocument } from "../../domain/config/config-document.ts";
+import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import { runDemo } from "../demo/demo-run.ts";
 import type { CliCommand } from "./command.ts";
 import { readDocument } from "./read-document.ts";
@@ -22,7 +24,15 @@ Options:
                    sign with your keys: a directory of files named like the keys of the
                    'signing-secrets' Secret (x509.pem, or cosign.key + cosign.password, ...),
                    e.g. a mounted Secret (default: a generated throwaway ECDSA P-256 key)
-  -h, --help       show this help`;
+  -h, --help       show this help
+
+It prints how to check what was signed with the tool that fits the signer: openssl and cosign
+for x509.pem or cosign.key, gpg for pgp.private-key (signer pgp); with signer none the payloads
+are stored unsigned and there is nothing to check.
+
+Exit status: 0 when every run was signed; 1 when any run ended chains.tekton.dev/signed=failed
+(one line on stderr per run, saying why); 2 on a usage or input error (a bad flag, an unreadable
+or invalid --config, an unreadable --signing-secrets, an --out that cannot be created).`;
 
 export const demoCommand: CliCommand = {
   name: "demo",
@@ -51,8 +61,9 @@ export const demoCommand: CliCommand = {
         return 2;
       }
       const data = configDataFromDocument(document);
-      if (Result.isFailure(data)) {
-        process.stderr.write(`chains-ts demo: ${values.config}: ${data.failure.message}\n`);
+      const invalid = Result.isFailure(data) ? data.failure : Result.getFailure(parseChainsConfig(data.success)).pipe(Option.getOrUndefined);
+      if (invalid !== undefined || Result.isFailure(data)) {
+        process.stderr.write(`chains-ts demo: ${values.config}: ${invalid?.message}\n`);
         return 2;
       }
       config = data.success;
@@ -66,13 +77,23 @@ export const demoCommand: CliCommand = {
       }
       signingSecrets = read.success.files;
     }
+    const outDir = values.out ?? "chains-demo-out";
+    try {
+      await mkdir(outDir, { recursive: true });
+    } catch (error) {
+      process.stderr.write(`chains-ts demo: --out ${outDir}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 2;
+    }
     const print = (line: string) => process.stdout.write(line + "\n");
-    await runDemo({
-      outDir: values.out ?? "chains-demo-out",
+    const { outcomes } = await runDemo({
+      outDir,
       ...(config === undefined ? {} : { config }),
       ...(signingSecrets === undefined ? {} : { signingSecrets }),
       print,
     });
-    return 0;
+    const failed = outcomes.flatMap((o) => (o.signed === "failed" ? [o] : []));
+    for (const { ref, reason } of failed)
+      process.stderr.write(`chains-ts demo: ${ref.kind} ${ref.namespace}/${ref.name} was not signed: ${reason}\n`);
+    return failed.length === 0 ? 0 : 1;
   },
 };

@@ -1,4 +1,5 @@
 import { commands } from "./commands.ts";
+import { reportingErrors } from "./usage-error.ts";
 
 const usage = (): string =>
   [
@@ -10,6 +11,9 @@ const usage = (): string =>
     ...commands.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     "",
     "Run 'chains-ts <command> --help' for a command's options.",
+    "",
+    "Errors are one line on stderr. Exit status 2 is a usage or input error; an internal error",
+    "exits 1, and CHAINS_TS_DEBUG=1 adds its stack trace.",
   ].join("\n");
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
@@ -27,15 +31,16 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(command.help + "\n");
     return 0;
   }
-  return command.run(rest);
+  return reportingErrors(command.name, command.run)(rest);
 };
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
+  // Only writing the usage text can fail here: every command's errors are reported by reportingErrors.
   (error: unknown) => {
-    process.stderr.write(`chains-ts: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`chains-ts: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   },
 );

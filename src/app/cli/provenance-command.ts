@@ -12,10 +12,11 @@ import {
   type RunKind,
 } from "../../domain/formats/run-payload.ts";
 import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
+import { notARunObject, unfinishedRun, unsupportedApiVersion } from "../../domain/run/run-document.ts";
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
-import { reportingUsageErrors, UsageError } from "./usage-error.ts";
+import { UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts provenance [--config FILE] [--format NAME] [--kind KIND] [--taskrun FILE]... RUN-FILE
 
@@ -23,8 +24,10 @@ Prints, offline, the payload Tekton Chains would sign for a finished run: the in
 statement (SLSA provenance) for a TaskRun or PipelineRun, or the cosign simple-signing
 payload for an image. Nothing is signed or stored.
 
-RUN-FILE is a TaskRun or PipelineRun as JSON or YAML (e.g. 'kubectl get taskrun X -o yaml'),
-or an object {"image": "<name>@sha256:<hex>"} to print that image's simple-signing payload.
+RUN-FILE is a finished TaskRun or PipelineRun (tekton.dev/v1 or v1beta1) as JSON or YAML
+(e.g. 'kubectl get taskrun X -o yaml'), or an object {"image": "<name>@sha256:<hex>"} to print
+that image's simple-signing payload. A run with an apiVersion but no status is refused; one
+whose Succeeded condition is still Unknown gets its payload and a warning.
 
 Options:
   --config FILE    chains-config as JSON or YAML: a flat map of configmap keys to string
@@ -48,7 +51,8 @@ Options:
 
 Output: the payload bytes exactly as signed, on stdout, with no trailing newline.
 Warnings (dropped type hints, skipped images, deprecated format) go to stderr.
-Exit status: 0 on success, 1 when the payload cannot be made, 2 on a usage or input error.`;
+Exit status: 0 on success, 1 when the payload cannot be made, 2 on a usage or input error
+(an empty or malformed file, not a run object, an unsupported apiVersion, an unfinished run).`;
 
 interface Arguments {
   readonly config: string | undefined;
@@ -119,7 +123,8 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
   const { data, config } = await loadConfig(args.config);
   const document = await readDocument(args.runFile);
-  if (!isRecord(document)) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or {"image": ...}`);
+  const notARun = notARunObject(document);
+  if (notARun !== undefined || !isRecord(document)) throw new UsageError(`${args.runFile}: ${notARun}`);
 
   if (typeof document["image"] === "string" && document["spec"] === undefined && document["status"] === undefined) {
     const format = args.format ?? config.artifacts.oci.format;
@@ -130,7 +135,12 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
     return 0;
   }
 
+  const badApiVersion = unsupportedApiVersion(document);
+  if (badApiVersion !== undefined) throw new UsageError(`${args.runFile}: ${badApiVersion}`);
   const kind = decideKind(args, document, data);
+  const unfinished = unfinishedRun(document, kind);
+  if (unfinished?.refused === true) throw new UsageError(`${args.runFile}: ${unfinished.reason}`);
+  if (unfinished !== undefined) process.stderr.write(`chains-ts provenance: warning: ${args.runFile}: ${unfinished.reason}\n`);
   const children = await Promise.all(args.taskruns.map(readDocument));
   if (args.format === "simplesigning") {
     if (kind !== "TaskRun") throw new UsageError("simplesigning payloads come from TaskRuns only");
@@ -166,5 +176,5 @@ export const provenanceCommand: CliCommand = {
   name: "provenance",
   summary: "Print the provenance payload Chains would sign for a run file (offline)",
   help,
-  run: reportingUsageErrors("provenance", run),
+  run,
 };

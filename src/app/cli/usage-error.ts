@@ -6,11 +6,17 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** Set (to anything but "" or "0") to get the stack trace of an internal error. */
+const DEBUG_VARIABLE = "CHAINS_TS_DEBUG";
+
+const firstLine = (text: string): string => text.split("\n")[0] ?? "";
+
 /**
- * Wraps a command's `run` so that usage and input errors print `chains-ts NAME: message` on stderr
- * and exit with status 2; any other error is a bug and propagates.
+ * Wraps a command's `run` (main.ts wraps every command) so that nothing escapes as a stack trace:
+ * usage and input errors print `chains-ts NAME: message` and exit 2; any other error is a bug in
+ * chains-ts and prints one `internal error` line and exits 1 (its stack only with CHAINS_TS_DEBUG).
  */
-export const reportingUsageErrors =
+export const reportingErrors =
   (name: string, run: CliCommand["run"]): CliCommand["run"] =>
   async (argv) => {
     try {
@@ -20,6 +26,10 @@ export const reportingUsageErrors =
         process.stderr.write(`chains-ts ${name}: ${error.message}\n`);
         return 2;
       }
-      throw error;
+      const debug = !["", "0", undefined].includes(process.env[DEBUG_VARIABLE]);
+      const what = error instanceof Error ? `${error.name}: ${firstLine(error.message)}` : firstLine(String(error));
+      process.stderr.write(`chains-ts ${name}: internal error: ${what} (a bug in chains-ts; ${DEBUG_VARIABLE}=1 shows where)\n`);
+      if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+      return 1;
     }
   };

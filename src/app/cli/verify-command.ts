@@ -1,19 +1,19 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { Result } from "effect";
 import { verifySignature } from "../../adapters/signing/signature-check.ts";
 import { sshKeyFingerprint } from "../../adapters/signing/ssh-key-fingerprint.ts";
 import { CHAINS_PREFIX, payloadAnnotation } from "../../domain/annotations/chains-annotations.ts";
 import { decodeStdBase64 } from "../../domain/dsse/base64.ts";
 import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
-import { parseEnvelope, type DsseEnvelope } from "../../domain/dsse/envelope.ts";
+import type { DsseEnvelope } from "../../domain/dsse/envelope.ts";
+import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
 import { KubeConfigUnusable } from "../../adapters/kubernetes/kube-config.ts";
 import { readSecretPublicKey, SecretKeyUnavailable } from "../../adapters/kubernetes/secret-public-key.ts";
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
-import { reportingUsageErrors, UsageError } from "./usage-error.ts";
+import { UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts verify --key PUBLIC-KEY [--kubeconfig PATH] RUN-FILE
 
@@ -114,14 +114,10 @@ const checkPair = (key: KeyObject, keyId: string, payloadText: string | undefine
   if (payload === undefined) return { ok: false, why: "the payload annotation is not base64" };
   const signature = decodeStdBase64(signatureText);
   if (signature === undefined) return { ok: false, why: "the signature annotation is not base64" };
-  if (signature.length === 0) return { ok: false, why: "the signature annotation is empty (stored unsigned)" };
-  const text = Buffer.from(signature).toString("utf8");
-  if (text.startsWith("-----BEGIN PGP SIGNATURE-----"))
-    return { ok: false, why: "a PGP signature: check it with gpg --verify, not with this command" };
-  if (text.trimStart().startsWith("{")) {
-    const envelope = parseEnvelope(text);
-    if (Result.isSuccess(envelope)) return checkEnvelope(key, keyId, envelope.success, payload);
-  }
+  const stored = classifyStoredSignature(signature);
+  if (stored._tag === "Unsigned") return { ok: false, why: "the signature annotation is empty (stored unsigned)" };
+  if (stored._tag === "Pgp") return { ok: false, why: "a PGP signature: check it with gpg --verify, not with this command" };
+  if (stored._tag === "Envelope") return checkEnvelope(key, keyId, stored.envelope, payload);
   const scheme = verifySignature(key, payload, signature);
   return scheme !== undefined
     ? { ok: true, what: `raw ${scheme} signature over the payload by ${describeKey(keyId)}` }
@@ -180,5 +176,5 @@ export const verifyCommand: CliCommand = {
   name: "verify",
   summary: "Check the Chains signatures stored in a run's annotations against a public key",
   help,
-  run: reportingUsageErrors("verify", run),
+  run,
 };

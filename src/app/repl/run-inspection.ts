@@ -1,3 +1,4 @@
+import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import type { RunJson } from "../../adapters/memory/run-json.ts";
 import { CHAINS_PREFIX } from "../../domain/annotations/chains-annotations.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
@@ -20,13 +21,15 @@ export const payloadLines = (snapshot: LifecycleSnapshot | undefined): Array<str
   return plan.artifacts.flatMap((artifact) => [`# ${describePlanned(artifact)}`, artifact.payload]);
 };
 
-/** Each signed artifact's signature as storage receives it: the DSSE envelope JSON, or base64. */
+/** Each signed artifact's signature as storage receives it: DSSE envelope JSON or armored PGP as text, else base64. */
 export const envelopeLines = (snapshot: LifecycleSnapshot | undefined): Array<string> => {
   const signed = Object.values(snapshot?.context.signed ?? {});
   if (signed.length === 0) return none("signature", "'step' until the pass signs (snapshotted → signed)");
   return signed.flatMap((artifact) => [
     `# ${describeSigned(artifact)}`,
-    artifact.dsse ? Buffer.from(artifact.signature).toString("utf8") : Buffer.from(artifact.signature).toString("base64"),
+    ["Envelope", "Pgp"].includes(classifyStoredSignature(artifact.signature)._tag)
+      ? Buffer.from(artifact.signature).toString("utf8")
+      : Buffer.from(artifact.signature).toString("base64"),
   ]);
 };
 

@@ -1,3 +1,4 @@
+import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import type { PlannedArtifact, SignedArtifact } from "../../domain/signing-pass/signing-artifacts.ts";
 import { runKey } from "../../domain/run/run-ref.ts";
 import type { StepCause, Transition } from "./lifecycle-stepper.ts";
@@ -13,18 +14,26 @@ const describeError = (error: unknown): string => {
   return String(error);
 };
 
+/** PGP keys sign the payload itself, never DSSE (sign-artifact.ts). */
+const throughDsse = (artifact: PlannedArtifact): boolean => artifact.dsse && artifact.signer !== "pgp";
+
 export const describePlanned = (artifact: PlannedArtifact): string =>
-  `${artifact.id}: ${artifact.format}${artifact.dsse ? " in a DSSE envelope" : ""}, signer ${artifact.signer}, storage ${
+  `${artifact.id}: ${artifact.format}${throughDsse(artifact) ? " in a DSSE envelope" : ""}, signer ${artifact.signer}, storage ${
     artifact.storage.length === 0 ? "none" : artifact.storage.join(", ")
   }`;
 
 export const describeSigned = (artifact: SignedArtifact): string => {
+  const size = `${artifact.signature.length} bytes`;
+  const keyId = `keyid ${artifact.keyId || "(none)"}`;
+  const stored = classifyStoredSignature(artifact.signature);
   const how =
-    artifact.signer === "none"
+    stored._tag === "Unsigned"
       ? "not signed (signer none): stored as is"
-      : artifact.dsse
-        ? `DSSE envelope (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`
-        : `raw signature (${artifact.signature.length} bytes), keyid ${artifact.keyId || "(none)"}`;
+      : stored._tag === "Pgp"
+        ? `PGP signature over the payload (${size}, ASCII-armored; check it with gpg --verify)`
+        : stored._tag === "Envelope"
+          ? `DSSE envelope (${size}), ${keyId}`
+          : `raw signature (${size}), ${keyId}`;
   return `${artifact.id}: ${how}${artifact.transparencyEntry === undefined ? "" : `, logged at ${artifact.transparencyEntry.url}`}`;
 };
 
