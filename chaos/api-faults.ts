@@ -6,7 +6,7 @@ import { auditRuns, awaitSettled } from "./run-audit.ts";
 
 const WRITE_VERBS = ["create", "update", "patch", "delete"] as const;
 const READ_VERBS = ["get", "list", "watch", "discovery"] as const;
-const COMPLETIONS_PER_TICK = 4;
+const RUNS_PER_TICK = 4;
 const TICK_MS = 250;
 
 /**
@@ -23,8 +23,8 @@ const injectFaults = (world: ChaosWorld, verbs: ReadonlyArray<string>, statuses:
 /**
  * Row "API faults": one replica (leader election as deployed) signs runs while a share of its API
  * requests fail (500, 429; 409 on writes), every watch is dropped now and then and the history is
- * compacted so the re-watch gets 410. Faults run from before start-up. A controller that exits is
- * restarted, as its Deployment would; the restarts are reported.
+ * compacted so the re-watch gets 410. Faults run from before start-up, with a backlog of finished
+ * runs waiting. A controller that exits is restarted, as its Deployment would; restarts are reported.
  */
 export const apiFaults = async (world: ChaosWorld, params: ChaosParameters): Promise<ReadonlyArray<ChaosRow>> => {
   const faults = [
@@ -37,12 +37,18 @@ export const apiFaults = async (world: ChaosWorld, params: ChaosParameters): Pro
     world.emu.compactHistory();
     watchDrops++;
   }, params.watchDropEveryMs);
+  // A backlog: runs that finished before the controller started.
+  const runs: Array<ImageRun> = Array.from({ length: Math.floor(params.faultRuns / 4) }, (_, i) => world.seedImageRun(`faulty-backlog-${i}`));
+  for (const run of runs) world.complete(run.name);
   const supervisor = superviseController(world, "chaos-faults", { disableHa: false });
-  const runs: Array<ImageRun> = [];
   try {
-    for (let i = 0; i < params.faultRuns; i++) runs.push(world.seedImageRun(`faulty-${i}`));
-    for (let i = 0; i < runs.length; i += COMPLETIONS_PER_TICK) {
-      for (const run of runs.slice(i, i + COMPLETIONS_PER_TICK)) world.complete(run.name);
+    // Short tasks: each tick creates runs and completes the previous tick's, racing their finalizers.
+    let previous: ReadonlyArray<ImageRun> = [];
+    while (runs.length < params.faultRuns || previous.length > 0) {
+      const created = Array.from({ length: Math.min(RUNS_PER_TICK, params.faultRuns - runs.length) }, (_, i) => world.seedImageRun(`faulty-${runs.length + i}`));
+      runs.push(...created);
+      for (const run of previous) world.complete(run.name);
+      previous = created;
       await new Promise((resolve) => setTimeout(resolve, TICK_MS));
     }
     await awaitSettled(world, runs, params.settleTimeoutS * 1000);

@@ -10,6 +10,7 @@ import { auditRuns, awaitSettled } from "./run-audit.ts";
 const PODS = ["chaos-a", "chaos-b"] as const;
 const RUNS_BEFORE_KILL = 3;
 const RUNS_DURING_TAKEOVER = 3;
+const IN_FLIGHT_MS = 500;
 
 const holderOf = (world: ChaosWorld, kind: "TaskRun" | "PipelineRun"): string =>
   ((world.emu.store.get("leases", "tekton-chains", leaseNameFor(kind))?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity ?? "");
@@ -55,16 +56,19 @@ export const leaderKills = async (world: ChaosWorld, params: ChaosParameters): P
         break;
       }
       const survivor = PODS.find((pod) => pod !== dying)!;
+      const signRequests = world.vaultGate.seen.length;
       for (const run of before) world.complete(run.name);
       // The kill lands while the leader signs what it was just given.
-      await until(() => world.vaultGate.seen.length > 0 && before.some((run) => world.signedState(run.name) === undefined), 1_000);
+      await until(() => world.vaultGate.seen.length > signRequests, params.settleTimeoutS * 1000);
       await replicas.get(dying)!.kill();
       const killedAt = Date.now();
       for (const run of during) world.complete(run.name);
+      // Requests the dead leader had fully sent may still land; then the registry is as it left it.
+      await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_MS));
       for (const run of before) {
         if (world.signedState(run.name) !== "true") for (const tag of await world.tagsWithLayers(run)) explained.add(`${run.name} ${tag}`);
       }
-      const tookOver = await until(() => holdsBoth(world, survivor), giveUpMs);
+      const tookOver = await until(() => holdsBoth(world, survivor), giveUpMs - (Date.now() - killedAt));
       const takeoverS = tookOver ? (Date.now() - killedAt) / 1000 : Number.POSITIVE_INFINITY;
       maxTakeoverS = Math.max(maxTakeoverS, takeoverS);
       notes.push(`kill ${k + 1}: ${dying} killed, ${survivor} ${tookOver ? `held both Leases after ${takeoverS.toFixed(1)} s` : `did not lead within ${giveUpMs / 1000} s`}`);

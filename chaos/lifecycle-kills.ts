@@ -73,6 +73,7 @@ export const lifecycleKills = async (world: ChaosWorld, params: ChaosParameters)
     const explained = new Set<string>();
     const notes: Array<string> = [];
     let missed = 0;
+    let laterThanPending = 0;
     for (let i = 0; i < params.killsPerStep; i++) {
       const run = world.seedImageRun(`${step}-${i}`);
       runs.push(run);
@@ -80,12 +81,14 @@ export const lifecycleKills = async (world: ChaosWorld, params: ChaosParameters)
       if (!(await until(() => world.hasFinalizer(run.name), params.settleTimeoutS * 1000))) {
         notes.push(`${run.name}: no finalizer within ${params.settleTimeoutS} s of its creation`);
       }
+      const signRequests = world.vaultGate.seen.length;
       const armed = arm(world, step, run);
       world.complete(run.name);
       const reached = await until(armed.reached, params.settleTimeoutS * 1000);
       await controller.kill();
       armed.disarm();
       if (!reached) missed++;
+      if (step === "pending" && world.vaultGate.seen.length > signRequests) laterThanPending++;
       if (step === "stored") {
         // The held PATCH must not have been applied after the kill; if it was, the kill fell at "annotated".
         await new Promise((resolve) => setTimeout(resolve, HELD_PATCH_MS + 100));
@@ -96,6 +99,7 @@ export const lifecycleKills = async (world: ChaosWorld, params: ChaosParameters)
       controller = world.startController(POD, { disableHa: true });
       await awaitSettled(world, [run], params.settleTimeoutS * 1000);
     }
+    if (laterThanPending > 0) notes.push(`${laterThanPending} of ${params.killsPerStep} kills came after the sign request was sent (at snapshotted)`);
     if (missed > 0) notes.push(`${missed} of ${params.killsPerStep} kills came after waiting ${params.settleTimeoutS} s without reaching the step`);
     rows.push({ scenario: `kill -9 at ${step}`, audit: await auditRuns(world, runs, explained), notes });
   }
