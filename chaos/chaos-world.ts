@@ -69,13 +69,32 @@ export class ChaosWorld {
     this.#secrets = parts.secrets;
   }
 
+  /** Starts every part; if one fails, those already started are stopped (so nothing keeps the process alive). */
   static async start(options: { readonly leaderElection: Readonly<Record<string, string>> }): Promise<ChaosWorld> {
-    const dir = await mkdtemp(join(tmpdir(), "chains-chaos-"));
-    const emu = await startKubeApiEmulator({ bookmarkIntervalMs: 1_000 });
-    const registry = await startRegistry();
-    const registryGate = await startFaultProxy(registry.host);
-    const vault = await startVaultTransitEmulator();
-    const vaultGate = await startFaultProxy(new URL(vault.address).host);
+    const started: Array<() => Promise<void>> = [];
+    const part = async <A>(start: Promise<A>, stop: (a: A) => Promise<void>): Promise<A> => {
+      const value = await start;
+      started.unshift(() => stop(value));
+      return value;
+    };
+    try {
+      return await ChaosWorld.#start(options, part);
+    } catch (error) {
+      for (const stop of started) await stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  static async #start(
+    options: { readonly leaderElection: Readonly<Record<string, string>> },
+    part: <A>(start: Promise<A>, stop: (a: A) => Promise<void>) => Promise<A>,
+  ): Promise<ChaosWorld> {
+    const dir = await part(mkdtemp(join(tmpdir(), "chains-chaos-")), (d) => rm(d, { recursive: true, force: true }));
+    const emu = await part(startKubeApiEmulator({ bookmarkIntervalMs: 1_000 }), (e) => e.stop());
+    const registry = await part(startRegistry(), (r) => r.stop());
+    const registryGate = await part(startFaultProxy(registry.host), (g) => g.stop());
+    const vault = await part(startVaultTransitEmulator(), (v) => v.close());
+    const vaultGate = await part(startFaultProxy(new URL(vault.address).host), (g) => g.stop());
     const publicKeyPem = vault.createKey(KEY_NAME, "ecdsa-p256");
     const secrets = join(dir, "signing-secrets");
     await mkdir(secrets);

@@ -2,6 +2,8 @@
  * `npm run chaos`: the real `chains-ts controller` against the loopback API emulator, killed and
  * disturbed; prints a table of the figures and exits 1 when any row fails (issue 13).
  */
+import { opensslUnavailable } from "../test/oci-storage/oci-fixtures.ts";
+import { registryUnavailable } from "../test/support/oci-registry.ts";
 import { apiFaults } from "./api-faults.ts";
 import { chaosHelp, type ChaosParameters, parseChaosParameters } from "./chaos-parameters.ts";
 import { type ChaosRow, failures, renderTable } from "./chaos-row.ts";
@@ -34,6 +36,18 @@ const main = async (): Promise<number> => {
     process.stdout.write(`${chaosHelp}\n`);
     return 0;
   }
+  // The suite measures with real parts or not at all: a missing one is a failure, never a skip.
+  let missing: string | undefined;
+  try {
+    missing = registryUnavailable() ?? opensslUnavailable();
+  } catch (error) {
+    // With CI=true these throw instead of answering.
+    missing = error instanceof Error ? error.message : String(error);
+  }
+  if (missing !== undefined) {
+    process.stderr.write(`chaos: cannot run: ${missing}\n`);
+    return 1;
+  }
   const le = params.leaderElection;
   process.stdout.write(
     `chaos (${params.size}): leader election lease ${le["lease-duration"]} / renew ${le["renew-deadline"]} / retry ${le["retry-period"]}; ` +
@@ -43,13 +57,14 @@ const main = async (): Promise<number> => {
   for (const name of params.only) {
     const started = Date.now();
     process.stdout.write(`${name}: running…\n`);
-    const world = await ChaosWorld.start({ leaderElection: params.leaderElection });
+    let world: ChaosWorld | undefined;
     try {
+      world = await ChaosWorld.start({ leaderElection: params.leaderElection });
       rows.push(...(await scenarios[name]!(world, params)));
     } catch (error) {
       rows.push({ scenario: name, audit: emptyAudit, error: error instanceof Error ? (error.stack ?? error.message) : String(error), notes: [] });
     } finally {
-      await world.stop();
+      await world?.stop();
     }
     process.stdout.write(`${name}: done in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   }
