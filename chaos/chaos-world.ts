@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finalizerFor } from "../src/domain/annotations/chains-annotations.ts";
+import { finalizerFor, SIGNED_ANNOTATION } from "../src/domain/annotations/chains-annotations.ts";
 import { completeRun } from "../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../src/adapters/memory/run-json.ts";
 import { startFaultProxy, type FaultProxy } from "../test/oci/fault-proxy.ts";
@@ -13,7 +13,6 @@ import { startVaultTransitEmulator, type VaultTransitEmulator } from "../test/su
 import { type ControllerProcess, launchController } from "./controller-process.ts";
 
 export const NAMESPACE = "default";
-const SIGNED = "chains.tekton.dev/signed";
 const TASKRUN_FINALIZER = finalizerFor("TaskRun");
 const KEY_NAME = "chaos";
 
@@ -160,7 +159,7 @@ export class ChaosWorld {
   }
 
   signedState(name: string): string | undefined {
-    return this.metadata(name).annotations?.[SIGNED];
+    return this.metadata(name).annotations?.[SIGNED_ANNOTATION];
   }
 
   hasFinalizer(name: string): boolean {

@@ -1,3 +1,4 @@
+import { SIGNED_ANNOTATION } from "../src/domain/annotations/chains-annotations.ts";
 import type { ChaosParameters } from "./chaos-parameters.ts";
 import type { ChaosRow } from "./chaos-row.ts";
 import { type ChaosWorld, type ImageRun, NAMESPACE, until } from "./chaos-world.ts";
@@ -10,7 +11,7 @@ type Step = (typeof LIFECYCLE_STEPS)[number];
 const POD = "chaos-lifecycle";
 /** Long enough for the SIGKILL to land first: the held PATCH then finds its client gone. */
 const HELD_PATCH_MS = 1_500;
-const isSigningPatch = (body: string | undefined): boolean => (body ?? "").includes('"chains.tekton.dev/signed":"true"');
+const isSigningPatch = (body: string | undefined): boolean => (body ?? "").includes(`${JSON.stringify(SIGNED_ANNOTATION)}:"true"`);
 
 /**
  * How the suite knows the controller is at a step, from outside the process:
@@ -92,8 +93,9 @@ export const lifecycleKills = async (world: ChaosWorld, params: ChaosParameters)
       if (step === "stored") {
         // The held PATCH must not have been applied after the kill; if it was, the kill fell at "annotated".
         await new Promise((resolve) => setTimeout(resolve, HELD_PATCH_MS + 100));
-        const landed = world.emu.requestLog.writes({ resource: "taskruns", name: run.name, namespace: NAMESPACE }).some((w) => w.fault && w.status !== 0);
-        if (landed) notes.push(`${run.name}: the held signing PATCH was applied after the kill`);
+        const held = world.emu.requestLog.writes({ resource: "taskruns", name: run.name, namespace: NAMESPACE }).find((w) => w.fault);
+        if (held !== undefined && !isSigningPatch(held.body)) notes.push(`${run.name}: the held PATCH was not the one marking the run signed (a failed pass?)`);
+        if (held !== undefined && held.status !== 0) notes.push(`${run.name}: the held PATCH was applied after the kill`);
       }
       if (world.signedState(run.name) !== "true") for (const tag of await world.tagsWithLayers(run)) explained.add(`${run.name} ${tag}`);
       controller = world.startController(POD, { disableHa: true });
