@@ -17,6 +17,8 @@ export const deletions = async (world: ChaosWorld, params: ChaosParameters): Pro
   const runs: Array<ImageRun> = [];
   const blocks: Array<number> = [];
   const notes: Array<string> = [];
+  /** Per round: how long each deletion was blocked. */
+  let timings: Array<string> = [];
   // Nothing listens there: every store to it fails, so the run goes through its retries.
   const deadRegistry = `127.0.0.1:${await freePort()}`;
   let controller = world.startController(POD, { disableHa: true });
@@ -34,7 +36,7 @@ export const deletions = async (world: ChaosWorld, params: ChaosParameters): Pro
       const gone = await until(() => !world.exists(name), giveUpMs);
       const blockedS = gone ? (Date.now() - deletedAt) / 1000 : Number.POSITIVE_INFINITY;
       blocks.push(blockedS);
-      notes.push(`${name}: ${gone ? `gone ${blockedS.toFixed(1)} s after its deletion` : `still there ${giveUpMs / 1000} s after its deletion`}`);
+      timings.push(`${name} ${gone ? `${blockedS.toFixed(1)} s` : `still there after ${giveUpMs / 1000} s`}`);
     });
   };
 
@@ -65,6 +67,8 @@ export const deletions = async (world: ChaosWorld, params: ChaosParameters): Pro
       const timed = deleteAndTime([whileDownRunning.name, whileDownDone.name]);
       controller = world.startController(POD, { disableHa: true });
       await Promise.all(timed);
+      notes.push(`round ${r + 1}, seconds from deletion to gone: ${timings.join(", ")}`);
+      timings = [];
     }
   } finally {
     await controller.stop();
