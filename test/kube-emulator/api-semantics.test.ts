@@ -414,6 +414,18 @@ describe("fault injection and the request log", () => {
     ]);
   });
 
+  it("affects only the drawn share of matching requests when a rule has a probability, leaving the rest to later rules", async () => {
+    // Draws alternate below and above the probability: every other GET is the 500.
+    const draws = [0.05, 0.5, 0.05, 0.5];
+    const sometimes = emu.faults.add({ match: { verb: "list" }, times: Infinity, probability: 0.1, random: () => draws.shift() ?? 1, respond: { status: 500 } });
+    const later = emu.faults.add({ match: { verb: "list" }, times: 1, respond: { status: 429 } });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await call(emu.url, "GET", TR)).status);
+    expect(statuses).toEqual([500, 429, 500, 200, 200]);
+    expect(sometimes.hits).toBe(2);
+    expect(later.hits).toBe(1);
+  });
+
   it("delays, drops watches and resets connections", async () => {
     emu.faults.add({ match: { verb: "get" }, respond: { delayMs: 300 } });
     await call(emu.url, "POST", TR, taskRun("a"));

@@ -43,6 +43,12 @@ export interface FaultRule {
   readonly match?: FaultMatch;
   /** How many matching requests the rule affects. Default 1; `Infinity` for all. */
   readonly times?: number;
+  /**
+   * The share of matching requests the rule affects (0–1), for background fault rates; the rest are
+   * left to later rules. Default 1. Draws come from `random` (default `Math.random`).
+   */
+  readonly probability?: number;
+  readonly random?: () => number;
   readonly respond: FaultResponse;
 }
 
@@ -74,6 +80,8 @@ const matches = (match: FaultMatch | undefined, facts: RequestFacts): boolean =>
   return true;
 };
 
+const drawn = (rule: FaultRule): boolean => rule.probability === undefined || (rule.random ?? Math.random)() < rule.probability;
+
 /** Rules are consulted in the order they were added; the first one with uses left applies. */
 export class FaultInjector {
   readonly #entries: Entry[] = [];
@@ -99,7 +107,7 @@ export class FaultInjector {
 
   /** The response for this request, consuming one use of the rule; undefined when no rule applies. */
   take(facts: RequestFacts): FaultResponse | undefined {
-    const entry = this.#entries.find((e) => e.remaining > 0 && matches(e.rule.match, facts));
+    const entry = this.#entries.find((e) => e.remaining > 0 && matches(e.rule.match, facts) && drawn(e.rule));
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
     entry.hits += 1;
