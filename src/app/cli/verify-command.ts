@@ -274,11 +274,23 @@ interface Verification {
   readonly caRoots: TrustedCertificateAuthority | undefined;
 }
 
-const keyOfCertificate = (certificatePem: string): KeyObject | undefined => {
+/** The certificate's key, after checking that it was issued to the identity the flags ask for. */
+const keylessSigner = (
+  policy: CertificateIdentityPolicy,
+  certificatePem: string,
+  shortKey: string,
+): { readonly ok: true; readonly signer: SigningKey; readonly certificate: string } | Failure => {
   try {
-    return createPublicKey(certificatePem);
+    const who = fulcioIdentity(certificatePem);
+    const mismatch = identityMismatch(policy, who);
+    if (mismatch !== undefined) return { ok: false, why: mismatch };
+    return {
+      ok: true,
+      signer: { key: createPublicKey(certificatePem), keyId: "", label: "the certificate's key" },
+      certificate: `certificate ${who.subject ?? ""} issued by ${who.issuer ?? ""} (serial ${who.serial})`,
+    };
   } catch {
-    return undefined;
+    return { ok: false, why: `${certAnnotation(shortKey)} is not a readable certificate` };
   }
 };
 
@@ -291,24 +303,10 @@ const checkSignature = async (
   signatureCount: number,
 ): Promise<Outcome> => {
   const certificatePem = pemAnnotation(annotations, certAnnotation(shortKey));
-  const keyless = certificatePem !== "" && v.args.policy !== undefined;
-  let signer: SigningKey;
-  let identity: string | undefined;
-  if (keyless) {
-    let who;
-    try {
-      who = fulcioIdentity(certificatePem);
-    } catch {
-      return { ok: false, why: `${certAnnotation(shortKey)} is not a readable certificate` };
-    }
-    const mismatch = identityMismatch(v.args.policy!, who);
-    if (mismatch !== undefined) return { ok: false, why: mismatch };
-    const key = keyOfCertificate(certificatePem);
-    if (key === undefined) return { ok: false, why: `the key of the certificate in ${certAnnotation(shortKey)} cannot be read` };
-    signer = { key, keyId: "", label: "the certificate's key" };
-    identity = `certificate ${who.subject ?? ""} issued by ${who.issuer ?? ""} (serial ${who.serial})`;
-  } else if (v.key !== undefined) signer = v.key;
-  else return { ok: false, why: "signed with a key, not a Fulcio certificate: give --key to check it" };
+  const keyless = certificatePem !== "" && v.args.policy !== undefined ? keylessSigner(v.args.policy, certificatePem, shortKey) : undefined;
+  if (keyless !== undefined && !keyless.ok) return keyless;
+  const signer = keyless?.signer ?? v.key;
+  if (signer === undefined) return { ok: false, why: "signed with a key, not a Fulcio certificate: give --key to check it" };
 
   const payload = annotations[payloadAnnotation(shortKey)];
   const signed = checkPair(signer, typeof payload === "string" ? payload : undefined, signatureText);
@@ -330,25 +328,24 @@ const checkSignature = async (
     if (Result.isFailure(entry)) return { ok: false, why: entry.failure };
     signedAt = new Date(entry.success.integratedTime * 1000);
     parts.push(`logged in Rekor at index ${entry.success.logIndex} (integrated ${signedAt.toISOString()})`);
-  } else if (keyless || v.args.requireTlog)
+  } else if (keyless !== undefined || v.args.requireTlog)
     return {
       ok: false,
-      why: `no Rekor entry is named for it (${CHAINS_PREFIX}transparency-${shortKey}); ${keyless ? "a keyless signature" : "with --require-tlog a signature"} must be logged (transparency.enabled), or skip this check with --insecure-ignore-tlog`,
+      why: `no Rekor entry is named for it (${CHAINS_PREFIX}transparency-${shortKey}); ${keyless !== undefined ? "a keyless signature" : "with --require-tlog a signature"} must be logged (transparency.enabled), or skip this check with --insecure-ignore-tlog`,
     };
   else parts.push("no Rekor entry named for it (not checked)");
 
-  if (keyless) {
-    const caRoots = v.caRoots;
-    const root = caRoots !== undefined && v.args.ignoreSct ? undefined : await v.trustedRoot();
+  if (keyless !== undefined) {
+    const root = v.caRoots !== undefined && v.args.ignoreSct ? undefined : await v.trustedRoot();
     const checked = checkSigningCertificate({
       certificatePem,
       chainPem: pemAnnotation(annotations, chainAnnotation(shortKey)),
-      authorities: caRoots !== undefined ? [caRoots] : root!.certificateAuthorities,
-      ctLogs: v.args.ignoreSct ? undefined : root!.ctLogs,
+      authorities: v.caRoots !== undefined ? [v.caRoots] : (root?.certificateAuthorities ?? []),
+      ctLogs: v.args.ignoreSct ? undefined : root?.ctLogs,
       at: signedAt,
     });
     if (Result.isFailure(checked)) return { ok: false, why: `${certAnnotation(shortKey)}: ${checked.failure}` };
-    parts.push(identity!);
+    parts.push(keyless.certificate);
   }
   return { ok: true, what: parts.join("; ") };
 };
@@ -368,9 +365,10 @@ const lazyTrustedRoot = (flag: string | undefined): (() => Promise<SigstoreTrust
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
   const key = args.key === undefined ? undefined : await loadKey(args.key, args.kubeconfig);
+  const fingerprint = key === undefined ? undefined : sshKeyFingerprint(key);
   const verification: Verification = {
     args,
-    key: key === undefined ? undefined : { key, keyId: sshKeyFingerprint(key) ?? "", label: sshKeyFingerprint(key) ?? "the key" },
+    key: key === undefined ? undefined : { key, keyId: fingerprint ?? "", label: fingerprint ?? "the key" },
     trustedRoot: lazyTrustedRoot(args.trustedRoot),
     caRoots: args.caRoots === undefined ? undefined : await loadCaRoots(args.caRoots),
   };
