@@ -263,4 +263,11 @@ describeWithTools("openssl")("chains-ts verify with Rekor entries and keyless ce
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
+
+  it("--help documents the transparency and keyless flags, and what a keyed run without an entry gets", () => {
+    for (const flag of ["--certificate-identity ID", "--certificate-identity-regexp", "--certificate-oidc-issuer URL", "--certificate-oidc-issuer-regexp",
+      "--ca-roots PEM", "--rekor-url URL", "--trusted-root FILE", "--require-tlog", "--insecure-ignore-tlog", "--insecure-ignore-sct", "SIGSTORE_TRUSTED_ROOT"])
+      expect(verifyCommand.help).toContain(flag);
+    expect(verifyCommand.help).toMatch(/keyed signature must have one only with --require-tlog/);
+  });
 });
