@@ -61,11 +61,13 @@ export const checkTransparencyEntry = async (check: EntryCheck): Promise<Result.
   }
   const logIndex = logIndexOf(location);
   if (logIndex === undefined) return Result.fail(`${annotation} names no logIndex: ${named}`);
-  const base = check.rekorUrl === undefined ? named : `${apiRoot(check.rekorUrl)}/entries?logIndex=${logIndex}`;
-  if (!/^https?:$/.test(new URL(base).protocol)) return Result.fail(`${annotation}: not an http(s) URL: ${named}`);
+  if (check.rekorUrl === undefined && location.protocol !== "https:" && location.protocol !== "http:")
+    return Result.fail(`${annotation}: not an http(s) URL: ${named}`);
+  // --rekor-url was checked to be http(s) when the command line was read.
+  const source = check.rekorUrl === undefined ? named : `${apiRoot(check.rekorUrl)}/entries?logIndex=${logIndex}`;
   const expected = proposalOf(check.upload);
   if (Result.isFailure(expected)) return Result.fail(expected.failure);
-  const fetched = await Effect.runPromise(Effect.result(fetchLogEntry(base)));
+  const fetched = await Effect.runPromise(Effect.result(fetchLogEntry(source)));
   if (Result.isFailure(fetched)) return Result.fail(`Rekor entry ${logIndex}: ${fetched.failure}`);
   const verified = verifyLogEntry({
     ...fetched.success,
