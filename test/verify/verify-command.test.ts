@@ -158,7 +158,7 @@ describe("chains-ts verify", () => {
 
   describe("usage errors exit 2", () => {
     it.each([
-      [["run.json"], /--key is required/],
+      [["run.json"], /--key is required, or --certificate-identity and --certificate-oidc-issuer/],
       [["--key", "k8s://tekton-chains", "run.json"], /expected k8s:\/\/NAMESPACE\/SECRET/],
       [["--key", "/nonexistent.pub", "run.json"], /cannot read \/nonexistent.pub/],
       [["--key", cosignPub], /expected exactly one RUN-FILE/],

@@ -24,7 +24,7 @@ const base64 = (bytes: Uint8Array | string): string => Buffer.from(bytes).toStri
 const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
 /** The API root: a URL without a path gets `/api/v1/log`; a path (`https://h/rekor`) is kept before it. */
-const apiRoot = (transparencyUrl: string): string | undefined => {
+export const apiRoot = (transparencyUrl: string): string | undefined => {
   let url: URL;
   try {
     url = new URL(transparencyUrl);
@@ -46,8 +46,11 @@ interface Proposal {
   readonly expected: ExpectedEntry;
 }
 
-/** The entry to propose and what the log must then hold (transparency.md §3); a DSSE envelope must verify first. */
-const proposalOf = (upload: TransparencyUpload): Result.Result<Proposal, string> => {
+/**
+ * The entry to propose and what the log must then hold (transparency.md §3); a DSSE envelope must
+ * verify first. A verifier uses `expected` to check that an entry logs a stored signature.
+ */
+export const proposalOf = (upload: TransparencyUpload): Result.Result<Proposal, string> => {
   let verifierPem: string;
   try {
     verifierPem = verifierPemOf(upload);
@@ -82,7 +85,7 @@ const proposalOf = (upload: TransparencyUpload): Result.Result<Proposal, string>
 };
 
 /** `{"<uuid>": {…entry…}}`, the shape of a created or fetched entry. */
-const singleEntry = (text: string): { uuid: string; entry: unknown } | undefined => {
+export const singleEntry = (text: string): { uuid: string; entry: unknown } | undefined => {
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;

@@ -1,29 +1,43 @@
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { Effect, Result } from "effect";
+import { certificateBlocks } from "../../adapters/signing/fulcio/fulcio-client.ts";
+import { checkSigningCertificate } from "../../adapters/signing/fulcio/certificate-trust.ts";
+import { fulcioIdentity } from "../../adapters/signing/fulcio/fulcio-identity.ts";
+import { apiRoot } from "../../adapters/rekor/rekor-transparency-log.ts";
 import { verifySignature } from "../../adapters/signing/signature-check.ts";
 import { sshKeyFingerprint } from "../../adapters/signing/ssh-key-fingerprint.ts";
-import { CHAINS_PREFIX, payloadAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { certAnnotation, chainAnnotation, CHAINS_PREFIX, payloadAnnotation } from "../../domain/annotations/chains-annotations.ts";
+import { defaultChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import { decodeStdBase64 } from "../../domain/dsse/base64.ts";
 import { isJsonObject as isRecord } from "../../domain/oci/json-object.ts";
 import type { DsseEnvelope } from "../../domain/dsse/envelope.ts";
 import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
+import type { SigstoreTrustedRoot, TrustedCertificateAuthority } from "../../ports/sigstore-trust.ts";
+import type { TransparencyUpload } from "../../ports/transparency-log.ts";
 import { KubeConfigUnusable } from "../../adapters/kubernetes/kube-config.ts";
 import { readSecretPublicKey, SecretKeyUnavailable } from "../../adapters/kubernetes/secret-public-key.ts";
+import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
+import { type CertificateIdentityPolicy, identityMismatch, identityPolicy } from "./certificate-identity-policy.ts";
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
+import { checkTransparencyEntry, namedEntry } from "./transparency-entry-check.ts";
 import { UsageError } from "./usage-error.ts";
 
-const help = `Usage: chains-ts verify --key PUBLIC-KEY [--kubeconfig PATH] RUN-FILE
+const help = `Usage: chains-ts verify (--key PUBLIC-KEY | --certificate-identity ID --certificate-oidc-issuer URL)
+                        [options] RUN-FILE
 
-Checks, offline, the signatures Tekton Chains stored on a run's annotations (the 'tekton'
-storage backend): every pair chains.tekton.dev/payload-<key> / chains.tekton.dev/signature-<key>.
+Checks the signatures Tekton Chains stored on a run's annotations (the 'tekton' storage
+backend): every pair chains.tekton.dev/payload-<key> / chains.tekton.dev/signature-<key>, the
+Rekor entry that logs it, and for keyless signing the Fulcio certificate in
+chains.tekton.dev/cert-<key> (with its chain in chains.tekton.dev/chain-<key>).
 
 RUN-FILE is a TaskRun or PipelineRun as JSON or YAML (e.g. 'kubectl get taskrun X -o yaml'), or
 a List of them ('kubectl get taskruns -o yaml'); every object's annotations are checked.
 
-For each pair:
+Signatures. For each pair:
   - a DSSE envelope (in-toto / SLSA provenance): the signature must verify over the DSSE PAE of
     the envelope's payload, and that payload must equal the payload annotation byte for byte.
     Envelope signatures whose non-empty keyid differs from the key's OpenSSH fingerprint are
@@ -31,41 +45,122 @@ For each pair:
   - otherwise a raw signature (simplesigning for OCI images) over the payload bytes.
 Accepted signatures: ECDSA (SHA-256, or the curve's hash as cosign keys sign), RSA PKCS#1 v1.5
 SHA-256, Ed25519 and Ed25519ph. PGP signatures are not checked here: use 'gpg --verify'.
-Certificates in chains.tekton.dev/cert-<key> (keyless signing) are not checked.
+
+Keyless (signers.x509.fulcio.enabled). With --certificate-identity[-regexp] and
+--certificate-oidc-issuer[-regexp] (both are required, as in cosign), a signature that carries a
+certificate is checked with the certificate's key; the certificate must be issued to that
+identity (its subject alternative name) by that OIDC issuer, chain to a Fulcio CA of the trusted
+root (or to --ca-roots) at the time Rekor logged the signature, and carry SCTs from the trusted
+root's CT logs. A signature without a certificate needs --key.
+
+Transparency (transparency.enabled). A signature's Rekor entry is the one named by
+chains.tekton.dev/transparency-<key> (chains-ts writes one per signature) or, on a run with a
+single signature, by chains.tekton.dev/transparency (the reference keeps only the last entry).
+A named entry is fetched and verified offline against the trusted root's Rekor keys: its signed
+entry timestamp, its inclusion proof, that it logs exactly this signature with this key or
+certificate, and that it is the entry the annotation names. A keyless signature must have one;
+a keyed signature must have one only with --require-tlog, so that runs signed with the default
+configuration (transparency off) keep verifying with --key alone.
+
+Trusted root: --trusted-root FILE, else $SIGSTORE_TRUSTED_ROOT, else the public-good Sigstore
+TUF repository (cached in $TUF_ROOT, default ~/.sigstore/root). It is read only when a Rekor
+entry or a certificate is to be checked.
 
 Options:
-  --key PUBLIC-KEY  PEM public key ('-----BEGIN PUBLIC KEY-----', e.g. cosign.pub), or
-                    k8s://NAMESPACE/SECRET for that Secret's cosign.pub, as cosign names it
-                    (e.g. k8s://tekton-chains/signing-secrets)
-  --kubeconfig PATH for k8s:// keys: the cluster to read the Secret from (default: $KUBECONFIG,
-                    the pod's service account, or ~/.kube/config)
-  -h, --help        Show this help.
+  --key PUBLIC-KEY      PEM public key ('-----BEGIN PUBLIC KEY-----', e.g. cosign.pub), or
+                        k8s://NAMESPACE/SECRET for that Secret's cosign.pub, as cosign names it
+                        (e.g. k8s://tekton-chains/signing-secrets)
+  --kubeconfig PATH     for k8s:// keys: the cluster to read the Secret from (default:
+                        $KUBECONFIG, the pod's service account, or ~/.kube/config)
+  --certificate-identity ID          the exact subject alternative name (URI or email) keyless
+                                     certificates must carry
+  --certificate-identity-regexp RE   or a regular expression that must match in it
+  --certificate-oidc-issuer URL      the exact OIDC issuer keyless certificates must name
+  --certificate-oidc-issuer-regexp RE  or a regular expression that must match in it
+  --ca-roots PEM        trust these CA certificates for keyless signing instead of the trusted
+                        root's Fulcio CAs (a private Fulcio)
+  --rekor-url URL       fetch entries from this Rekor, by the log index the annotation names
+                        (default: the annotation's own URL; either way the entry is trusted only
+                        when it verifies against the trusted root)
+  --trusted-root FILE   a sigstore trusted_root.json holding the Rekor keys, Fulcio CAs and CT logs
+  --require-tlog        every signature, keyed too, must have a verified Rekor entry
+  --insecure-ignore-tlog  do not check Rekor entries (keyless certificates are then judged at
+                        the current time, as cosign does, so older ones fail: Fulcio
+                        certificates live 10 minutes)
+  --insecure-ignore-sct   do not require SCTs in keyless certificates
+  -h, --help            Show this help.
 
-Output: one line per verified signature on stdout; one line per failure on stderr.
+Output: one line per verified signature on stdout, naming the key or the certificate (subject,
+OIDC issuer, serial) and the Rekor entry (index, integrated time); one line per failure on
+stderr, with the reason.
 Exit status: 0 when every signature verifies, 1 when any fails or there is nothing to verify,
-2 on a usage or input error.`;
+2 on a usage or input error (including a trusted root that cannot be read).`;
 
 interface Arguments {
-  readonly key: string;
+  readonly key: string | undefined;
   readonly kubeconfig: string | undefined;
+  readonly policy: CertificateIdentityPolicy | undefined;
+  readonly caRoots: string | undefined;
+  readonly rekorUrl: string | undefined;
+  readonly trustedRoot: string | undefined;
+  readonly requireTlog: boolean;
+  readonly ignoreTlog: boolean;
+  readonly ignoreSct: boolean;
   readonly runFile: string;
 }
 
+const valueFlags = [
+  "--key",
+  "--kubeconfig",
+  "--certificate-identity",
+  "--certificate-identity-regexp",
+  "--certificate-oidc-issuer",
+  "--certificate-oidc-issuer-regexp",
+  "--ca-roots",
+  "--rekor-url",
+  "--trusted-root",
+] as const;
+
 const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
-  let key: string | undefined;
-  let kubeconfig: string | undefined;
-  const positional = parseCommandLine(argv, ["--key", "--kubeconfig"], (flag, value) => {
-    if (value === "") throw new UsageError(`${flag} needs a value`);
-    if (flag === "--kubeconfig") {
-      kubeconfig = value;
-      return;
-    }
-    if (key !== undefined) throw new UsageError("--key given more than once");
-    key = value;
+  const values = new Map<string, string>();
+  const switches = { requireTlog: false, ignoreTlog: false, ignoreSct: false };
+  const positional = parseCommandLine(
+    argv,
+    valueFlags,
+    (flag, value) => {
+      if (value === "") throw new UsageError(`${flag} needs a value`);
+      if (values.has(flag)) throw new UsageError(`${flag} given more than once`);
+      values.set(flag, value);
+    },
+    {
+      "--require-tlog": () => (switches.requireTlog = true),
+      "--insecure-ignore-tlog": () => (switches.ignoreTlog = true),
+      "--insecure-ignore-sct": () => (switches.ignoreSct = true),
+    },
+  );
+  const policy = identityPolicy({
+    identity: values.get("--certificate-identity"),
+    identityRegexp: values.get("--certificate-identity-regexp"),
+    issuer: values.get("--certificate-oidc-issuer"),
+    issuerRegexp: values.get("--certificate-oidc-issuer-regexp"),
   });
-  if (key === undefined) throw new UsageError("--key is required");
+  const key = values.get("--key");
+  if (key === undefined && policy === undefined)
+    throw new UsageError("--key is required, or --certificate-identity and --certificate-oidc-issuer for keyless signatures");
+  if (switches.requireTlog && switches.ignoreTlog) throw new UsageError("--require-tlog and --insecure-ignore-tlog contradict each other");
+  const rekorUrl = values.get("--rekor-url");
+  if (rekorUrl !== undefined && apiRoot(rekorUrl) === undefined) throw new UsageError(`--rekor-url ${rekorUrl}: not an http(s) URL`);
   if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
-  return { key, kubeconfig, runFile: positional[0]! };
+  return {
+    key,
+    kubeconfig: values.get("--kubeconfig"),
+    policy,
+    caRoots: values.get("--ca-roots"),
+    rekorUrl,
+    trustedRoot: values.get("--trusted-root"),
+    ...switches,
+    runFile: positional[0]!,
+  };
 };
 
 const loadKey = async (ref: string, kubeconfig: string | undefined): Promise<KeyObject> => {
@@ -85,30 +180,52 @@ const loadKey = async (ref: string, kubeconfig: string | undefined): Promise<Key
   }
 };
 
-type Outcome = { readonly ok: true; readonly what: string } | { readonly ok: false; readonly why: string };
+/** `--ca-roots`: one trusted CA made of every certificate in the file. */
+const loadCaRoots = async (path: string): Promise<TrustedCertificateAuthority> => {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new UsageError(`--ca-roots: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const certificatesPem = certificateBlocks(text);
+  if (certificatesPem.length === 0) throw new UsageError(`--ca-roots ${path}: no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return { uri: `--ca-roots ${path}`, certificatesPem };
+};
 
-const describeKey = (keyId: string): string => (keyId === "" ? "the key" : keyId);
+type Failure = { readonly ok: false; readonly why: string };
+type Outcome = { readonly ok: true; readonly what: string } | Failure;
 
-const checkEnvelope = (key: KeyObject, keyId: string, envelope: DsseEnvelope, payload: Uint8Array): Outcome => {
+/** Who signed, for the envelope keyid filter and for reports. */
+interface SigningKey {
+  readonly key: KeyObject;
+  /** The key's OpenSSH fingerprint, or "" to accept any envelope keyid. */
+  readonly keyId: string;
+  readonly label: string;
+}
+
+/** A signature that verified, as the controller would have logged it. */
+type Signed = { readonly ok: true; readonly what: string; readonly payload: Uint8Array; readonly signature: Uint8Array; readonly dsse: boolean };
+
+const checkEnvelope = (signer: SigningKey, envelope: DsseEnvelope, payload: Uint8Array): Outcome => {
   if (!Buffer.from(envelope.payload).equals(Buffer.from(payload)))
     return { ok: false, why: "the DSSE envelope's payload differs from the payload annotation" };
   if (envelope.signatures.length === 0) return { ok: false, why: "the DSSE envelope has no signatures" };
   const pae = preAuthEncoding(envelope.payloadType, envelope.payload);
-  const candidates = envelope.signatures.filter((s) => s.keyid === "" || keyId === "" || s.keyid === keyId);
+  const candidates = envelope.signatures.filter((s) => s.keyid === "" || signer.keyId === "" || s.keyid === signer.keyId);
   if (candidates.length === 0)
     return {
       ok: false,
-      why: `no envelope signature is by ${describeKey(keyId)} (keyids: ${envelope.signatures.map((s) => s.keyid).join(", ")})`,
+      why: `no envelope signature is by ${signer.label} (keyids: ${envelope.signatures.map((s) => s.keyid).join(", ")})`,
     };
   for (const signature of candidates) {
-    const scheme = verifySignature(key, pae, signature.sig);
-    if (scheme !== undefined)
-      return { ok: true, what: `DSSE envelope (${envelope.payloadType}), ${scheme} signature by ${describeKey(keyId)}` };
+    const scheme = verifySignature(signer.key, pae, signature.sig);
+    if (scheme !== undefined) return { ok: true, what: `DSSE envelope (${envelope.payloadType}), ${scheme} signature by ${signer.label}` };
   }
-  return { ok: false, why: `the DSSE envelope signature does not verify with ${describeKey(keyId)} (tampered payload or signature, or another key)` };
+  return { ok: false, why: `the DSSE envelope signature does not verify with ${signer.label} (tampered payload or signature, or another key)` };
 };
 
-const checkPair = (key: KeyObject, keyId: string, payloadText: string | undefined, signatureText: string): Outcome => {
+const checkPair = (signer: SigningKey, payloadText: string | undefined, signatureText: string): Signed | Failure => {
   if (payloadText === undefined) return { ok: false, why: "no matching payload annotation" };
   const payload = decodeStdBase64(payloadText);
   if (payload === undefined) return { ok: false, why: "the payload annotation is not base64" };
@@ -117,11 +234,14 @@ const checkPair = (key: KeyObject, keyId: string, payloadText: string | undefine
   const stored = classifyStoredSignature(signature);
   if (stored._tag === "Unsigned") return { ok: false, why: "the signature annotation is empty (stored unsigned)" };
   if (stored._tag === "Pgp") return { ok: false, why: "a PGP signature: check it with gpg --verify, not with this command" };
-  if (stored._tag === "Envelope") return checkEnvelope(key, keyId, stored.envelope, payload);
-  const scheme = verifySignature(key, payload, signature);
+  if (stored._tag === "Envelope") {
+    const outcome = checkEnvelope(signer, stored.envelope, payload);
+    return outcome.ok ? { ...outcome, payload: signature, signature, dsse: true } : outcome;
+  }
+  const scheme = verifySignature(signer.key, payload, signature);
   return scheme !== undefined
-    ? { ok: true, what: `raw ${scheme} signature over the payload by ${describeKey(keyId)}` }
-    : { ok: false, why: `the signature does not verify over the payload with ${describeKey(keyId)} (tampered payload or signature, or another key)` };
+    ? { ok: true, what: `raw ${scheme} signature over the payload by ${signer.label}`, payload, signature, dsse: false }
+    : { ok: false, why: `the signature does not verify over the payload with ${signer.label} (tampered payload or signature, or another key)` };
 };
 
 const objectsIn = (document: unknown): ReadonlyArray<Readonly<Record<string, unknown>>> =>
@@ -136,10 +256,119 @@ const nameOf = (object: Readonly<Record<string, unknown>>): string => {
 
 const signaturePrefix = `${CHAINS_PREFIX}signature-`;
 
+/** A base64 PEM annotation (cert-/chain-), "" when absent or empty. */
+const pemAnnotation = (annotations: Readonly<Record<string, unknown>>, name: string): string => {
+  const value = annotations[name];
+  const bytes = typeof value === "string" ? decodeStdBase64(value) : undefined;
+  return bytes === undefined ? "" : Buffer.from(bytes).toString("utf8").trim();
+};
+
+interface Verification {
+  readonly args: Arguments;
+  readonly key: SigningKey | undefined;
+  readonly trustedRoot: () => Promise<SigstoreTrustedRoot>;
+  /** `--ca-roots`, trusted instead of the trusted root's Fulcio CAs. */
+  readonly caRoots: TrustedCertificateAuthority | undefined;
+}
+
+/** The certificate's key, after checking that it was issued to the identity the flags ask for. */
+const keylessSigner = (
+  policy: CertificateIdentityPolicy,
+  certificatePem: string,
+  shortKey: string,
+): { readonly ok: true; readonly signer: SigningKey; readonly certificate: string } | Failure => {
+  try {
+    const who = fulcioIdentity(certificatePem);
+    const mismatch = identityMismatch(policy, who);
+    if (mismatch !== undefined) return { ok: false, why: mismatch };
+    return {
+      ok: true,
+      signer: { key: createPublicKey(certificatePem), keyId: "", label: "the certificate's key" },
+      certificate: `certificate ${who.subject ?? ""} issued by ${who.issuer ?? ""} (serial ${who.serial})`,
+    };
+  } catch {
+    return { ok: false, why: `${certAnnotation(shortKey)} is not a readable certificate` };
+  }
+};
+
+/** One signature: its key or certificate, the signature itself, its Rekor entry, then (keyless) the certificate at the entry's time. */
+const checkSignature = async (
+  v: Verification,
+  annotations: Readonly<Record<string, unknown>>,
+  shortKey: string,
+  signatureText: string,
+  signatureCount: number,
+): Promise<Outcome> => {
+  const certificatePem = pemAnnotation(annotations, certAnnotation(shortKey));
+  const keyless = certificatePem !== "" && v.args.policy !== undefined ? keylessSigner(v.args.policy, certificatePem, shortKey) : undefined;
+  if (keyless !== undefined && !keyless.ok) return keyless;
+  const signer = keyless?.signer ?? v.key;
+  if (signer === undefined) return { ok: false, why: "signed with a key, not a Fulcio certificate: give --key to check it" };
+
+  const payload = annotations[payloadAnnotation(shortKey)];
+  const signed = checkPair(signer, typeof payload === "string" ? payload : undefined, signatureText);
+  if (!signed.ok) return signed;
+  const parts = [signed.what];
+
+  let signedAt = new Date();
+  const named = namedEntry(annotations, shortKey, signatureCount);
+  if (v.args.ignoreTlog) parts.push("Rekor entry not checked (--insecure-ignore-tlog)");
+  else if (named !== undefined) {
+    const upload: TransparencyUpload = {
+      payload: signed.payload,
+      signature: signed.signature,
+      dsse: signed.dsse,
+      publicKeyPem: signer.key.export({ type: "spki", format: "pem" }).toString(),
+      certificatePem,
+    };
+    const entry = await checkTransparencyEntry({ named, rekorUrl: v.args.rekorUrl, upload, trustedLogs: (await v.trustedRoot()).transparencyLogs });
+    if (Result.isFailure(entry)) return { ok: false, why: entry.failure };
+    signedAt = new Date(entry.success.integratedTime * 1000);
+    parts.push(`logged in Rekor at index ${entry.success.logIndex} (integrated ${signedAt.toISOString()})`);
+  } else if (keyless !== undefined || v.args.requireTlog)
+    return {
+      ok: false,
+      why: `no Rekor entry is named for it (${CHAINS_PREFIX}transparency-${shortKey}); ${keyless !== undefined ? "a keyless signature" : "with --require-tlog a signature"} must be logged (transparency.enabled), or skip this check with --insecure-ignore-tlog`,
+    };
+  else parts.push("no Rekor entry named for it (not checked)");
+
+  if (keyless !== undefined) {
+    const root = v.caRoots !== undefined && v.args.ignoreSct ? undefined : await v.trustedRoot();
+    const checked = checkSigningCertificate({
+      certificatePem,
+      chainPem: pemAnnotation(annotations, chainAnnotation(shortKey)),
+      authorities: v.caRoots !== undefined ? [v.caRoots] : (root?.certificateAuthorities ?? []),
+      ctLogs: v.args.ignoreSct ? undefined : root?.ctLogs,
+      at: signedAt,
+    });
+    if (Result.isFailure(checked)) return { ok: false, why: `${certAnnotation(shortKey)}: ${checked.failure}` };
+    parts.push(keyless.certificate);
+  }
+  return { ok: true, what: parts.join("; ") };
+};
+
+/** Reads the trusted root once, when first needed; one that cannot be had is a usage error (exit 2). */
+const lazyTrustedRoot = (flag: string | undefined): (() => Promise<SigstoreTrustedRoot>) => {
+  let root: Promise<SigstoreTrustedRoot> | undefined;
+  return () =>
+    (root ??= Effect.runPromise(
+      Effect.result(sigstoreTrustSource({ flag, env: process.env, config: () => defaultChainsConfig }).trustedRoot),
+    ).then((result) => {
+      if (Result.isFailure(result)) throw new UsageError(`no Sigstore trusted root: ${result.failure.source}: ${result.failure.reason}`);
+      return result.success;
+    }));
+};
+
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
-  const key = await loadKey(args.key, args.kubeconfig);
-  const keyId = sshKeyFingerprint(key) ?? "";
+  const key = args.key === undefined ? undefined : await loadKey(args.key, args.kubeconfig);
+  const fingerprint = key === undefined ? undefined : sshKeyFingerprint(key);
+  const verification: Verification = {
+    args,
+    key: key === undefined ? undefined : { key, keyId: fingerprint ?? "", label: fingerprint ?? "the key" },
+    trustedRoot: lazyTrustedRoot(args.trustedRoot),
+    caRoots: args.caRoots === undefined ? undefined : await loadCaRoots(args.caRoots),
+  };
   const objects = objectsIn(await readDocument(args.runFile));
   if (objects.length === 0) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or a List of them`);
   let verified = 0;
@@ -147,11 +376,12 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   for (const object of objects) {
     const metadata = isRecord(object["metadata"]) ? object["metadata"] : {};
     const annotations = isRecord(metadata["annotations"]) ? metadata["annotations"] : {};
-    for (const [name, value] of Object.entries(annotations)) {
-      if (!name.startsWith(signaturePrefix) || typeof value !== "string") continue;
+    const signatures = Object.entries(annotations).filter(
+      (entry): entry is [string, string] => entry[0].startsWith(signaturePrefix) && typeof entry[1] === "string",
+    );
+    for (const [name, value] of signatures) {
       const shortKey = name.slice(signaturePrefix.length);
-      const payload = annotations[payloadAnnotation(shortKey)];
-      const outcome = checkPair(key, keyId, typeof payload === "string" ? payload : undefined, value);
+      const outcome = await checkSignature(verification, annotations, shortKey, value, signatures.length);
       if (outcome.ok) {
         verified++;
         process.stdout.write(`verified ${nameOf(object)} ${shortKey}: ${outcome.what}\n`);
@@ -174,7 +404,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
 
 export const verifyCommand: CliCommand = {
   name: "verify",
-  summary: "Check the Chains signatures stored in a run's annotations against a public key",
+  summary: "Check the Chains signatures, Rekor entries and keyless certificates stored in a run's annotations",
   help,
   run,
 };

@@ -1,8 +1,8 @@
 import { createHash, createPublicKey, X509Certificate as NodeCertificate } from "node:crypto";
 import { EXTENSION_OID_SCT, X509Certificate, X509SCTExtension } from "@sigstore/core";
 import { Result } from "effect";
-import type { SigstoreTrustedRoot, TrustedKey } from "../../../ports/sigstore-trust.ts";
-import type { IssuedCertificate } from "./fulcio-client.ts";
+import type { SigstoreTrustedRoot, TrustedCertificateAuthority, TrustedKey } from "../../../ports/sigstore-trust.ts";
+import { certificateBlocks, type IssuedCertificate } from "./fulcio-client.ts";
 
 /**
  * Fulcio starts a certificate at its own "now"; a controller clock a little behind it must not
@@ -18,18 +18,47 @@ export interface CertificateValidity {
 const validAt = (item: { readonly validFrom?: Date; readonly validUntil?: Date }, at: Date): boolean =>
   (item.validFrom === undefined || item.validFrom <= at) && (item.validUntil === undefined || at <= item.validUntil);
 
-/** The trusted CA certificate that issued `leaf` (first of a CA's chain: the issuing certificate). */
-const trustedIssuer = (leaf: NodeCertificate, root: SigstoreTrustedRoot, now: Date): NodeCertificate | undefined => {
-  for (const ca of root.certificateAuthorities) {
-    const pem = ca.certificatesPem[0];
-    if (pem === undefined || !validAt(ca, now)) continue;
-    let issuer: NodeCertificate;
-    try {
-      issuer = new NodeCertificate(pem);
-    } catch {
-      continue; // a CA the trusted root lists but that cannot be read issues nothing we accept
-    }
-    if (leaf.checkIssued(issuer) && leaf.verify(issuer.publicKey)) return issuer;
+const readable = (pem: string): NodeCertificate | undefined => {
+  try {
+    return new NodeCertificate(pem);
+  } catch {
+    return undefined; // a certificate that cannot be read issues nothing we accept
+  }
+};
+
+const certificateValidAt = (certificate: NodeCertificate, at: Date): boolean =>
+  certificate.validFromDate <= at && at <= certificate.validToDate;
+
+const issuedBy = (child: NodeCertificate, issuer: NodeCertificate): boolean => issuer.ca && child.checkIssued(issuer) && child.verify(issuer.publicKey);
+
+/** Longest chain accepted from leaf to a trusted CA certificate (Fulcio's is leaf, intermediate, root). */
+const maxChainLength = 8;
+
+/**
+ * The certificate that issued `leaf`, when a path leads from it through `intermediates` (untrusted,
+ * e.g. the chain stored with a signature) to a certificate of a trusted CA; every certificate on
+ * the path, and the CA, valid at `at`.
+ */
+const trustedIssuer = (
+  leaf: NodeCertificate,
+  intermediates: ReadonlyArray<NodeCertificate>,
+  authorities: ReadonlyArray<TrustedCertificateAuthority>,
+  at: Date,
+): NodeCertificate | undefined => {
+  const anchors = authorities
+    .filter((ca) => validAt(ca, at))
+    .flatMap((ca) => ca.certificatesPem.flatMap((pem) => readable(pem) ?? []))
+    .filter((certificate) => certificateValidAt(certificate, at));
+  const candidates = intermediates.filter((certificate) => certificateValidAt(certificate, at));
+  let current = leaf;
+  let firstIssuer: NodeCertificate | undefined;
+  for (let length = 0; length < maxChainLength; length++) {
+    const anchor = anchors.find((certificate) => issuedBy(current, certificate));
+    if (anchor !== undefined) return firstIssuer ?? anchor;
+    const next = candidates.find((certificate) => certificate !== current && issuedBy(current, certificate));
+    if (next === undefined) return undefined;
+    firstIssuer ??= next;
+    current = next;
   }
   return undefined;
 };
@@ -80,11 +109,42 @@ export const checkIssuedCertificate = (
   const validity = { notBefore: leaf.validFromDate, notAfter: leaf.validToDate };
   if (now.getTime() < validity.notBefore.getTime() - clockSkewMs || now >= validity.notAfter)
     return Result.fail(`the certificate is valid from ${validity.notBefore.toISOString()} to ${validity.notAfter.toISOString()}, not now (${now.toISOString()}); check the clocks`);
-  const issuer = trustedIssuer(leaf, root, now);
+  const issuer = trustedIssuer(leaf, [], root.certificateAuthorities, now);
   if (issuer === undefined) return Result.fail("the certificate was not issued by a certificate authority of the Sigstore trusted root");
+  return Result.map(sctsChecked(issued.certificatePem, issuer, root.ctLogs), () => validity);
+};
+
+const sctsChecked = (certificatePem: string, issuer: NodeCertificate, ctLogs: ReadonlyArray<TrustedKey>): Result.Result<void, string> => {
   try {
-    return Result.map(checkScts(issued.certificatePem, issuer, root.ctLogs), () => validity);
+    return checkScts(certificatePem, issuer, ctLogs);
   } catch (cause) {
     return Result.fail(`the certificate's SCT extension cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
+};
+
+export interface CertificateToCheck {
+  readonly certificatePem: string;
+  /** Intermediate certificates that came with it (untrusted: they must lead to a trusted CA). */
+  readonly chainPem: string;
+  /** The CAs to trust: the trusted root's Fulcio CAs, or `--ca-roots`. */
+  readonly authorities: ReadonlyArray<TrustedCertificateAuthority>;
+  /** The CT logs whose SCTs to require, or undefined not to check SCTs. */
+  readonly ctLogs: ReadonlyArray<TrustedKey> | undefined;
+  /** When it signed: a Rekor entry's integratedTime (a Fulcio certificate lives minutes). */
+  readonly at: Date;
+}
+
+/**
+ * What a verifier checks of a signing certificate, as cosign does: valid at the signing time, a
+ * path through its chain to a trusted CA valid then, and SCTs from trusted CT logs.
+ */
+export const checkSigningCertificate = (input: CertificateToCheck): Result.Result<void, string> => {
+  const leaf = readable(input.certificatePem);
+  if (leaf === undefined) return Result.fail("the certificate cannot be parsed");
+  if (!certificateValidAt(leaf, input.at))
+    return Result.fail(`the certificate is valid from ${leaf.validFromDate.toISOString()} to ${leaf.validToDate.toISOString()}, not at ${input.at.toISOString()}`);
+  const intermediates = certificateBlocks(input.chainPem).flatMap((pem) => readable(pem) ?? []);
+  const issuer = trustedIssuer(leaf, intermediates, input.authorities, input.at);
+  if (issuer === undefined) return Result.fail(`the certificate does not chain to a trusted certificate authority valid at ${input.at.toISOString()}`);
+  return input.ctLogs === undefined ? Result.succeed(undefined) : sctsChecked(input.certificatePem, issuer, input.ctLogs);
 };

@@ -17,7 +17,8 @@ export interface IssuedCertificate {
   readonly chainPem: string;
 }
 
-const certificateBlocks = (text: string): ReadonlyArray<string> =>
+/** The PEM certificates in a text, each ending with a newline. */
+export const certificateBlocks = (text: string): ReadonlyArray<string> =>
   (text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((block) => `${block}\n`);
 
 const issued = (certificates: ReadonlyArray<string>): IssuedCertificate | undefined => {
