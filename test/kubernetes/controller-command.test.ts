@@ -6,10 +6,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
 import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { type SetFields, setVerifiesWithOpenssl, startLoopbackSigstore } from "../support/loopback-sigstore.ts";
+import { opensslCertificateKey, opensslChainVerifies, serviceAccountToken, signingCertRequests } from "../fulcio/keyless-fixtures.ts";
+import { opensslVerifies } from "../support/independent-verifiers.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
@@ -175,6 +178,48 @@ describe("chains-ts controller", () => {
     expect(await started.exited).toBe(1);
     expect(started.stderr()).toContain("artifacts.taskrun.format");
   }, 40_000);
+
+  it("signs keyless through Fulcio with the mounted token, logging each signature to Rekor", async () => {
+    const sigstore = await startLoopbackSigstore();
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "chains-keyless-"));
+      const tokenFile = join(dir, "oidc-token");
+      await writeFile(tokenFile, serviceAccountToken(new Date()));
+      const { kubeconfig, secrets } = await setUp({
+        "transparency.enabled": "true",
+        "transparency.url": sigstore.url,
+        "signers.x509.fulcio.enabled": "true",
+        "signers.x509.fulcio.address": sigstore.url,
+        "signers.x509.identity.token.file": tokenFile,
+      });
+      const e = emu!;
+      e.store.seed(plainTaskRun("keyless"));
+      e.store.modify("taskruns", "default", "keyless", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha", "--trusted-root", sigstore.trustedRootPath]);
+      const run = () => e.store.get("taskruns", "default", "keyless")?.["metadata"] as { uid: string; annotations?: Record<string, string> };
+      await until(() => run().annotations?.["chains.tekton.dev/signed"] === "true", "the run signed", 30_000);
+      child!.kill("SIGTERM");
+      expect(await started.exited).toBe(0);
+      const annotations = run().annotations ?? {};
+      const key = `taskrun-${run().uid}`;
+      const certificate = Buffer.from(annotations[`chains.tekton.dev/cert-${key}`] ?? "", "base64").toString("utf8");
+      expect(opensslChainVerifies(sigstore.caRootPem, certificate, dir)).toBe(true);
+      const envelope = JSON.parse(Buffer.from(annotations[`chains.tekton.dev/signature-${key}`] ?? "", "base64").toString("utf8"));
+      const statement = Buffer.from(envelope.payload, "base64");
+      expect(
+        opensslVerifies({
+          publicKeyPem: opensslCertificateKey(certificate),
+          scheme: "ecdsa-sha256",
+          data: preAuthEncoding(envelope.payloadType, statement),
+          signature: Buffer.from(envelope.signatures[0].sig, "base64"),
+        }),
+      ).toBe(true);
+      expect(signingCertRequests(sigstore)).toHaveLength(1);
+      expect(annotations[`chains.tekton.dev/transparency-${key}`]).toMatch(new RegExp(`^${sigstore.url}/api/v1/log/entries\\?logIndex=\\d+$`));
+    } finally {
+      await sigstore.close();
+    }
+  }, 60_000);
 
   it("logs each signature to Rekor, trusting only --trusted-root (SIGSTORE_TRUSTED_ROOT likewise)", async () => {
     const sigstore = await startLoopbackSigstore();
