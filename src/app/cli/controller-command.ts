@@ -90,9 +90,9 @@ Environment:
                            a standby takes over within about 17 s of the leader's death)
   POD_NAME, POD_UID        this replica's identity in the Leases, POD_NAME_POD_UID (the
                            Deployment sets both). It must not be shared by two live processes;
-                           a restarted container finds it on the Leases and takes them back
-                           at once. Without POD_NAME: the host name and a per-process random
-                           suffix, so a restart waits for the lease to run out
+                           a restarted container finds it on the Leases and takes them
+                           back immediately. Without POD_NAME: the host name and a random
+                           suffix per process, so a restart waits for the lease to run out
   KUBECONFIG, KUBE_API_QPS, KUBE_API_BURST   as above
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart
