@@ -144,7 +144,7 @@ describeWithTools("openssl")("Rekor transparency log adapter (loopback Rekor, op
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
-      expect(await failure(simpleSigning("huge"), `http://127.0.0.1:${(server.address() as AddressInfo).port}`)).toMatch(/response larger than 4194304 bytes/);
+      expect(await failure(simpleSigning("huge"), `http://127.0.0.1:${(server.address() as AddressInfo).port}`)).toMatch(/response larger than 4 MiB/);
       expect(posts).toBe(1);
     } finally {
       server.closeAllConnections();

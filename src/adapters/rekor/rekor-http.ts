@@ -1,4 +1,5 @@
 import { Data, Effect, Schedule } from "effect";
+import { readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import { networkFailureDetail } from "../http/network-failure-detail.ts";
 
 /** One Rekor exchange failed: no answer, a refused size, or a status the transport retries (429, 5xx). */
@@ -28,25 +29,6 @@ const retries = 3;
 
 const retriedStatus = (status: number): boolean => status === 429 || (status >= 500 && status !== 501);
 
-/** Reads at most `maxResponseBytes` of the body; undefined when it is longer. */
-const readCapped = async (response: Response): Promise<string | undefined> => {
-  const reader = response.body?.getReader();
-  if (reader === undefined) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxResponseBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-};
-
 /**
  * One request to Rekor with the reference client's transport retries: connection errors, 429 and
  * 5xx (but 501) are tried again at once, up to 4 attempts. Any status is returned, so callers can
@@ -70,10 +52,12 @@ export const rekorRequest = (
       catch: (cause) => failed(networkFailureDetail(cause, timeoutMs), true),
     });
     const text = yield* Effect.tryPromise({
-      try: () => readCapped(response),
-      catch: (cause) => failed(`HTTP ${response.status}: ${networkFailureDetail(cause, timeoutMs)}`, true),
+      try: () => readTextCapped(response, maxResponseBytes, url),
+      catch: (cause) =>
+        cause instanceof ResponseTooLarge
+          ? failed(cause.message, false)
+          : failed(`HTTP ${response.status}: ${networkFailureDetail(cause, timeoutMs)}`, true),
     });
-    if (text === undefined) return yield* Effect.fail(failed(`response larger than ${maxResponseBytes} bytes`, false));
     if (retriedStatus(response.status)) return yield* Effect.fail(failed(`HTTP ${response.status}: ${serverMessage(text)}`, true));
     return { status: response.status, headers: response.headers, text };
   });
