@@ -10,6 +10,8 @@ export const METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-account
 
 export interface GoogleBearerTokens {
   issue(): string;
+  /** Accepts a token another server issued (one credential for several loopback Google APIs). */
+  accept(token: string): void;
   /** How many tokens the metadata path handed out. */
   readonly fromMetadata: number;
   /** True when the request carries an issued token. */
@@ -28,6 +30,9 @@ export const googleBearerTokens = (): GoogleBearerTokens => {
   };
   return {
     issue,
+    accept: (token) => {
+      issued.add(token);
+    },
     get fromMetadata() {
       return fromMetadata;
     },

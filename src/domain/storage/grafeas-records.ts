@@ -89,8 +89,8 @@ const slsa = (
   if (statement === undefined) return unsupported("the SLSA payload is not a JSON object");
   const envelope = parseEnvelope(new TextDecoder().decode(artifact.signature));
   if (Result.isFailure(envelope)) return unsupported(`the signature is not a DSSE envelope: ${envelope.failure.reason}`);
+  // A statement without subjects gets its note and no occurrences, as in the reference.
   const uris = subjectUris(statement["subject"]);
-  if (uris.length === 0) return unsupported("the statement has no subjects to record occurrences for");
   const noteId = `${prefix}-${run.kind.toLowerCase()}-intoto`;
   const details = buildDetails(statement);
   const envelopeBody = {

@@ -1,0 +1,28 @@
+import { Effect, Result } from "effect";
+import { expect, it } from "vitest";
+import { InMemoryArtifactStore } from "../../src/adapters/memory/in-memory-artifact-store.ts";
+import { lazyArtifactStore } from "../../src/adapters/storage/lazy-artifact-store.ts";
+import { attestation, runOf, statementOf } from "./storage-fixtures.ts";
+
+const request = { run: runOf("TaskRun", "ns", "r"), artifact: attestation(statementOf("https://slsa.dev/provenance/v0.2", [])) };
+
+it("loads a backend on its first store only, once, and tries again after a failed load", async () => {
+  const backend = new InMemoryArtifactStore("gcs");
+  let loads = 0;
+  let failLoad = true;
+  const store = lazyArtifactStore("gcs", async () => {
+    loads += 1;
+    if (failLoad) throw new Error("Cannot find package '@google-cloud/storage'");
+    return backend;
+  });
+  expect(loads).toBe(0);
+  const failed = await Effect.runPromise(Effect.result(store.store(request)));
+  expect(Result.isFailure(failed) ? failed.failure.reason : "stored").toBe(
+    "cannot load the gcs backend: Cannot find package '@google-cloud/storage'",
+  );
+  failLoad = false;
+  await Effect.runPromise(store.store(request));
+  await Effect.runPromise(store.store(request));
+  expect(loads).toBe(2);
+  expect(backend.stored()).toHaveLength(2);
+});
