@@ -85,8 +85,12 @@ describe("controller with gcs, grafeas and archivista", () => {
     expect(chains.metrics.value(passMetric.backendErrors, { backend: "gcs" })).toBe(0);
   });
 
-  it("fails the run with an Event naming archivista when it is unreachable; nothing is marked signed, the others stored once", async () => {
-    chains = await startWith("unreachable", "http://127.0.0.1:9");
+  it.each([
+    ["unreachable", "http://127.0.0.1:9", "127.0.0.1:9"],
+    ["no-url", "", "storage.archivista.url is not set"],
+    ["bad-url", "archivista.example:8082", "is not an http(s) URL"],
+  ])("fails the run with an Event naming archivista (%s); nothing is marked signed, the others stored once", async (bucket, url, reason) => {
+    chains = await startWith(bucket, url);
     const ref = chains.createRun(sampleRuns().taskRuns[0]!);
     chains.completeRun(ref);
     expect(await chains.awaitSigned(ref, 30_000)).toBe("failed");
@@ -94,8 +98,8 @@ describe("controller with gcs, grafeas and archivista", () => {
     const events = chains.cluster.events().filter((e) => runKey(e.ref) === runKey(ref));
     const retries = chains.cluster.writes(ref).map((w) => w.write.annotations?.["chains.tekton.dev/retries"]).filter((r) => r !== undefined);
     expect(retries.length).toBeGreaterThan(0);
-    expect(events.some((e) => e.type === "Warning" && e.message.includes("archivista") && e.message.includes("127.0.0.1:9"))).toBe(true);
-    expect(uploadsTo("unreachable")).toHaveLength(8);
+    expect(events.some((e) => e.type === "Warning" && e.message.includes("archivista") && e.message.includes(reason))).toBe(true);
+    expect(uploadsTo(bucket)).toHaveLength(8);
     expect(chains.metrics.value(passMetric.backendErrors, { backend: "archivista" })).toBeGreaterThan(1);
   });
 });
