@@ -1,6 +1,7 @@
 import { Data, Result } from "effect";
 import { encodeStdBase64 as base64 } from "../dsse/base64.ts";
 import { IN_TOTO_PAYLOAD_TYPE, parseEnvelope } from "../dsse/envelope.ts";
+import { slsaFormats } from "../formats/slsa-formats.ts";
 import { isJsonObject, parseJsonObjectText } from "../oci/json-object.ts";
 import { simpleSigningLayerMediaType } from "../oci/media-types.ts";
 import type { RunObject } from "../run/run-object.ts";
@@ -23,7 +24,6 @@ export interface GrafeasSettings {
   readonly noteHint: string;
 }
 
-const slsaFormats: ReadonlySet<string> = new Set(["in-toto", "slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]);
 const slsaV1PredicateType = "https://slsa.dev/provenance/v1";
 
 /** The note id prefix for one object: the configured one, else derived from its own namespace. */
