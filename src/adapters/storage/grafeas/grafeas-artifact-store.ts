@@ -13,6 +13,12 @@ const defaultEndpoint = "https://containeranalysis.googleapis.com/";
 const AnyJson = Schema.Unknown;
 
 /**
+ * Objects whose occurrences are partly created, remembered for their retry. Runs that end
+ * `failed` leave theirs behind, so the oldest are forgotten beyond this many.
+ */
+const MAX_PARTLY_STORED = 10_000;
+
+/**
  * The `grafeas` backend (storage.md §8) over the Container Analysis REST API: creates the note
  * (409, already there, is fine), then one occurrence per resource. Occurrences are not
  * idempotent, so those already created for an object are remembered until all of its
@@ -47,6 +53,7 @@ export const makeGrafeasArtifactStore = (options: { readonly config: () => Chain
         const objectKey = `${run.metadata.uid}/${artifact.id}`;
         const done = created.get(objectKey) ?? new Set<string>();
         created.set(objectKey, done);
+        if (created.size > MAX_PARTLY_STORED) created.delete(created.keys().next().value ?? objectKey);
         const occurrencesUrl = new URL(`v1/projects/${project}/occurrences`, endpoint).href;
         for (const occurrence of records.success.occurrences) {
           if (done.has(occurrence.resourceUri)) continue;
