@@ -13,6 +13,9 @@ import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../
 import { type SetFields, setVerifiesWithOpenssl, startLoopbackSigstore } from "../support/loopback-sigstore.ts";
 import { opensslCertificateKey, opensslChainVerifies, serviceAccountToken, signingCertRequests } from "../fulcio/keyless-fixtures.ts";
 import { opensslVerifies } from "../support/independent-verifiers.ts";
+import { startArchivistaServer } from "../support/archivista-server.ts";
+import { startGcsJsonApiServer } from "../support/gcs-json-api-server.ts";
+import { startGrafeasApiServer } from "../support/grafeas-api-server.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
@@ -256,6 +259,59 @@ describe("chains-ts controller", () => {
       expect(refused["chains.tekton.dev/transparency"]).toBeUndefined();
     } finally {
       await sigstore.close();
+    }
+  }, 60_000);
+
+  it("stores in gcs, grafeas and archivista named in the config, and retries with an Event when archivista is unreachable", async () => {
+    const [gcs, grafeas, archivista] = await Promise.all([startGcsJsonApiServer(), startGrafeasApiServer(), startArchivistaServer()]);
+    try {
+      const config = {
+        "artifacts.taskrun.storage": "tekton,gcs,grafeas,archivista",
+        "storage.gcs.bucket": "provenance",
+        "storage.grafeas.projectid": "project",
+        "storage.archivista.url": archivista.url,
+      };
+      const { kubeconfig, secrets } = await setUp(config);
+      const e = emu!;
+      const token = gcs.tokens.issue();
+      grafeas.tokens.accept(token);
+      const tokenFile = join(await mkdtemp(join(tmpdir(), "chains-token-")), "token");
+      await writeFile(tokenFile, token);
+      const env = {
+        STORAGE_EMULATOR_HOST: gcs.host,
+        CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINERANALYSIS: grafeas.endpoint,
+        CLOUDSDK_AUTH_ACCESS_TOKEN_FILE: tokenFile,
+      };
+      const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha"];
+      const annotationsOf = (name: string) =>
+        (e.store.get("taskruns", "default", name)?.["metadata"] as { annotations?: Record<string, string> }).annotations ?? {};
+      e.store.seed(plainTaskRun("stored"));
+      e.store.modify("taskruns", "default", "stored", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const started = launch(args, env);
+      await until(() => annotationsOf("stored")["chains.tekton.dev/signed"] === "true", "the run signed", 20_000);
+      child!.kill("SIGTERM");
+      expect(await started.exited).toBe(0);
+      expect(gcs.uploads.filter((name) => name.startsWith("provenance/taskrun-default-stored/"))).toHaveLength(4);
+      expect(grafeas.notes.has("projects/project/notes/tekton-default-taskrun-intoto")).toBe(true);
+      expect(archivista.uploads).toHaveLength(1);
+      expect(logLines(started.stdout()).some((line) => line.message.includes(`gitoid ${archivista.uploads[0]!.gitoid}`))).toBe(true);
+
+      e.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
+        o["data"] = { ...config, "storage.archivista.url": "http://127.0.0.1:9" };
+      });
+      e.store.seed(plainTaskRun("unreachable"));
+      e.store.modify("taskruns", "default", "unreachable", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const retrying = launch(args, env);
+      const retryEvent = () =>
+        e.store.list("events", "default").find((ev) => (ev as { reason?: string }).reason === "SigningRetry") as { message: string } | undefined;
+      await until(() => retryEvent() !== undefined, "a SigningRetry Event", 20_000);
+      child!.kill("SIGTERM");
+      expect(await retrying.exited).toBe(0);
+      expect(retryEvent()!.message).toMatch(/archivista: upload failed: http:\/\/127\.0\.0\.1:9\/upload/);
+      expect(annotationsOf("unreachable")["chains.tekton.dev/signed"]).toBeUndefined();
+      expect(gcs.uploads.filter((name) => name.startsWith("provenance/taskrun-default-unreachable/"))).toHaveLength(4);
+    } finally {
+      await Promise.all([gcs.close(), grafeas.close(), archivista.close()]);
     }
   }, 60_000);
 

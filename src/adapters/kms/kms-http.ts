@@ -23,6 +23,8 @@ export interface KmsHttpRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** Sent as JSON, or as `application/x-www-form-urlencoded` for URLSearchParams. */
   readonly body?: unknown;
+  /** JSON text sent as it is, for bodies whose exact bytes matter (e.g. content-addressed uploads). */
+  readonly jsonText?: string;
 }
 
 const timeoutMs = 30_000;
@@ -58,14 +60,16 @@ export const requestJson = <S extends Schema.ConstraintDecoder<unknown>>(
   const failed = (status: number | undefined, detail: string) => new KmsHttpFailed({ url, status, detail });
   const isForm = request.body instanceof URLSearchParams;
   const headers: Record<string, string> = { accept: "application/json", ...request.headers };
-  if (request.body !== undefined) headers["content-type"] = isForm ? "application/x-www-form-urlencoded" : "application/json";
+  const requestBody: string | undefined =
+    request.jsonText ?? (request.body === undefined ? undefined : isForm ? String(request.body) : JSON.stringify(request.body));
+  if (requestBody !== undefined) headers["content-type"] = isForm ? "application/x-www-form-urlencoded" : "application/json";
   return Effect.gen(function* () {
     const response = yield* Effect.tryPromise({
       try: (signal) =>
         fetch(url, {
           method: request.method ?? "GET",
           headers,
-          body: request.body === undefined ? undefined : isForm ? String(request.body) : JSON.stringify(request.body),
+          body: requestBody,
           signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
           redirect: "error",
         }),

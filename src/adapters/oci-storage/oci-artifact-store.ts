@@ -2,6 +2,7 @@ import { Effect, Result } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../domain/dsse/envelope.ts";
 import { cosignSignFormat, cosignSignPredicateType } from "../../domain/formats/cosign-sign-statement.ts";
+import { slsaFormats } from "../../domain/formats/slsa-formats.ts";
 import type { InvalidImageManifest } from "../../domain/oci/image-manifest.ts";
 import { isOciDigest, type OciDigest } from "../../domain/oci/oci-digest.ts";
 import type { SignatureMediaTypes, TooManySignatureLayers } from "../../domain/oci/signature-image.ts";
@@ -46,8 +47,6 @@ export interface OciArtifactStoreOptions {
  * SLSA envelope.
  */
 type Payload = "simplesigning" | "cosign-sign-statement" | "attestation" | "other";
-
-const slsaFormats: ReadonlySet<string> = new Set(["in-toto", "slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]);
 
 const payloadOf = (artifact: SignedArtifact): Payload =>
   artifact.format === "simplesigning"

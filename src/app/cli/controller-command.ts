@@ -27,6 +27,7 @@ import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
+import { httpArtifactStores } from "../../adapters/storage/http-artifact-stores.ts";
 import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
@@ -335,6 +336,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
       stores: [
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
+        ...httpArtifactStores(env),
       ],
       logs: "json",
     },

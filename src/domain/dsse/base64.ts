@@ -11,3 +11,7 @@ export const decodeStdBase64 = (text: string): Uint8Array | undefined =>
 /** Go's `base64.URLEncoding.DecodeString`: padded URL-safe base64, undefined for anything else. */
 export const decodeUrlBase64 = (text: string): Uint8Array | undefined =>
   urlSafe.test(text) ? new Uint8Array(Buffer.from(text, "base64url")) : undefined;
+
+/** Go's `base64.StdEncoding.EncodeToString`: padded standard base64. */
+export const encodeStdBase64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");

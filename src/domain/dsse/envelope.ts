@@ -1,7 +1,7 @@
 import { Data, Result } from "effect";
 import { isJsonObject as isRecord } from "../oci/json-object.ts";
 import { goQuote } from "../serialization/go-json.ts";
-import { decodeStdBase64, decodeUrlBase64 } from "./base64.ts";
+import { decodeStdBase64, decodeUrlBase64, encodeStdBase64 as base64 } from "./base64.ts";
 
 /** The DSSE payload type of every in-toto statement Chains signs (signing.md §4). */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -22,8 +22,6 @@ export interface DsseEnvelope {
 
 /** Text that is not a DSSE envelope; `reason` says which part is wrong. */
 export class EnvelopeInvalid extends Data.TaggedError("EnvelopeInvalid")<{ readonly reason: string }> {}
-
-const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
 /**
  * The envelope as go-securesystemslib writes it and storage/Rekor receive it: compact Go JSON, keys
