@@ -78,7 +78,7 @@ const applyEffects = (world: World, actions: ReadonlyArray<{ type: string; param
       expect(Number(params.delay)).toBeLessThanOrEqual(Math.max(timing.maxRetryDelayMs, timing.childWaitMs));
       world.timers.set(String(params.id), params.event as { type: string });
     } else if (action.type === "xstate.cancel") {
-      world.timers.delete(String(params));
+      world.timers.delete(String(params!.sendId));
     }
   }
 };
