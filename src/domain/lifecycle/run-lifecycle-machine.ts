@@ -52,6 +52,17 @@ export type LifecycleEvent =
   /** A child TaskRun of a waiting PipelineRun changed. */
   | { readonly type: "CHILDREN_CHANGED" };
 
+/** Which step of `LifecycleSteps` each named actor of the chart runs. */
+export const STEP_OF_ACTOR = {
+  takeSnapshot: "snapshot",
+  signArtifacts: "sign",
+  storeArtifacts: "store",
+  writeSignedAnnotations: "annotate",
+  recordFailedPass: "recordFailure",
+} as const satisfies Record<string, keyof LifecycleSteps>;
+
+export type LifecycleActorName = keyof typeof STEP_OF_ACTOR;
+
 /** States in which the actor holds no worker slot: it waits for time, children or a slot. */
 export const PARKED_STATES = ["retrying", "awaitingChildren", "queued"] as const;
 export const FINAL_STATES = ["annotated", "failed", "abandoned"] as const;
