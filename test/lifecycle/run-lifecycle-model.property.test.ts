@@ -5,6 +5,7 @@ import type { LifecycleSteps, PermanentFailure } from "../../src/domain/lifecycl
 import { recordFailedPass } from "../../src/domain/lifecycle/retry-budget.ts";
 import {
   createRunLifecycleMachine,
+  type LifecycleActorName,
   type LifecycleEvent,
   FINAL_STATES,
   type RunLifecycleMachine,
@@ -19,13 +20,12 @@ import { type PassPlan, type PlannedArtifact, type SignedArtifact, storeKey } fr
  * signed, logged, stored and written on the run) so the invariants are checked against it.
  */
 
-type StepName = "takeSnapshot" | "signArtifacts" | "storeArtifacts" | "writeSignedAnnotations" | "recordFailedPass";
 type Snapshot = SnapshotFrom<RunLifecycleMachine>;
 type RunWrite = "retries" | "signed" | "failed";
 
 interface RunningStep {
   readonly id: string;
-  readonly src: StepName;
+  readonly src: LifecycleActorName;
   readonly input: Record<string, unknown>;
 }
 
@@ -70,7 +70,7 @@ const applyEffects = (world: World, actions: ReadonlyArray<{ type: string; param
     } else if (action.type === "xstate.spawnChild") {
       // One step at a time: a run's work is a sequence.
       expect(world.running).toBeUndefined();
-      const step = { id: String(params!.id), src: params!.src as StepName, input: params!.input as Record<string, unknown> };
+      const step = { id: String(params!.id), src: params!.src as LifecycleActorName, input: params!.input as Record<string, unknown> };
       world.running = step;
       if (world.writes.some(isTerminalWrite)) world.stepsAfterTerminalWrite++;
       checkOnSpawn(world, step);

@@ -1,13 +1,9 @@
 import { Effect, Result } from "effect";
 import { createActor, type Actor, type SnapshotFrom } from "xstate";
-import {
-  FAILED_SECRETS_VERSION_ANNOTATION,
-  finalizerFor,
-  RETRIES_ANNOTATION,
-  SIGNED_ANNOTATION,
-} from "../../domain/annotations/chains-annotations.ts";
+import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { decideRunCommand, type Lane } from "../../domain/lifecycle/decide-run-command.ts";
+import { REARM_REMOVED_ANNOTATIONS, rearmableSecretsVersionOf, signAgainUnder } from "../../domain/lifecycle/key-material-failure.ts";
 import {
   createRunLifecycleMachine,
   FINAL_STATES,
@@ -218,8 +214,8 @@ export class RunController {
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
-    const failedSecretsVersion = run.metadata.annotations?.[FAILED_SECRETS_VERSION_ANNOTATION];
-    if (signingStateOf(run.metadata.annotations)._tag === "Failed" && failedSecretsVersion !== undefined && !isBeingDeleted(run))
+    const failedSecretsVersion = rearmableSecretsVersionOf(run);
+    if (failedSecretsVersion !== undefined)
       this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
     else this.keyMaterialFailures.delete(key);
     // A settled run being deleted under our finalizer still needs a write (its release), which a
@@ -440,9 +436,9 @@ export class RunController {
     if (Result.isFailure(secrets)) return;
     const version = secrets.success.version;
     for (const [key, failure] of [...this.keyMaterialFailures]) {
-      if (failure.secretsVersion === version || !this.leadership.leads(failure.ref.kind)) continue;
+      if (!signAgainUnder(failure.secretsVersion, version) || !this.leadership.leads(failure.ref.kind)) continue;
       this.keyMaterialFailures.delete(key);
-      const clear = { uid: failure.uid, removeAnnotations: [SIGNED_ANNOTATION, RETRIES_ANNOTATION, FAILED_SECRETS_VERSION_ANNOTATION] };
+      const clear = { uid: failure.uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS };
       const message =
         `signing-secrets changed since this run failed on its key material ` +
         `(version ${failure.secretsVersion}, now ${version}): signing it again`;
