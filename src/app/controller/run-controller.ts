@@ -1,12 +1,9 @@
 import { Effect, Result } from "effect";
 import { createActor, type Actor, type SnapshotFrom } from "xstate";
-import {
-  FAILED_SECRETS_VERSION_ANNOTATION,
-  finalizerFor,
-  RETRIES_ANNOTATION,
-  SIGNED_ANNOTATION,
-} from "../../domain/annotations/chains-annotations.ts";
+import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
+import { decideRunCommand, type Lane } from "../../domain/lifecycle/decide-run-command.ts";
+import { REARM_REMOVED_ANNOTATIONS, rearmableSecretsVersionOf, signAgainUnder } from "../../domain/lifecycle/key-material-failure.ts";
 import {
   createRunLifecycleMachine,
   FINAL_STATES,
@@ -15,7 +12,7 @@ import {
   type RunLifecycleMachine,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
 import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
-import { completedAtMillis, isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
+import { isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
 import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
@@ -217,8 +214,8 @@ export class RunController {
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
-    const failedSecretsVersion = run.metadata.annotations?.[FAILED_SECRETS_VERSION_ANNOTATION];
-    if (signingStateOf(run.metadata.annotations)._tag === "Failed" && failedSecretsVersion !== undefined && !isBeingDeleted(run))
+    const failedSecretsVersion = rearmableSecretsVersionOf(run);
+    if (failedSecretsVersion !== undefined)
       this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
     else this.keyMaterialFailures.delete(key);
     // A settled run being deleted under our finalizer still needs a write (its release), which a
@@ -262,30 +259,26 @@ export class RunController {
     }
   }
 
-  /** What a leader does about a run it has just seen: nothing, a finalizer, a release or a pass. */
-  private consider(run: RunObject, lane: "live" | "backlog"): void {
+  /** What a leader does about a run it has just seen: the pure decision, carried out. */
+  private consider(run: RunObject, lane: Lane): void {
     const key = runKey(runRefOf(run));
-    const terminal = isTerminal(signingStateOf(run.metadata.annotations));
-    const actor = this.actors.get(key);
-    if (isBeingDeleted(run)) {
-      if (actor !== undefined) actor.send({ type: "RUN_DELETING" });
-      else if (isDone(run) && !terminal) this.queue.add(key, "live");
-      // Nothing left to sign (unfinished, or signed by us or by Tekton Chains before us): let it go.
-      else this.release(run);
-      return;
+    const command = decideRunCommand(run, {
+      hasActor: this.actors.has(key),
+      finalizerRequested: this.finalizerRequested.has(key),
+      lane,
+    });
+    switch (command._tag) {
+      case "Nothing":
+        return;
+      case "EnsureFinalizer":
+        return this.ensureFinalizer(run, command.finalizer);
+      case "Release":
+        return this.release(run, command.finalizer);
+      case "SendDeleting":
+        return void this.actors.get(key)?.send({ type: "RUN_DELETING" });
+      case "Queue":
+        return this.queue.add(key, command.lane, command.completedAt);
     }
-    if (terminal) {
-      // A chains finalizer on a finished run only blocks its deletion, whoever left it. Only on a
-      // live change: a start-up backlog of runs Tekton Chains finalized costs no writes (defect #9).
-      if (lane === "live") this.release(run);
-      return;
-    }
-    if (!isDone(run)) {
-      this.ensureFinalizer(run);
-      return;
-    }
-    if (actor !== undefined) return;
-    this.queue.add(key, lane, completedAtMillis(run));
   }
 
   /**
@@ -315,19 +308,15 @@ export class RunController {
   }
 
   /** The first of at most two writes per run: a finalizer, so a deletion waits for signing. */
-  private ensureFinalizer(run: RunObject): void {
+  private ensureFinalizer(run: RunObject, finalizer: string): void {
     const key = runKey(runRefOf(run));
-    const finalizer = finalizerFor(run.kind);
-    if (run.metadata.finalizers?.includes(finalizer) || this.finalizerRequested.has(key)) return;
     this.finalizerRequested.add(key);
     // A failed write is retried on the run's next event.
     this.write(run, { addFinalizer: finalizer }, "add the finalizer", () => this.finalizerRequested.delete(key));
   }
 
   /** Removes our finalizer from a run that has nothing (more) to sign: being deleted, or finished. */
-  private release(run: RunObject): void {
-    const finalizer = finalizerFor(run.kind);
-    if (!run.metadata.finalizers?.includes(finalizer)) return;
+  private release(run: RunObject, finalizer: string): void {
     this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => undefined);
   }
 
@@ -447,9 +436,9 @@ export class RunController {
     if (Result.isFailure(secrets)) return;
     const version = secrets.success.version;
     for (const [key, failure] of [...this.keyMaterialFailures]) {
-      if (failure.secretsVersion === version || !this.leadership.leads(failure.ref.kind)) continue;
+      if (!signAgainUnder(failure.secretsVersion, version) || !this.leadership.leads(failure.ref.kind)) continue;
       this.keyMaterialFailures.delete(key);
-      const clear = { uid: failure.uid, removeAnnotations: [SIGNED_ANNOTATION, RETRIES_ANNOTATION, FAILED_SECRETS_VERSION_ANNOTATION] };
+      const clear = { uid: failure.uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS };
       const message =
         `signing-secrets changed since this run failed on its key material ` +
         `(version ${failure.secretsVersion}, now ${version}): signing it again`;

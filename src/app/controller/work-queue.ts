@@ -1,10 +1,13 @@
+import type { Lane } from "../../domain/lifecycle/decide-run-command.ts";
+
+export type { Lane };
+
 /**
  * Run keys waiting for a worker. Two lanes: `live` (runs that completed while we watched, and
  * retries) is always served before `backlog` (unsigned runs found at start-up), and the backlog
  * is served newest completion first, so history never starves fresh builds (reference defect #9).
  * A key is queued at most once.
  */
-export type Lane = "live" | "backlog";
 
 interface BacklogItem {
   readonly key: string;

@@ -1,19 +1,18 @@
-import { type Actor, createActor, type SnapshotFrom, waitFor } from "xstate";
+import { type AnyEventObject, initialTransition, type SnapshotFrom, transition } from "xstate";
 import type { RunJson } from "../../adapters/memory/run-json.ts";
 import type { LifecycleSteps } from "../../domain/lifecycle/lifecycle-steps.ts";
 import {
   createRunLifecycleMachine,
+  type LifecycleActorName,
   type LifecycleEvent,
   type LifecycleInput,
   type RunLifecycleMachine,
+  STEP_OF_ACTOR,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
-import { HeldTimers } from "./held-timers.ts";
+import type { FinishedCall, StepName } from "./finished-call.ts";
 import { fail } from "./repl-error.ts";
-import { type FinishedCall, StepGate } from "./step-gate.ts";
 
-type LifecycleActor = Actor<RunLifecycleMachine>;
 export type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
-type PersistedSnapshot = ReturnType<LifecycleActor["getPersistedSnapshot"]>;
 
 /** Why the statechart moved. */
 export type StepCause =
@@ -36,171 +35,184 @@ export interface RunObjectStore {
   readonly restore: (run: RunJson) => void;
 }
 
-/** Everything `back` needs to return to the moment before one transition. */
-interface HistoryEntry {
-  /** `undefined`: before the actor was started. */
-  readonly persisted: PersistedSnapshot | undefined;
-  readonly input: LifecycleInput | undefined;
-  readonly run: RunJson | undefined;
-  /** The delay of the timer the actor was waiting on, if it was parked on one. */
-  readonly timerDelayMs: number | undefined;
+/** The step the chart invoked and waits on. */
+interface InvokedStep {
+  readonly actorId: string;
+  readonly step: StepName;
+  readonly input: unknown;
 }
 
-const TIMER_STATES = ["retrying", "awaitingChildren"];
+/** A delayed event the chart armed (a retry delay or the child wait). */
+interface ArmedTimer {
+  readonly sendId: string;
+  readonly event: AnyEventObject;
+  readonly delayMs: number;
+}
+
+/** The chart at one moment: its snapshot and the effects it waits on. Immutable, so history is a list of them. */
+interface Moment {
+  readonly snapshot: LifecycleSnapshot;
+  readonly invoked: InvokedStep | undefined;
+  readonly timers: ReadonlyArray<ArmedTimer>;
+}
+
+/** Everything `back` needs to return to the moment before one transition. */
+interface HistoryEntry {
+  /** `undefined`: before the chart was started. */
+  readonly moment: Moment | undefined;
+  readonly run: RunJson | undefined;
+}
+
 /** How long one step may take (a KMS or registry call, for instance) before the REPL gives up waiting. */
 const STEP_TIMEOUT_MS = 60_000;
 
 export const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
 
 /**
- * One run's lifecycle actor, moved one transition at a time: the controller's statechart and step
- * implementations behind a gate, its timers held, `queued` answered with RESUME as a worker would.
- * Every transition first saves a persisted snapshot, which `back` restores.
+ * The effects xstate's pure `transition` returns, applied to what the chart waits on: which step
+ * is invoked (`spawnChild`/`stopChild`) and which timers are armed (`raise` with a delay, `cancel`).
+ */
+const withEffects = (moment: Moment, actions: ReadonlyArray<{ readonly type: string; readonly params?: unknown }>): Moment => {
+  let { invoked, timers } = moment;
+  for (const action of actions) {
+    const params = (action.params ?? {}) as Record<string, unknown>;
+    if (action.type === "xstate.spawnChild")
+      invoked = { actorId: String(params.id), step: STEP_OF_ACTOR[params.src as LifecycleActorName], input: params.input };
+    else if (action.type === "xstate.stopChild" && invoked?.actorId === String(params.id)) invoked = undefined;
+    else if (action.type === "xstate.raise" && typeof params.delay === "number")
+      timers = [...timers, { sendId: String(params.id), event: params.event as AnyEventObject, delayMs: params.delay }];
+    else if (action.type === "xstate.cancel") timers = timers.filter((timer) => timer.sendId !== String(params.sendId));
+  }
+  return { ...moment, invoked, timers };
+};
+
+/** Runs one step on the ports and reports what it did; a rejection is a value here, as the chart sees it. */
+const callStep = async (steps: LifecycleSteps, invoked: InvokedStep): Promise<FinishedCall> => {
+  const run = steps[invoked.step] as (input: unknown) => Promise<unknown>;
+  try {
+    return { step: invoked.step, input: invoked.input, result: { _tag: "Returned", outcome: await run(invoked.input) } } as FinishedCall;
+  } catch (error) {
+    return { step: invoked.step, input: invoked.input, result: { _tag: "Rejected", error } } as FinishedCall;
+  }
+};
+
+/**
+ * One run's lifecycle chart, moved one transition at a time with xstate's pure
+ * `initialTransition`/`transition`: each gives the next snapshot and the effects to run, and the
+ * REPL runs the invoked step through the controller's own steps on the ports, fires an armed timer
+ * when asked (so a retry delay takes no real time yet keeps the controller's durations), and
+ * answers `queued` with RESUME as a worker would. No actor runs, so `back` is an earlier moment.
  */
 export class LifecycleStepper {
-  readonly #gate = new StepGate();
+  readonly #steps: LifecycleSteps;
   readonly #machine: RunLifecycleMachine;
   readonly #runStore: RunObjectStore;
   readonly #history: Array<HistoryEntry> = [];
-  #actor: LifecycleActor | undefined;
-  #input: LifecycleInput | undefined;
-  #timers = new HeldTimers();
-  /** Set after `back` into a timer state: xstate does not persist pending timers. */
-  #restoredTimerMs: number | undefined;
+  #moment: Moment | undefined;
 
   constructor(steps: LifecycleSteps, runStore: RunObjectStore) {
-    this.#machine = createRunLifecycleMachine(this.#gate.wrap(steps));
+    this.#steps = steps;
+    this.#machine = createRunLifecycleMachine(steps);
     this.#runStore = runStore;
   }
 
   get snapshot(): LifecycleSnapshot | undefined {
-    return this.#actor?.getSnapshot();
+    return this.#moment?.snapshot;
   }
 
   get started(): boolean {
-    return this.#actor !== undefined;
+    return this.#moment !== undefined;
   }
 
   get depth(): number {
     return this.#history.length;
   }
 
-  /** The step call the next `step` would release, if the actor is in a working state. */
-  get heldStep(): StepGate["held"] {
-    return this.#gate.held;
+  /** The step call the next `step` would run, if the chart is in a working state. */
+  get heldStep(): { readonly step: StepName; readonly input: unknown } | undefined {
+    return this.#moment?.invoked;
   }
 
-  /** The first transition: a fresh actor enters `pending`, as when the controller spawns one. */
+  /** The first transition: the chart enters `pending`, as when the controller spawns an actor. */
   start(input: LifecycleInput, deleting: boolean): Transition {
     this.#remember();
-    this.#input = input;
-    const actor = this.#spawn(undefined);
-    if (deleting) actor.send({ type: "RUN_DELETING" });
-    return { from: undefined, to: stateName(actor.getSnapshot()), cause: { _tag: "Started", input }, snapshot: actor.getSnapshot() };
+    const [snapshot, actions] = initialTransition(this.#machine, input);
+    this.#moment = withEffects({ snapshot, invoked: undefined, timers: [] }, actions);
+    if (deleting) this.#send({ type: "RUN_DELETING" });
+    return this.#moved(undefined, { _tag: "Started", input });
   }
 
-  /** Moves the actor by exactly one transition. */
+  /** Moves the chart by exactly one transition. */
   async step(): Promise<Transition> {
-    const actor = this.#actor ?? fail("no lifecycle actor yet");
-    const before = actor.getSnapshot();
-    const from = stateName(before);
-    if (before.status !== "active") fail(`the run's lifecycle is over (${from}); 'back' to step again, or 'load' a run`);
+    const moment = this.#moment ?? fail("no lifecycle actor yet");
+    const from = stateName(moment.snapshot);
+    if (moment.snapshot.status !== "active") fail(`the run's lifecycle is over (${from}); 'back' to step again, or 'load' a run`);
     if (from === "queued") {
       this.#remember();
-      actor.send({ type: "RESUME" });
+      this.#send({ type: "RESUME" });
       return this.#moved(from, { _tag: "Resumed" });
     }
-    if (TIMER_STATES.includes(from)) {
+    const invoked = moment.invoked;
+    if (invoked === undefined) {
+      const timer = [...moment.timers].sort((a, b) => a.delayMs - b.delayMs)[0] ?? fail(`no lifecycle step started in ${from}`);
       this.#remember();
-      const delayMs = this.#timers.fireNext() ?? this.#fireRestoredTimer(actor, from);
-      return this.#moved(from, { _tag: "TimerElapsed", state: from, delayMs });
+      this.#moment = { ...moment, timers: moment.timers.filter((t) => t !== timer) };
+      this.#send(timer.event);
+      return this.#moved(from, { _tag: "TimerElapsed", state: from, delayMs: timer.delayMs });
     }
-    await this.#within(this.#gate.whenHeld(), `no lifecycle step started in ${from}`);
     this.#remember();
-    const call = await this.#gate.release();
-    await this.#within(
-      waitFor(actor, (s) => stateName(s) !== from || s.status !== "active", { timeout: STEP_TIMEOUT_MS }),
-      `the actor did not leave ${from}`,
+    const call = await this.#within(callStep(this.#steps, invoked), `${invoked.step} did not finish`);
+    this.#send(
+      call.result._tag === "Returned"
+        ? { type: `xstate.done.actor.${invoked.actorId}`, output: call.result.outcome }
+        : { type: `xstate.error.actor.${invoked.actorId}`, error: call.result.error },
     );
     return this.#moved(from, { _tag: "StepSettled", call });
   }
 
   /** A child of the waiting PipelineRun changed, as the controller tells the parent's actor. */
   childrenChanged(): Transition | undefined {
-    const actor = this.#actor;
-    if (actor === undefined || stateName(actor.getSnapshot()) !== "awaitingChildren") return undefined;
+    if (this.#moment === undefined || stateName(this.#moment.snapshot) !== "awaitingChildren") return undefined;
     this.#remember();
-    actor.send({ type: "CHILDREN_CHANGED" });
+    this.#send({ type: "CHILDREN_CHANGED" });
     return this.#moved("awaitingChildren", { _tag: "ChildrenChanged" });
   }
 
   /**
-   * Returns to the moment before the last transition: the actor's persisted snapshot (context
-   * included) and the run object's annotations and finalizers in the cluster. Stores, the
-   * transparency log, Events and armed failures are not rolled back.
+   * Returns to the moment before the last transition: the chart's snapshot (context included) with
+   * the step and timers it waited on, and the run object's annotations and finalizers in the
+   * cluster. Stores, the transparency log, Events and armed failures are not rolled back.
    */
   back(): LifecycleSnapshot | undefined {
     const entry = this.#history.pop() ?? fail("nothing to go back to");
-    this.#stopActor();
     if (entry.run !== undefined) this.#runStore.restore(entry.run);
-    if (entry.persisted === undefined) {
-      this.#input = entry.input;
-      return undefined;
-    }
-    this.#input = entry.input;
-    const actor = this.#spawn(entry.persisted);
-    this.#restoredTimerMs = entry.timerDelayMs;
-    return actor.getSnapshot();
+    this.#moment = entry.moment;
+    return entry.moment?.snapshot;
   }
 
-  /** Forgets the actor and its history (another run is being inspected). */
+  /** Forgets the chart and its history (another run is being inspected). */
   reset(): void {
-    this.#stopActor();
+    this.#moment = undefined;
     this.#history.length = 0;
-    this.#input = undefined;
   }
 
-  #spawn(persisted: PersistedSnapshot | undefined): LifecycleActor {
-    const input = this.#input ?? fail("no run to start an actor for");
-    this.#timers = new HeldTimers();
-    this.#restoredTimerMs = undefined;
-    const actor = createActor(this.#machine, {
-      input,
-      clock: this.#timers,
-      ...(persisted === undefined ? {} : { snapshot: persisted }),
-    });
-    this.#actor = actor;
-    actor.start();
-    return actor;
-  }
-
-  #stopActor(): void {
-    this.#actor?.stop();
-    this.#actor = undefined;
-    this.#gate.discard();
+  /**
+   * One event into the chart. Besides the chart's own events, the REPL delivers what xstate's
+   * runtime would: a finished step (`xstate.done.actor.*`/`xstate.error.actor.*`) and a fired
+   * timer, whose types the chart's event union does not name.
+   */
+  #send(event: LifecycleEvent | AnyEventObject): void {
+    const moment = this.#moment ?? fail("no lifecycle actor yet");
+    const [snapshot, actions] = transition(this.#machine, moment.snapshot, event as LifecycleEvent);
+    this.#moment = withEffects({ ...moment, snapshot }, actions);
   }
 
   #remember(): void {
-    this.#history.push({
-      persisted: this.#actor?.getPersistedSnapshot(),
-      input: this.#input,
-      run: this.#runStore.get(),
-      timerDelayMs: this.#timers.nextDelayMs ?? this.#restoredTimerMs,
-    });
+    this.#history.push({ moment: this.#moment, run: this.#runStore.get() });
   }
 
-  /** A restored actor lost its timer; the timer's own event does what the timer would have done. */
-  #fireRestoredTimer(actor: LifecycleActor, state: string): number | undefined {
-    const timer = this.#machine.getStateNodeById(`run-lifecycle.${state}`).after[0];
-    if (timer === undefined) return fail(`${state} has no timer`);
-    const delayMs = this.#restoredTimerMs;
-    this.#restoredTimerMs = undefined;
-    actor.send({ type: timer.eventType } as unknown as LifecycleEvent);
-    return delayMs;
-  }
-
-  #moved(from: string, cause: StepCause): Transition {
-    const snapshot = (this.#actor ?? fail("the actor is gone")).getSnapshot();
+  #moved(from: string | undefined, cause: StepCause): Transition {
+    const snapshot = (this.#moment ?? fail("the chart is gone")).snapshot;
     return { from, to: stateName(snapshot), cause, snapshot };
   }
 

@@ -2,7 +2,7 @@ import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import type { PlannedArtifact, SignedArtifact } from "../../domain/signing-pass/signing-artifacts.ts";
 import { runKey } from "../../domain/run/run-ref.ts";
 import type { StepCause, Transition } from "./lifecycle-stepper.ts";
-import type { FinishedCall } from "./step-gate.ts";
+import type { FinishedCall } from "./finished-call.ts";
 
 /** Tagged errors carry their cause in `reason` and often have no message. */
 const describeError = (error: unknown): string => {

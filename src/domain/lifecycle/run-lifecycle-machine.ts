@@ -52,6 +52,17 @@ export type LifecycleEvent =
   /** A child TaskRun of a waiting PipelineRun changed. */
   | { readonly type: "CHILDREN_CHANGED" };
 
+/** Which step of `LifecycleSteps` each named actor of the chart runs. */
+export const STEP_OF_ACTOR = {
+  takeSnapshot: "snapshot",
+  signArtifacts: "sign",
+  storeArtifacts: "store",
+  writeSignedAnnotations: "annotate",
+  recordFailedPass: "recordFailure",
+} as const satisfies Record<string, keyof LifecycleSteps>;
+
+export type LifecycleActorName = keyof typeof STEP_OF_ACTOR;
+
 /** States in which the actor holds no worker slot: it waits for time, children or a slot. */
 export const PARKED_STATES = ["retrying", "awaitingChildren", "queued"] as const;
 export const FINAL_STATES = ["annotated", "failed", "abandoned"] as const;
@@ -68,12 +79,42 @@ const withEntries = (
 /** Failed uploads are retried from the sign step, which redoes only the uploads; else storage is retried. */
 const resumeAfterStore = (context: LifecycleContext): ResumePoint => (context.uploadFailure === undefined ? "signed" : "snapshotted");
 
+/** What a failed step leaves for `recordingFailure`: where to resume, why, and whether it is permanent. */
+interface StepFailure {
+  readonly resumeAt: ResumePoint;
+  readonly reason: string;
+  readonly permanent?: PermanentFailure | undefined;
+}
+
+/** What the store step hands on: what is stored so far, with the annotations to write. */
+interface StoreProgress {
+  readonly stored: ReadonlyArray<string>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** A transition taken when the finished step's outcome has this `_tag`. */
+const outcomeIs = <Tag extends string>(expected: Tag) => ({
+  type: "outcomeIs" as const,
+  params: ({ event }: { event: { output: { readonly _tag: string } } }) => ({ tag: event.output._tag, expected }),
+});
+
+/** The failure of a step whose promise rejected (a defect in a step, not a reported failure). */
+const rejected = (resumeAt: ResumePoint | ((context: LifecycleContext) => ResumePoint)) => ({
+  type: "failStep" as const,
+  params: ({ context, event }: { context: LifecycleContext; event: { error: unknown } }): StepFailure => ({
+    resumeAt: typeof resumeAt === "function" ? resumeAt(context) : resumeAt,
+    reason: describeRejection(event.error),
+  }),
+});
+
 /**
  * The life of one run from "completed, not signed" to a terminal annotation:
  * `pending → snapshotted → signed → stored → annotated`. Any failed step goes through
  * `recordingFailure` (retry bookkeeping on the run), then waits in `retrying` and resumes at the
  * step that failed, or ends in `failed` when the budget is spent. Durable state lives only in the
  * run's annotations, so a fresh actor for the same run (after a restart) picks up correctly.
+ * Actors (the steps), guards and actions are named in `setup()`, so the chart below reads as the
+ * run's life and nothing else.
  */
 export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
   setup({
@@ -97,6 +138,35 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
         ({ input }) => steps.recordFailure(input),
       ),
     },
+    guards: {
+      outcomeIs: (_, params: { readonly tag: string; readonly expected: string }) => params.tag === params.expected,
+      /** Every write succeeded and every transparency upload of the pass too: `signed: true` may be written. */
+      everythingStored: ({ context }, params: { readonly failure: string | undefined }) =>
+        params.failure === undefined && context.uploadFailure === undefined,
+      failureRecordedAndExhausted: (_, params: { readonly outcome: FailureRecordOutcome }) =>
+        params.outcome._tag === "Recorded" && params.outcome.exhausted,
+      resumesAt: ({ context }, params: { readonly step: ResumePoint }) => context.resumeAt === params.step,
+    },
+    actions: {
+      markDeleting: assign({ deleting: true }),
+      keepPlan: assign((_, params: { readonly plan: PassPlan | undefined }) => ({ plan: params.plan })),
+      noteNothingToDo: assign((_, params: { readonly reason: string | undefined }) => ({ lastError: params.reason })),
+      keepSignatures: assign(({ context }, params: { readonly signed: Readonly<Record<string, SignedArtifact>> }) => ({
+        signed: params.signed,
+        annotations: withEntries(context.annotations, params.signed),
+      })),
+      /** The uploads of this pass that failed: storage proceeds, then the pass fails and retries them. */
+      noteUploadFailure: assign((_, params: { readonly uploadFailure: string | undefined }) => ({ uploadFailure: params.uploadFailure })),
+      keepStored: assign((_, params: StoreProgress) => ({ stored: params.stored, annotations: params.annotations })),
+      failStep: assign((_, params: StepFailure) => ({
+        resumeAt: params.resumeAt,
+        lastError: params.reason,
+        permanent: params.permanent,
+      })),
+      countFailedPass: assign({ failedPasses: ({ context }) => context.failedPasses + 1 }),
+      restartPass: assign({ resumeAt: "pending" as const }),
+      stopWaitingForChildren: assign({ resumeAt: "pending" as const, proceedWithoutMissingChildren: true }),
+    },
     delays: {
       retryDelay: ({ context }) =>
         Math.min(context.timing.retryDelayMs * 2 ** Math.max(0, context.failedPasses - 1), context.timing.maxRetryDelayMs),
@@ -119,7 +189,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
     }),
     initial: "pending",
     on: {
-      RUN_DELETING: { actions: assign({ deleting: true }) },
+      RUN_DELETING: { actions: "markDeleting" },
     },
     states: {
       pending: {
@@ -132,34 +202,31 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
-              guard: ({ event }) => event.output._tag === "Ready",
+              guard: outcomeIs("Ready"),
               target: "snapshotted",
-              actions: assign({ plan: ({ event }) => (event.output._tag === "Ready" ? event.output.plan : undefined) }),
+              actions: {
+                type: "keepPlan",
+                params: ({ event }) => ({ plan: event.output._tag === "Ready" ? event.output.plan : undefined }),
+              },
             },
+            { guard: outcomeIs("WaitingForChildren"), target: "awaitingChildren" },
             {
-              guard: ({ event }) => event.output._tag === "WaitingForChildren",
-              target: "awaitingChildren",
-            },
-            {
-              guard: ({ event }) => event.output._tag === "NothingToDo",
+              guard: outcomeIs("NothingToDo"),
               target: "abandoned",
-              actions: assign({
-                lastError: ({ event }) => (event.output._tag === "NothingToDo" ? event.output.reason : undefined),
-              }),
+              actions: {
+                type: "noteNothingToDo",
+                params: ({ event }) => ({ reason: event.output._tag === "NothingToDo" ? event.output.reason : undefined }),
+              },
             },
             {
               target: "recordingFailure",
-              actions: assign({
-                resumeAt: "pending" as const,
-                permanent: undefined,
-                lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
-              }),
+              actions: {
+                type: "failStep",
+                params: ({ event }) => ({ resumeAt: "pending", reason: event.output._tag === "Failed" ? event.output.reason : "" }),
+              },
             },
           ],
-          onError: {
-            target: "recordingFailure",
-            actions: assign({ resumeAt: "pending" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
-          },
+          onError: { target: "recordingFailure", actions: rejected("pending") },
         },
       },
       snapshotted: {
@@ -173,29 +240,32 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
-              guard: ({ event }) => event.output._tag === "Done",
+              guard: outcomeIs("Done"),
               target: "signed",
-              actions: assign({
-                signed: ({ event }) => event.output.signed,
-                uploadFailure: ({ event }) => (event.output._tag === "Done" ? event.output.uploadFailure : undefined),
-                annotations: ({ context, event }) => withEntries(context.annotations, event.output.signed),
-              }),
+              actions: [
+                { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
+                {
+                  type: "noteUploadFailure",
+                  params: ({ event }) => ({ uploadFailure: event.output._tag === "Done" ? event.output.uploadFailure : undefined }),
+                },
+              ],
             },
             {
               target: "recordingFailure",
-              actions: assign({
-                signed: ({ event }) => event.output.signed,
-                annotations: ({ context, event }) => withEntries(context.annotations, event.output.signed),
-                resumeAt: "snapshotted" as const,
-                lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
-                permanent: ({ event }) => (event.output._tag === "Failed" ? event.output.permanent : undefined),
-              }),
+              actions: [
+                { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
+                {
+                  type: "failStep",
+                  params: ({ event }) => ({
+                    resumeAt: "snapshotted",
+                    reason: event.output._tag === "Failed" ? event.output.reason : "",
+                    permanent: event.output._tag === "Failed" ? event.output.permanent : undefined,
+                  }),
+                },
+              ],
             },
           ],
-          onError: {
-            target: "recordingFailure",
-            actions: assign({ resumeAt: "snapshotted" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
-          },
+          onError: { target: "recordingFailure", actions: rejected("snapshotted") },
         },
       },
       signed: {
@@ -211,29 +281,26 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
-              guard: ({ context, event }) => event.output.failure === undefined && context.uploadFailure === undefined,
+              guard: { type: "everythingStored", params: ({ event }) => ({ failure: event.output.failure }) },
               target: "stored",
-              actions: assign({
-                stored: ({ event }) => event.output.stored,
-                annotations: ({ event }) => event.output.annotations,
-              }),
+              actions: { type: "keepStored", params: ({ event }) => event.output },
             },
             {
               target: "recordingFailure",
-              actions: assign({
-                stored: ({ event }) => event.output.stored,
-                annotations: ({ event }) => event.output.annotations,
-                resumeAt: ({ context }) => resumeAfterStore(context),
-                lastError: ({ context, event }) =>
-                  [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
-                permanent: ({ event }) => event.output.permanent,
-              }),
+              actions: [
+                { type: "keepStored", params: ({ event }) => event.output },
+                {
+                  type: "failStep",
+                  params: ({ context, event }) => ({
+                    resumeAt: resumeAfterStore(context),
+                    reason: [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
+                    permanent: event.output.permanent,
+                  }),
+                },
+              ],
             },
           ],
-          onError: {
-            target: "recordingFailure",
-            actions: assign({ resumeAt: ({ context }) => resumeAfterStore(context), permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
-          },
+          onError: { target: "recordingFailure", actions: rejected(resumeAfterStore) },
         },
       },
       stored: {
@@ -241,27 +308,24 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           src: "writeSignedAnnotations",
           input: ({ context }) => ({ ref: context.ref, uid: context.uid, annotations: context.annotations }),
           onDone: [
-            { guard: ({ event }) => event.output._tag === "Done", target: "annotated" },
+            { guard: outcomeIs("Done"), target: "annotated" },
             {
-              guard: ({ event }) => event.output._tag === "Gone",
+              guard: outcomeIs("Gone"),
               target: "abandoned",
-              actions: assign({
-                lastError: ({ event }) => (event.output._tag === "Gone" ? event.output.reason : undefined),
-              }),
+              actions: {
+                type: "noteNothingToDo",
+                params: ({ event }) => ({ reason: event.output._tag === "Gone" ? event.output.reason : undefined }),
+              },
             },
             {
               target: "recordingFailure",
-              actions: assign({
-                resumeAt: "stored" as const,
-                permanent: undefined,
-                lastError: ({ event }) => (event.output._tag === "Failed" ? event.output.reason : undefined),
-              }),
+              actions: {
+                type: "failStep",
+                params: ({ event }) => ({ resumeAt: "stored", reason: event.output._tag === "Failed" ? event.output.reason : "" }),
+              },
             },
           ],
-          onError: {
-            target: "recordingFailure",
-            actions: assign({ resumeAt: "stored" as const, permanent: undefined, lastError: ({ event }) => describeRejection(event.error) }),
-          },
+          onError: { target: "recordingFailure", actions: rejected("stored") },
         },
       },
       recordingFailure: {
@@ -278,14 +342,10 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
-              guard: ({ event }) => event.output._tag === "Recorded" && event.output.exhausted,
+              guard: { type: "failureRecordedAndExhausted", params: ({ event }) => ({ outcome: event.output }) },
               target: "failed",
             },
-            {
-              guard: ({ event }) => event.output._tag === "Recorded",
-              target: "retrying",
-              actions: assign({ failedPasses: ({ context }) => context.failedPasses + 1 }),
-            },
+            { guard: outcomeIs("Recorded"), target: "retrying", actions: "countFailedPass" },
             { target: "abandoned" },
           ],
           // The counter could not be written (cluster trouble): wait and try the step again.
@@ -296,20 +356,15 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
         after: { retryDelay: { target: "queued" } },
       },
       awaitingChildren: {
-        on: { CHILDREN_CHANGED: { target: "queued", actions: assign({ resumeAt: "pending" as const }) } },
-        after: {
-          childWait: {
-            target: "queued",
-            actions: assign({ resumeAt: "pending" as const, proceedWithoutMissingChildren: true }),
-          },
-        },
+        on: { CHILDREN_CHANGED: { target: "queued", actions: "restartPass" } },
+        after: { childWait: { target: "queued", actions: "stopWaitingForChildren" } },
       },
       queued: {
         on: {
           RESUME: [
-            { guard: ({ context }) => context.resumeAt === "snapshotted", target: "snapshotted" },
-            { guard: ({ context }) => context.resumeAt === "signed", target: "signed" },
-            { guard: ({ context }) => context.resumeAt === "stored", target: "stored" },
+            { guard: { type: "resumesAt", params: { step: "snapshotted" } }, target: "snapshotted" },
+            { guard: { type: "resumesAt", params: { step: "signed" } }, target: "signed" },
+            { guard: { type: "resumesAt", params: { step: "stored" } }, target: "stored" },
             { target: "pending" },
           ],
         },
