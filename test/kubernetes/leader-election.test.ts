@@ -49,6 +49,21 @@ const seedForeignLease = (c: EmulatedChains, holderIdentity: string, leaseDurati
   });
 };
 
+/** A signed run still carrying the finalizer (as Tekton Chains leaves every run it saw). */
+const seedSignedWithFinalizer = (c: EmulatedChains, name: string) => {
+  const signed = plainTaskRun(name);
+  signed["metadata"] = { ...(signed["metadata"] as object), finalizers: ["chains.tekton.dev/taskrun"], annotations: { "chains.tekton.dev/signed": "true" } };
+  c.emu.store.seed(signed);
+};
+
+/** Both first lists are delivered (each kind is watched only after its list): the controller is synced. */
+const untilListed = (c: EmulatedChains, replica: Replica) =>
+  until(
+    () => ["taskruns", "pipelineruns"].every((resource) => c.emu.requestLog.count({ resource, verb: "watch", bearerToken: replica.name }) > 0),
+    `${replica.name} to watch runs`,
+    30_000,
+  );
+
 describe("leader election between replicas", () => {
   it("lets exactly one of two replicas sign, and the other take over within the lease duration when it dies", async () => {
     chains = await EmulatedChains.create();
@@ -112,19 +127,32 @@ describe("leader election between replicas", () => {
     expect(await chains.awaitSigned("taskruns", "after-handover")).toBe("true");
   });
 
-  it("releases a run deleted while no replica led, once it leads", async () => {
+  // Both orders of deletion and first list, each forced (which one a run meets depends on load);
+  // the foreign Lease is long enough that the replica surely still follows once it has listed.
+  it("releases a run deleted while no replica led, once it leads (deleted before its first list)", async () => {
     chains = await EmulatedChains.create();
-    // A signed run still carrying the finalizer (as Tekton Chains leaves every run it saw).
-    const signed = plainTaskRun("signed-earlier");
-    signed["metadata"] = { ...(signed["metadata"] as object), finalizers: ["chains.tekton.dev/taskrun"], annotations: { "chains.tekton.dev/signed": "true" } };
-    chains.emu.store.seed(signed);
-    seedForeignLease(chains, "departed-controller", 2);
-    const a = await chains.startReplica("replica-a", timing);
-    await until(() => chains!.emu.requestLog.count({ resource: "leases", bearerToken: a.name }) > 0, "a first lease attempt");
+    seedSignedWithFinalizer(chains, "signed-earlier");
+    seedForeignLease(chains, "departed-controller", 6);
     chains.emu.store.delete("taskruns", "default", "signed-earlier");
     expect(chains.get("taskruns", "signed-earlier")).toBeDefined();
-    await until(() => a.leadership.leads("TaskRun"), "replica-a to lead", 10_000);
-    await until(() => chains!.get("taskruns", "signed-earlier") === undefined, "the deleted run to go");
+    const a = await chains.startReplica("replica-a", timing);
+    await untilListed(chains, a);
+    expect(a.leadership.leads("TaskRun")).toBe(false);
+    await until(() => a.leadership.leads("TaskRun"), "replica-a to lead", 30_000);
+    await until(() => chains!.get("taskruns", "signed-earlier") === undefined, "the deleted run to go", 30_000);
+  });
+
+  it("releases a run deleted while no replica led, once it leads (deleted after its first list)", async () => {
+    chains = await EmulatedChains.create();
+    seedSignedWithFinalizer(chains, "signed-earlier");
+    seedForeignLease(chains, "departed-controller", 6);
+    const a = await chains.startReplica("replica-a", timing);
+    await untilListed(chains, a);
+    expect(a.leadership.leads("TaskRun")).toBe(false);
+    chains.emu.store.delete("taskruns", "default", "signed-earlier");
+    expect(chains.get("taskruns", "signed-earlier")).toBeDefined();
+    await until(() => a.leadership.leads("TaskRun"), "replica-a to lead", 30_000);
+    await until(() => chains!.get("taskruns", "signed-earlier") === undefined, "the deleted run to go", 30_000);
   });
 
   it("does not sign while another holder (a Tekton Chains controller mid switch-over) keeps the TaskRun Lease", async () => {

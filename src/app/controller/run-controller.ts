@@ -66,6 +66,15 @@ interface KeyMaterialFailure {
   readonly secretsVersion: string;
 }
 
+/**
+ * Signed or failed, with no write left to make. A signed run being deleted under our finalizer
+ * still needs one (its release), which a replica that leads only later must be able to make, so
+ * it stays held whatever else lets settled runs go.
+ */
+const isSettled = (run: RunObject): boolean =>
+  isTerminal(signingStateOf(run.metadata.annotations)) &&
+  !(isBeingDeleted(run) && run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true);
+
 type LifecycleActor = Actor<RunLifecycleMachine>;
 type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 
@@ -218,10 +227,7 @@ export class RunController {
     if (failedSecretsVersion !== undefined)
       this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
     else this.keyMaterialFailures.delete(key);
-    // A settled run being deleted under our finalizer still needs a write (its release), which a
-    // replica that leads only later must be able to make.
-    const releaseDue = isBeingDeleted(run) && run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true;
-    if (!isTerminal(signingStateOf(run.metadata.annotations)) || releaseDue) {
+    if (!isSettled(run)) {
       this.settledRuns.delete(key);
       this.runs.set(key, run);
       return;
@@ -248,14 +254,14 @@ export class RunController {
   private dropChildrenOf(parentKey: string): void {
     for (const [key, run] of [...this.runs]) {
       const parent = parentPipelineRunOf(run);
-      if (parent !== undefined && runKey(parent) === parentKey && isTerminal(signingStateOf(run.metadata.annotations))) this.runs.delete(key);
+      if (parent !== undefined && runKey(parent) === parentKey && isSettled(run)) this.runs.delete(key);
     }
   }
 
   /** At the end of the first list every parent has been seen: children of none are let go. */
   private dropUnneededChildren(): void {
     for (const [key, run] of [...this.runs]) {
-      if (run.kind === "TaskRun" && isTerminal(signingStateOf(run.metadata.annotations)) && !this.parentWaits(run)) this.runs.delete(key);
+      if (run.kind === "TaskRun" && isSettled(run) && !this.parentWaits(run)) this.runs.delete(key);
     }
   }
 

@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
+import type { Leadership } from "../../src/app/controller/leadership.ts";
+import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { InMemoryCluster } from "../../src/adapters/memory/in-memory-cluster.ts";
+import { refOfJson as refOf, type RunJson } from "../../src/adapters/memory/run-json.ts";
+import type { RunKind } from "../../src/domain/run/run-object.ts";
+import type { RunRef } from "../../src/domain/run/run-ref.ts";
+import { sampleTaskRun } from "../memory/run-fixtures.ts";
+
+let chains: EmbeddedChains | undefined;
+afterEach(async () => {
+  await chains?.stop();
+  chains = undefined;
+});
+
+/** Leadership this test hands over when it chooses, so the order of list and promotion is fixed. */
+const grantedLater = () => {
+  let leading = false;
+  const listeners = new Set<(kind: RunKind, leading: boolean) => void>();
+  const leadership: Leadership = {
+    leads: () => leading,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  const grant = () => {
+    leading = true;
+    for (const kind of ["TaskRun", "PipelineRun"] as const) for (const listener of listeners) listener(kind, true);
+  };
+  return { leadership, grant };
+};
+
+/** Signed, as Tekton Chains leaves every run it saw: with its finalizer still on. */
+const signedWithFinalizer = (run: RunJson): RunJson => ({
+  ...run,
+  metadata: {
+    ...run.metadata,
+    finalizers: [`chains.tekton.dev/${run.kind.toLowerCase()}`],
+    annotations: { ...run.metadata.annotations, "chains.tekton.dev/signed": "true" },
+  },
+});
+
+const untilGone = async (cluster: InMemoryCluster, ref: RunRef) => {
+  const deadline = Date.now() + 10_000;
+  while (cluster.getRun(ref) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`${ref.name} was not released`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+/**
+ * Runs deleted before the controller's first list arrive in it already marked for deletion; the
+ * replica that leads only after that list must still release them (the cache must not let them go
+ * at `synced` or when their PipelineRun settles).
+ */
+describe("releasing a run deleted before this replica led", () => {
+  it("releases a signed TaskRun whose deletion was in the first list, when leadership comes after that list", async () => {
+    const cluster = new InMemoryCluster();
+    const run = signedWithFinalizer(sampleTaskRun("signed-earlier"));
+    cluster.createRun(run);
+    cluster.deleteRun(refOf(run));
+    const { leadership, grant } = grantedLater();
+    chains = await EmbeddedChains.start({ cluster, controller: { leadership } });
+    // The first list and `synced` are delivered while this replica does not lead: it writes nothing.
+    await cluster.settled();
+    expect(cluster.writes()).toHaveLength(0);
+    // Held through \`synced\` for the release still due: the deleted run only.
+    expect(chains.heldRunObjects()).toBe(1);
+    grant();
+    await untilGone(cluster, refOf(run));
+    expect(cluster.writes(refOf(run))).toHaveLength(1);
+  });
+
+  it("releases a signed child TaskRun being deleted even though its signed PipelineRun comes later in the first list", async () => {
+    const cluster = new InMemoryCluster();
+    const { pipelineRun, taskRuns } = sampleRuns();
+    const child = signedWithFinalizer(taskRuns[2]!);
+    // Listed in creation order: the child first, then its parent, which settles and lets its children go.
+    cluster.createRun(child);
+    cluster.createRun(signedWithFinalizer(pipelineRun));
+    cluster.deleteRun(refOf(child));
+    const { leadership, grant } = grantedLater();
+    chains = await EmbeddedChains.start({ cluster, controller: { leadership } });
+    await cluster.settled();
+    expect(cluster.writes()).toHaveLength(0);
+    // Held through \`synced\` for the release still due: the deleted run only.
+    expect(chains.heldRunObjects()).toBe(1);
+    grant();
+    await untilGone(cluster, refOf(child));
+    // The parent is not being deleted: a start-up backlog costs no writes.
+    expect(cluster.writes(refOf(pipelineRun))).toHaveLength(0);
+  });
+});
