@@ -93,3 +93,23 @@ describe("releasing a run deleted before this replica led", () => {
     expect(cluster.writes(refOf(pipelineRun))).toHaveLength(0);
   });
 });
+
+/** A run being deleted gets no further event, so nothing but the controller itself can retry its release. */
+describe("releasing a run whose first release writes fail", () => {
+  it("retries the release after the retry delay until the finalizer is gone", async () => {
+    const cluster = new InMemoryCluster();
+    const run = signedWithFinalizer(sampleTaskRun("release-retried"));
+    cluster.createRun(run);
+    cluster.deleteRun(refOf(run));
+    cluster.failNext("writeRun", 3, "injected: API server unavailable");
+    chains = await EmbeddedChains.start({
+      cluster,
+      controller: { timing: { retryDelayMs: 20, maxRetryDelayMs: 20, childWaitMs: 1_000 } },
+    });
+    await untilGone(cluster, refOf(run));
+    const failed = cluster.events().filter((event) => event.reason === "FinalizerUpdateFailed");
+    expect(failed.reduce((sum, event) => sum + event.count, 0)).toBe(3);
+    // Three refused attempts, then the one that lands.
+    expect(cluster.writes(refOf(run))).toHaveLength(4);
+  });
+});

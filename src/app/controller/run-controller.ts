@@ -106,6 +106,8 @@ export class RunController {
   private watch: RunWatch | undefined;
   private unsubscribeLeadership: () => void = () => undefined;
   private configTimer: ReturnType<typeof setInterval> | undefined;
+  /** Releases that failed and are tried again after the retry delay (no event may ever come). */
+  private readonly releaseRetries = new Set<ReturnType<typeof setTimeout>>();
   private synced = false;
 
   private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
@@ -160,6 +162,8 @@ export class RunController {
   async stop(): Promise<void> {
     this.unsubscribeLeadership();
     clearInterval(this.configTimer);
+    for (const timer of this.releaseRetries) clearTimeout(timer);
+    this.releaseRetries.clear();
     this.watch?.stop();
     this.queue.close();
     await Promise.race([
@@ -323,7 +327,18 @@ export class RunController {
 
   /** Removes our finalizer from a run that has nothing (more) to sign: being deleted, or finished. */
   private release(run: RunObject, finalizer: string): void {
-    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => undefined);
+    const key = runKey(runRefOf(run));
+    // A run being deleted gets no further event, so a failed release is retried on a timer, from
+    // the run as then held; otherwise its deletion would wait for good (reference defect #8).
+    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => {
+      const timer = setTimeout(() => {
+        this.releaseRetries.delete(timer);
+        const held = this.runs.get(key);
+        if (held !== undefined && this.leadership.leads(held.kind)) this.consider(held, "live");
+      }, this.options.timing.retryDelayMs);
+      timer.unref();
+      this.releaseRetries.add(timer);
+    });
   }
 
   /**
