@@ -27,6 +27,11 @@ import type { CliCommand } from "./command.ts";
 import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
+import { makeDocdbArtifactStore } from "../../adapters/storage/docdb/docdb-artifact-store.ts";
+import { makeFirestoreDocumentWriter } from "../../adapters/storage/docdb/firestore-document-writer.ts";
+import { makeGooglePubsubPublisher } from "../../adapters/storage/pubsub/google-pubsub-publisher.ts";
+import { InMemoryMessagePublisher } from "../../adapters/storage/pubsub/in-memory-message-publisher.ts";
+import { makePubsubArtifactStore } from "../../adapters/storage/pubsub/pubsub-artifact-store.ts";
 import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
@@ -335,6 +340,10 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
       stores: [
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
+        // The Google clients are imported on the first store to these backends, not at start-up.
+        ({ config }) => makeDocdbArtifactStore({ config, documents: makeFirestoreDocumentWriter(env) }),
+        ({ config }) =>
+          makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
       ],
       logs: "json",
     },

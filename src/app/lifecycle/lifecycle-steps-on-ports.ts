@@ -198,6 +198,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               Effect.flatMap(stores.get(backend), (store) => store.store({ run, artifact })),
             );
             if (Result.isFailure(outcome)) {
+              metrics.increment(passMetric.backendErrors, { backend });
               if (artifact.artifact !== "oci")
                 metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "storage" });
               failures.push(`${artifact.id} → ${backend}: ${outcome.failure.reason}`);
@@ -205,6 +206,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               continue;
             }
             metrics.increment(passMetric.payloadStored(input.ref.kind));
+            metrics.increment(passMetric.backendStored, { backend });
             Object.assign(annotations, outcome.success.annotations);
             stored.add(key);
           }

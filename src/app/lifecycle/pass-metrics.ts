@@ -9,6 +9,10 @@ export const passMetric = {
   signingFailures: (kind: RunKind) => `watcher_${kind.toLowerCase()}_signing_failures_total`,
   /** chains-ts only: hints and images left out of a payload (reference defect #1). */
   droppedHints: "chains_ts_dropped_hints_total",
+  /** chains-ts only: objects stored, by `backend`. */
+  backendStored: "chains_ts_storage_stored_total",
+  /** chains-ts only: failed stores, by `backend`. */
+  backendErrors: "chains_ts_storage_errors_total",
   /** chains-ts only: watch objects that are not decodable runs. */
   undecodableRuns: "chains_ts_undecodable_runs_total",
 } as const;
