@@ -1,7 +1,25 @@
 import type { Firestore } from "@google-cloud/firestore";
 import type { DocdbRecord } from "../../../domain/storage/docdb-record.ts";
 import type { DocstoreTarget } from "../../../domain/storage/docstore-url.ts";
+import { EMULATED_UNIVERSE } from "../google-emulator-universe.ts";
 import type { DocumentWriter } from "./document-writer.ts";
+
+/** How long closing waits for writes the client still retries after the pass gave up on them. */
+const TERMINATE_WAIT_MS = 2_000;
+
+/**
+ * `terminate` waits for every write in flight, and a write to an unreachable server is retried for
+ * minutes; the pass has already failed it, so closing does not wait for it.
+ */
+const boundedTerminate = async (client: Firestore): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, TERMINATE_WAIT_MS);
+    timer.unref();
+  });
+  await Promise.race([client.terminate(), waited]);
+  clearTimeout(timer);
+};
 
 /**
  * Upserts through the official Firestore client, loaded on first use so a controller that never
@@ -22,7 +40,7 @@ export const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string 
         new Firestore({
           projectId: target.project,
           databaseId: target.database,
-          ...(emulator === undefined || emulator === "" ? {} : { host: emulator, ssl: false }),
+          ...(emulator === undefined || emulator === "" ? {} : { host: emulator, ssl: false, universeDomain: EMULATED_UNIVERSE }),
         }),
     );
     current = { key, client };
@@ -30,7 +48,7 @@ export const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string 
     client.catch(() => {
       if (current?.client === client) current = undefined;
     });
-    void previous?.client.then((old) => old.terminate()).catch(() => undefined);
+    void previous?.client.then((old) => boundedTerminate(old)).catch(() => undefined);
     return client;
   };
 
@@ -42,7 +60,7 @@ export const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string 
     close: async () => {
       const last = current;
       current = undefined;
-      await last?.client.then((client) => client.terminate()).catch(() => undefined);
+      await last?.client.then((client) => boundedTerminate(client)).catch(() => undefined);
     },
   };
 };
