@@ -102,6 +102,10 @@ Environment:
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart
   GCE_METADATA_HOST        the metadata server's host[:port] (default metadata.google.internal)
+  FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST
+                           host:port of the Firestore / Pub/Sub emulator for the docdb and
+                           pubsub (gcppubsub) backends; GOOGLE_CLOUD_PROJECT is the project of a
+                           short storage.pubsub.topic
   SIGSTORE_TRUSTED_ROOT    as --trusted-root
   TUF_ROOT                 the TUF cache directory (default ~/.sigstore/root)
 
