@@ -45,12 +45,25 @@ describe("docdb and pubsub backends on their fakes", () => {
     );
   });
 
-  // Any URL of another scheme is refused with a reason naming the supported driver.
-  it("refuses every other driver, naming firestore", () => {
+  // Any dynamodb:// table URL names that table and partition key, and keeps region and endpoint.
+  it("parses every dynamodb table URL it is given", () => {
     fc.assert(
-      fc.property(fc.constantFrom("dynamodb", "mongo", "mem", "s3", "http"), segment, (scheme, rest) => {
+      fc.property(segment, segment, fc.option(segment, { nil: undefined }), fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }), (table, key, region, port) => {
+        const endpoint = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+        const query = [`partition_key=${key}`, ...(region === undefined ? [] : [`region=${region}`]), ...(endpoint === undefined ? [] : [`endpoint=${encodeURIComponent(endpoint)}`])];
+        expect(parseDocstoreUrl(`dynamodb://${table}?${query.join("&")}`)).toEqual(
+          Result.succeed({ driver: "dynamodb", table, partitionKey: key, ...(region === undefined ? {} : { region }), ...(endpoint === undefined ? {} : { endpoint }) }),
+        );
+      }),
+    );
+  });
+
+  // Any URL of another scheme is refused with a reason naming the supported driver.
+  it("refuses every other driver, naming the supported ones", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("mongo", "mem", "s3", "http"), segment, (scheme, rest) => {
         const parsed = parseDocstoreUrl(`${scheme}://${rest}/x?name_field=name`);
-        expect(Result.isFailure(parsed) && parsed.failure).toMatch(/supported drivers: firestore/);
+        expect(Result.isFailure(parsed) && parsed.failure).toMatch(/supported drivers: firestore, dynamodb/);
       }),
     );
   });

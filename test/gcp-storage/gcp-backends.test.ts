@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeDocdbArtifactStore } from "../../src/adapters/storage/docdb/docdb-artifact-store.ts";
-import { makeFirestoreDocumentWriter } from "../../src/adapters/storage/docdb/firestore-document-writer.ts";
+import { documentWriterByDriver } from "../../src/adapters/storage/docdb/document-writer.ts";
+import { makeDynamoDbDocumentWriter } from "../../src/adapters/storage/docdb/dynamodb-document-writer.ts";
+import { makeFirestoreDocumentWriter as firestoreWriter } from "../../src/adapters/storage/docdb/firestore-document-writer.ts";
 import { makeGooglePubsubPublisher } from "../../src/adapters/storage/pubsub/google-pubsub-publisher.ts";
 import { InMemoryMessagePublisher } from "../../src/adapters/storage/pubsub/in-memory-message-publisher.ts";
 import { makePubsubArtifactStore } from "../../src/adapters/storage/pubsub/pubsub-artifact-store.ts";
@@ -21,6 +23,10 @@ const missing = googleEmulatorsUnavailable("firestore", "pubsub");
 if (missing !== undefined) console.warn(`skipping the Firestore/Pub/Sub backend tests: ${missing}`);
 
 const PROJECT = "chains-test";
+
+/** The Firestore writer behind the driver router, as the controller composes it. */
+const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string>>) =>
+  documentWriterByDriver({ firestore: firestoreWriter(env), dynamodb: makeDynamoDbDocumentWriter({}) });
 
 interface FirestoreValue {
   readonly stringValue?: string;
@@ -202,7 +208,7 @@ describe.skipIf(missing !== undefined)("docdb and pubsub on the real Firestore a
       c.complete("taskruns", "bad-url");
       await until(() => c.emu.store.list("events", "default").some((e) => (e as { reason?: string }).reason === "SigningRetry"), "a SigningRetry Event", 60_000);
       const event = (c.emu.store.list("events", "default") as Array<{ reason: string; message: string }>).find((e) => e.reason === "SigningRetry")!;
-      expect(event.message).toMatch(/docdb: storage\.docdb\.url: the mongo docstore driver is not supported by chains-ts; supported drivers: firestore/);
+      expect(event.message).toMatch(/docdb: storage\.docdb\.url: the mongo docstore driver is not supported by chains-ts; supported drivers: firestore, dynamodb/);
       expect(c.annotations("taskruns", "bad-url")["chains.tekton.dev/signed"]).not.toBe("true");
       expect(c.metrics.value("chains_ts_storage_errors_total", { backend: "docdb" })).toBeGreaterThan(0);
 
@@ -235,7 +241,7 @@ describe.skipIf(missing !== undefined)("docdb and pubsub on the real Firestore a
       chains.complete("taskruns", "unreachable");
       expect(await chains.awaitSigned("taskruns", "unreachable", undefined, 120_000)).toBe("failed");
       const events = chains.emu.store.list("events", "default") as Array<{ reason: string; message: string }>;
-      expect(events.find((e) => e.reason === "SigningRetry")!.message).toMatch(/docdb: could not store document taskrun-[0-9a-f-]+ \(firestore project chains-test, database \(default\), collection unreachable\)/);
+      expect(events.find((e) => e.reason === "SigningRetry")!.message).toMatch(/docdb: could not store document taskrun-[0-9a-f-]+ in firestore:\/\/projects\/chains-test\/databases\/\(default\)\/documents\/unreachable: (no answer in time|.*UNAVAILABLE)/);
       expect(JSON.stringify(chains.runWrites("taskruns", "unreachable"))).not.toContain('"chains.tekton.dev/signed":"true"');
     }, 180_000);
   });

@@ -28,6 +28,8 @@ import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
 import { makeDocdbArtifactStore } from "../../adapters/storage/docdb/docdb-artifact-store.ts";
+import { documentWriterByDriver } from "../../adapters/storage/docdb/document-writer.ts";
+import { makeDynamoDbDocumentWriter } from "../../adapters/storage/docdb/dynamodb-document-writer.ts";
 import { makeFirestoreDocumentWriter } from "../../adapters/storage/docdb/firestore-document-writer.ts";
 import { makeGooglePubsubPublisher } from "../../adapters/storage/pubsub/google-pubsub-publisher.ts";
 import { InMemoryMessagePublisher } from "../../adapters/storage/pubsub/in-memory-message-publisher.ts";
@@ -345,7 +347,11 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
         // The Google clients are imported on the first store to these backends, not at start-up.
-        ({ config }) => makeDocdbArtifactStore({ config, documents: makeFirestoreDocumentWriter(env) }),
+        ({ config }) =>
+          makeDocdbArtifactStore({
+            config,
+            documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
+          }),
         ({ config }) =>
           makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
       ],

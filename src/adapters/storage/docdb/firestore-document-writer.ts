@@ -1,6 +1,6 @@
 import type { Firestore } from "@google-cloud/firestore";
 import type { DocdbRecord } from "../../../domain/storage/docdb-record.ts";
-import type { DocstoreTarget } from "../../../domain/storage/docstore-url.ts";
+import type { FirestoreCollection } from "../../../domain/storage/docstore-url.ts";
 import { EMULATED_UNIVERSE } from "../google-emulator-universe.ts";
 import type { DocumentWriter } from "./document-writer.ts";
 
@@ -27,10 +27,10 @@ const boundedTerminate = async (client: Firestore): Promise<void> => {
  * no credentials), as for every Google client. One client per project and database; a client
  * whose database is no longer configured is terminated.
  */
-export const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string | undefined>> = process.env): DocumentWriter => {
+export const makeFirestoreDocumentWriter = (env: Readonly<Record<string, string | undefined>> = process.env): DocumentWriter<FirestoreCollection> => {
   let current: { readonly key: string; readonly client: Promise<Firestore> } | undefined;
 
-  const clientFor = (target: DocstoreTarget): Promise<Firestore> => {
+  const clientFor = (target: FirestoreCollection): Promise<Firestore> => {
     const key = `${target.project}/${target.database}`;
     if (current?.key === key) return current.client;
     const previous = current;

@@ -1,8 +1,8 @@
 import type { DocdbRecord } from "../../../domain/storage/docdb-record.ts";
-import type { DocstoreTarget } from "../../../domain/storage/docstore-url.ts";
+import { type DocstoreTarget, docstoreLocation } from "../../../domain/storage/docstore-url.ts";
 import type { DocumentWriter } from "./document-writer.ts";
 
-/** Documents by `<project>/<database>/<collection>/<name>`, last write wins, for property tests. */
+/** Documents by location and name, last write wins, for property tests. */
 export class InMemoryDocumentWriter implements DocumentWriter {
   readonly #documents = new Map<string, DocdbRecord>();
   #failures = 0;
@@ -18,7 +18,7 @@ export class InMemoryDocumentWriter implements DocumentWriter {
   readonly close = async (): Promise<void> => {};
 
   static path(target: DocstoreTarget, name: string): string {
-    return `${target.project}/${target.database}/${target.collection}/${name}`;
+    return `${docstoreLocation(target)}/${name}`;
   }
 
   document(target: DocstoreTarget, name: string): DocdbRecord | undefined {
