@@ -3,8 +3,15 @@
 // the emulators' REST APIs (not our client), and signatures are checked with openssl. Then the real
 // controller on the Kubernetes API emulator with `tekton,docdb,pubsub`: one verifying document and
 // one message per signed run; a bad URL is a retried failure with an Event, and the retry stores
-// only where it failed.
-import { createHash } from "node:crypto";
+// only where it failed. The `chains-ts controller` command itself is run once with
+// FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST, as a user would point it at the emulators.
+import { spawn } from "node:child_process";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
+import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { makeDocdbArtifactStore } from "../../src/adapters/storage/docdb/docdb-artifact-store.ts";
 import { documentWriterByDriver } from "../../src/adapters/storage/docdb/document-writer.ts";
@@ -16,6 +23,7 @@ import { makePubsubArtifactStore } from "../../src/adapters/storage/pubsub/pubsu
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { EmulatedChains, plainTaskRun, until } from "../kubernetes/emulated-chains.ts";
+import { startKubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { type RunningEmulator, googleEmulatorsUnavailable, startGoogleEmulator } from "../support/google-emulators.ts";
 import { opensslVerifies } from "../support/independent-verifiers.ts";
 
@@ -245,6 +253,61 @@ describe.skipIf(missing !== undefined)("docdb and pubsub on the real Firestore a
       expect(JSON.stringify(chains.runWrites("taskruns", "unreachable"))).not.toContain('"chains.tekton.dev/signed":"true"');
     }, 180_000);
   });
+
+  it("chains-ts controller (the command) stores in tekton,docdb,pubsub, pointed at the emulators by their env variables", async () => {
+    const topic = await subscribedTopic(pubsub.host, "command-runs");
+    const emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
+    const dir = await mkdtemp(join(tmpdir(), "chains-gcp-command-"));
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const child = await (async () => {
+      emu.store.seed({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "chains-config", namespace: "tekton-chains" },
+        data: {
+          "artifacts.taskrun.storage": "tekton,docdb,pubsub",
+          "storage.docdb.url": `firestore://projects/${PROJECT}/databases/(default)/documents/command-runs?name_field=name`,
+          "storage.pubsub.provider": "gcppubsub",
+          "storage.pubsub.topic": topic.name,
+        },
+      });
+      await mkdir(join(dir, "secrets"));
+      await writeFile(join(dir, "secrets", "x509.pem"), privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+      const kubeconfig = await emu.writeKubeconfig(dir);
+      return spawn(
+        new URL("../../bin/chains-ts", import.meta.url).pathname,
+        ["controller", "--health-port", "0", "--metrics-port", "0", "--kubeconfig", kubeconfig, "--signing-secrets", join(dir, "secrets")],
+        { env: { ...process.env, ...env(), SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" }, stdio: ["ignore", "ignore", "inherit"] },
+      );
+    })();
+    try {
+      emu.store.seed(plainTaskRun("by-command"));
+      emu.store.modify("taskruns", "default", "by-command", (o) => completeRun("True", new Date())(o as unknown as RunJson));
+      const metadata = () => emu.store.get("taskruns", "default", "by-command")?.["metadata"] as { uid: string; annotations?: Record<string, string> };
+      await until(() => metadata().annotations?.["chains.tekton.dev/signed"] === "true", "the run signed by the command", 90_000);
+      const key = `taskrun-${metadata().uid}`;
+      const fields = (await readDocument(firestore.host, "command-runs", key))!;
+      const payload = Buffer.from(fields["Signed"]!.bytesValue!, "base64");
+      const signature = Buffer.from(fields["Signature"]!.stringValue!, "base64");
+      const envelope = JSON.parse(signature.toString("utf8")) as { payloadType: string; signatures: Array<{ sig: string }> };
+      expect(
+        opensslVerifies({
+          publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+          scheme: "ecdsa-sha256",
+          data: preAuthEncoding(envelope.payloadType, payload),
+          signature: Buffer.from(envelope.signatures[0]!.sig, "base64"),
+        }),
+      ).toBe(true);
+      const messages = await pullAll(topic.pull, 2);
+      expect(messages.map((m) => Buffer.from(m.data).equals(signature))).toEqual([true]);
+    } finally {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+      await emu.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it("docdb upserts: storing the same key again overwrites the one document", async () => {
     const documents = makeFirestoreDocumentWriter(env());
