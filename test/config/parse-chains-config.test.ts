@@ -57,7 +57,7 @@ const enumKeys: ReadonlyArray<readonly [string, string, ReadonlyArray<string>, (
   ["artifacts.pipelinerun.signer", "x509", ["x509", "kms", "none", "pgp"], (c) => c.artifacts.pipelinerun.signer],
   ["artifacts.oci.signer", "x509", ["x509", "kms", "none", "pgp"], (c) => c.artifacts.oci.signer],
   ["storage.oci.encoding-format", "dsse", ["dsse", "sigstore-bundle"], (c) => c.storage.oci.encodingFormat],
-  ["storage.pubsub.provider", "", ["inmemory", "kafka"], (c) => c.storage.pubsub.provider],
+  ["storage.pubsub.provider", "", ["inmemory", "kafka", "gcppubsub"], (c) => c.storage.pubsub.provider],
   [
     "builddefinition.buildtype",
     "https://tekton.dev/chains/v2/slsa",

@@ -28,6 +28,13 @@ import { UsageError } from "./usage-error.ts";
 import { distributionSession } from "../../adapters/oci/distribution-client.ts";
 import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
 import { httpArtifactStores } from "../../adapters/storage/http-artifact-stores.ts";
+import { makeDocdbArtifactStore } from "../../adapters/storage/docdb/docdb-artifact-store.ts";
+import { documentWriterByDriver } from "../../adapters/storage/docdb/document-writer.ts";
+import { makeDynamoDbDocumentWriter } from "../../adapters/storage/docdb/dynamodb-document-writer.ts";
+import { makeFirestoreDocumentWriter } from "../../adapters/storage/docdb/firestore-document-writer.ts";
+import { makeGooglePubsubPublisher } from "../../adapters/storage/pubsub/google-pubsub-publisher.ts";
+import { InMemoryMessagePublisher } from "../../adapters/storage/pubsub/in-memory-message-publisher.ts";
+import { makePubsubArtifactStore } from "../../adapters/storage/pubsub/pubsub-artifact-store.ts";
 import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
@@ -98,6 +105,10 @@ Environment:
   DOCKER_CONFIG            directory of the controller's docker config.json (default
                            ~/.docker); a changed file applies without a restart
   GCE_METADATA_HOST        the metadata server's host[:port] (default metadata.google.internal)
+  FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST
+                           host:port of the Firestore / Pub/Sub emulator for the docdb and
+                           pubsub (gcppubsub) backends; GOOGLE_CLOUD_PROJECT is the project of a
+                           short storage.pubsub.topic
   SIGSTORE_TRUSTED_ROOT    as --trusted-root
   TUF_ROOT                 the TUF cache directory (default ~/.sigstore/root)
 
@@ -337,6 +348,14 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
         ({ config }) =>
           makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
         ...httpArtifactStores(env),
+        // The Google clients are imported on the first store to these backends, not at start-up.
+        ({ config }) =>
+          makeDocdbArtifactStore({
+            config,
+            documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
+          }),
+        ({ config }) =>
+          makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
       ],
       logs: "json",
     },

@@ -49,7 +49,7 @@ export interface ChainsConfig {
     readonly grafeas: { readonly projectId: string; readonly noteId: string; readonly noteHint: string };
     readonly archivista: { readonly url: string };
     readonly pubsub: {
-      readonly provider: "" | "inmemory" | "kafka";
+      readonly provider: "" | "inmemory" | "kafka" | "gcppubsub";
       readonly topic: string;
       readonly kafkaBootstrapServers: string;
     };

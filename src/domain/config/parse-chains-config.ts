@@ -222,7 +222,7 @@ export const parseChainsConfig = (
         archivista: { url: stringKey(data, "storage.archivista.url", "") },
         pubsub: {
           // "" is only the unset default; an explicit "" is rejected like any value not listed.
-          provider: yield* enumKey<"" | "inmemory" | "kafka">(data, "storage.pubsub.provider", ["inmemory", "kafka"], ""),
+          provider: yield* enumKey<"" | "inmemory" | "kafka" | "gcppubsub">(data, "storage.pubsub.provider", ["inmemory", "kafka", "gcppubsub"], ""),
           topic: stringKey(data, "storage.pubsub.topic", ""),
           kafkaBootstrapServers: stringKey(data, "storage.pubsub.kafka.bootstrap.servers", ""),
         },
