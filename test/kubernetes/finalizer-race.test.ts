@@ -24,7 +24,7 @@ describe("finalizers on runs completed at once (issue 13, item 1)", () => {
     const started = new Set<string>();
     await until(() => {
       for (const name of names) {
-        if (started.has(name) || chains!.emu.requestLog.count({ verb: "get", resource: "taskruns", name }) === 0) continue;
+        if (started.has(name) || chains!.emu.requestLog.count({ verb: "patch", resource: "taskruns", name }) === 0) continue;
         chains!.complete("taskruns", name);
         started.add(name);
       }

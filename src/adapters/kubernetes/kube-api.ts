@@ -1,5 +1,6 @@
 import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { RequestRateLimiter } from "./request-rate-limiter.ts";
+import { shareConnections } from "./shared-connections.ts";
 
 export interface KubeApiOptions {
   /** `--kube-api-qps`; default 20. */
@@ -9,7 +10,8 @@ export interface KubeApiOptions {
 }
 
 /**
- * The typed API clients over one kubeconfig, every request passing through one rate limiter.
+ * The typed API clients over one kubeconfig, every request passing through one rate limiter and
+ * one keep-alive connection pool.
  * `call` is the only way requests are sent, so the limit covers lists, watches and writes alike.
  */
 export class KubeApi {
@@ -22,6 +24,7 @@ export class KubeApi {
 
   constructor(config: KubeConfig, options: KubeApiOptions = {}) {
     this.config = config;
+    shareConnections(config);
     this.core = config.makeApiClient(CoreV1Api);
     this.custom = config.makeApiClient(CustomObjectsApi);
     this.apis = config.makeApiClient(ApisApi);

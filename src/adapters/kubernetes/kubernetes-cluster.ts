@@ -136,6 +136,7 @@ export class KubernetesCluster {
     const writeRun = makeRunWriter({
       api: this.#api,
       version: this.version,
+      seen: (ref) => this.#informer.seen(ref),
       ...(this.#options.writeAttempts === undefined ? {} : { attempts: this.#options.writeAttempts }),
       ...(this.#options.writeRetryDelayMs === undefined ? {} : { retryDelayMs: this.#options.writeRetryDelayMs }),
     });

@@ -4,14 +4,9 @@ import type { RunWatch, RunWatchEvent } from "../../ports/cluster.ts";
 import type { AdapterLog } from "./adapter-log.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { type ListWatch, type ListWatchSink, type ListWatchTiming, PAGE_SIZE, pageOf, startListWatch } from "./list-watch.ts";
+import { type SeenRun, seenRunOf } from "./seen-run.ts";
 import { pluralOf, runCollectionPath, TEKTON_GROUP } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
-
-/** What the informer remembers of a run: enough to drop repeats and to name it when it vanished. */
-interface Seen {
-  readonly uid: string;
-  readonly resourceVersion: string;
-}
 
 const RUN_KINDS: ReadonlyArray<RunKind> = ["TaskRun", "PipelineRun"];
 
@@ -19,7 +14,6 @@ interface RawMeta {
   readonly name?: unknown;
   readonly namespace?: unknown;
   readonly uid?: unknown;
-  readonly resourceVersion?: unknown;
 }
 
 const metaOf = (object: unknown): RawMeta => (object as { metadata?: RawMeta } | undefined)?.metadata ?? {};
@@ -27,9 +21,9 @@ const metaOf = (object: unknown): RawMeta => (object as { metadata?: RawMeta } |
 /**
  * Watches TaskRuns and PipelineRuns (cluster-wide, or one list-watch per `--namespace`) and turns
  * them into the port's events: the first list as `initial` upserts, one `synced` once every first
- * list is complete, then live changes. It keeps only uid and resourceVersion per run (the
- * controller caches the objects): enough to skip unchanged objects on a relist and to report runs
- * deleted while the watch was down.
+ * list is complete, then live changes. It keeps only a few metadata fields per run (the controller
+ * caches the objects): enough to skip unchanged objects on a relist, to report runs deleted while
+ * the watch was down, and to base writes on.
  */
 export class RunInformer {
   readonly #api: KubeApi;
@@ -38,7 +32,7 @@ export class RunInformer {
   readonly #timing: ListWatchTiming;
   readonly #log: AdapterLog;
   /** Per list-watch (kind and scope) of the current watch: what it has delivered. */
-  #seenBySource: ReadonlyArray<Map<string, Seen>> = [];
+  #seenBySource: ReadonlyArray<Map<string, SeenRun>> = [];
 
   constructor(options: {
     readonly api: KubeApi;
@@ -56,10 +50,15 @@ export class RunInformer {
 
   /** The uid of a run as last seen, for Events about it. */
   uidOf(ref: RunRef): string | undefined {
+    return this.seen(ref)?.uid;
+  }
+
+  /** The run as last seen by the watch. */
+  seen(ref: RunRef): SeenRun | undefined {
     const key = runKey(ref);
     for (const seen of this.#seenBySource) {
-      const uid = seen.get(key)?.uid;
-      if (uid !== undefined) return uid;
+      const run = seen.get(key);
+      if (run !== undefined) return run;
     }
     return undefined;
   }
@@ -77,11 +76,11 @@ export class RunInformer {
     const scopes: ReadonlyArray<string | undefined> = this.#namespaces.length === 0 ? [undefined] : this.#namespaces;
     let unsynced = RUN_KINDS.length * scopes.length;
     const watches: Array<ListWatch> = [];
-    const seenBySource: Array<Map<string, Seen>> = [];
+    const seenBySource: Array<Map<string, SeenRun>> = [];
     this.#seenBySource = seenBySource;
     for (const kind of RUN_KINDS) {
       for (const namespace of scopes) {
-        const seen = new Map<string, Seen>();
+        const seen = new Map<string, SeenRun>();
         seenBySource.push(seen);
         const sink = this.#sink(kind, seen, deliver, () => {
           unsynced -= 1;
@@ -116,16 +115,16 @@ export class RunInformer {
     };
   }
 
-  #sink(kind: RunKind, seenRuns: Map<string, Seen>, deliver: (event: RunWatchEvent) => void, onFirstSync: () => void): ListWatchSink {
+  #sink(kind: RunKind, seenRuns: Map<string, SeenRun>, deliver: (event: RunWatchEvent) => void, onFirstSync: () => void): ListWatchSink {
     let synced = false;
     let listed = new Set<string>();
-    const keyOf = (object: unknown): { key: string; seen: Seen } | undefined => {
+    const keyOf = (object: unknown): { key: string; seen: SeenRun } | undefined => {
       const meta = metaOf(object);
       if (typeof meta.name !== "string" || typeof meta.namespace !== "string" || typeof meta.uid !== "string") return undefined;
       const key = runKey({ kind, namespace: meta.namespace, name: meta.name });
-      return { key, seen: { uid: meta.uid, resourceVersion: typeof meta.resourceVersion === "string" ? meta.resourceVersion : "" } };
+      return { key, seen: seenRunOf(object) };
     };
-    const tombstone = (key: string, seen: Seen): unknown => {
+    const tombstone = (key: string, seen: SeenRun): unknown => {
       const [, namespace, name] = key.split("/");
       return { apiVersion: `${TEKTON_GROUP}/${this.#version}`, kind, metadata: { name, namespace, uid: seen.uid } };
     };

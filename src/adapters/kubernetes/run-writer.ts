@@ -1,11 +1,11 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { Effect } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
-import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { ClusterUnavailable, ForeignAnnotation, RunGone, type RunWrite } from "../../ports/cluster.ts";
 import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
+import { type SeenRun, seenRunOf } from "./seen-run.ts";
 import { runTarget } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
@@ -15,20 +15,18 @@ export interface RunWriterOptions {
   /** Attempts per write, for 409 conflicts and transient failures together. */
   readonly attempts?: number;
   readonly retryDelayMs?: number;
+  /** The run as the watch last delivered it: a finalizer write's first attempt is based on it instead of a GET. */
+  readonly seen?: (ref: RunRef) => SeenRun | undefined;
 }
 
 interface LiveMeta {
   readonly uid?: string;
-  readonly resourceVersion?: string;
-  readonly finalizers?: ReadonlyArray<string>;
-  readonly deletionTimestamp?: string;
-  readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** Why one attempt did not write; `retry` attempts go round again on fresh state. */
+/** Why one attempt did not write; `retry` attempts go round again on fresh state (`fresh`, when read). */
 type AttemptFailure =
   | { readonly _tag: "gone" }
-  | { readonly _tag: "retry"; readonly reason: string; readonly wait: boolean }
+  | { readonly _tag: "retry"; readonly reason: string; readonly wait: boolean; readonly fresh?: SeenRun }
   | { readonly _tag: "fatal"; readonly reason: string };
 
 const finalizerRefusal = "Forbidden: no new finalizers can be added if the object is being deleted";
@@ -37,10 +35,11 @@ const finalizerRefusal = "Forbidden: no new finalizers can be added if the objec
  * Writes chains annotations and finalizer changes to a run with one JSON merge patch.
  * - The patch carries `metadata.uid`, which the API server treats as a precondition (409 when the
  *   run was re-created), and only the chains keys to set: other annotations are untouched.
- * - A write with a finalizer change is computed from a fresh GET and sent with
- *   `metadata.resourceVersion` as precondition (the finalizers as the whole list), so a concurrent
- *   finalizer edit is never lost, and a finalizer is added only to a run the GET shows unsigned: a
- *   finalizer write that loses a race with the signing write re-reads, and adds nothing.
+ * - A write with a finalizer change is computed from a known state of the run and sent with that
+ *   state's `metadata.resourceVersion` as precondition (the finalizers as the whole list), so a
+ *   concurrent finalizer edit is never lost, and a finalizer is added only to a run that state shows
+ *   unsigned: a finalizer write that loses a race with the signing write re-reads, and adds nothing.
+ *   The first attempt's state is the one the watch last delivered (no GET); after a 409 it is a GET.
  * - A 409 is retried on fresh state (a uid mismatch or 404 is RunGone); 429/5xx/no answer are
  *   retried after a short delay; both within a bounded number of attempts.
  */
@@ -63,13 +62,21 @@ export const makeRunWriter = (options: RunWriterOptions) => {
       // A uid precondition failure and a resourceVersion race both answer 409: tell them apart.
       const fresh = await read(ref).catch((e: unknown) => e);
       if (httpStatusOf(fresh) === 404 || (isObjectLike(fresh) && metaOf(fresh).uid !== write.uid)) return { _tag: "gone" };
-      return { _tag: "retry", reason: describeApiError(error), wait: false };
+      return { _tag: "retry", reason: describeApiError(error), wait: false, ...(isObjectLike(fresh) ? { fresh: seenRunOf(fresh) } : {}) };
     }
     if (isTransient(error)) return { _tag: "retry", reason: describeApiError(error), wait: true };
     return { _tag: "fatal", reason: describeApiError(error) };
   };
 
-  const attempt = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
+  /** The state a finalizer change is decided from: the one given, else the watch's, else a GET. */
+  const basisFor = async (ref: RunRef, write: RunWrite, known: SeenRun | undefined): Promise<SeenRun> => {
+    if (known !== undefined) return known;
+    const seen = options.seen?.(ref);
+    if (seen !== undefined && seen.uid === write.uid && seen.resourceVersion !== "") return seen;
+    return seenRunOf(checkUid(await read(ref), write.uid));
+  };
+
+  const attempt = async (ref: RunRef, write: RunWrite, known: SeenRun | undefined): Promise<unknown> => {
     // In a merge patch, null deletes a key.
     const annotations: Record<string, string | null> = {
       ...Object.fromEntries((write.removeAnnotations ?? []).map((key) => [key, null])),
@@ -80,24 +87,23 @@ export const makeRunWriter = (options: RunWriterOptions) => {
       if (!hasAnnotations) return checkUid(await read(ref), write.uid);
       return patch(ref, { metadata: { uid: write.uid, annotations } });
     }
-    const live = checkUid(await read(ref), write.uid);
-    const meta = metaOf(live);
-    const current = meta.finalizers ?? [];
-    const adding =
-      write.addFinalizer !== undefined && !current.includes(write.addFinalizer) && !isTerminal(signingStateOf(meta.annotations));
-    if (adding && meta.deletionTimestamp !== undefined) throw new FatalWrite(finalizerRefusal);
+    const basis = await basisFor(ref, write, known);
+    if (basis.uid !== write.uid) throw new UidMismatch();
+    const current = basis.finalizers;
+    const adding = write.addFinalizer !== undefined && !current.includes(write.addFinalizer) && !basis.settled;
+    if (adding && basis.deleting) throw new FatalWrite(finalizerRefusal);
     const next = [...current, ...(adding && write.addFinalizer !== undefined ? [write.addFinalizer] : [])].filter(
       (f) => f !== write.removeFinalizer,
     );
     const finalizersChange = next.length !== current.length;
-    if (!finalizersChange && !hasAnnotations) return live;
+    if (!finalizersChange && !hasAnnotations) return undefined;
     return patch(ref, {
       metadata: {
         uid: write.uid,
         ...(hasAnnotations ? { annotations } : {}),
-        // A merge patch replaces a list whole, and the finalizers were decided from the GET: the
+        // A merge patch replaces a list whole, and the finalizers were decided from a known state: the
         // resourceVersion makes both safe (a finalizer added since makes a removal conflict).
-        resourceVersion: meta.resourceVersion,
+        resourceVersion: basis.resourceVersion,
         ...(finalizersChange ? { finalizers: next.length > 0 ? next : null } : {}),
       },
     });
@@ -106,9 +112,10 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   const writeRun = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
     const key = runKey(ref);
     let lastReason = "";
+    let known: SeenRun | undefined;
     for (let i = 1; i <= attempts; i++) {
       try {
-        return await attempt(ref, write);
+        return await attempt(ref, write, known);
       } catch (error) {
         if (error instanceof UidMismatch) throw new RunGone({ run: key });
         if (error instanceof FatalWrite) throw new ClusterUnavailable({ operation: `write ${key}`, reason: error.message });
@@ -116,6 +123,7 @@ export const makeRunWriter = (options: RunWriterOptions) => {
         if (failure._tag === "gone") throw new RunGone({ run: key });
         if (failure._tag === "fatal") throw new ClusterUnavailable({ operation: `write ${key}`, reason: failure.reason });
         lastReason = failure.reason;
+        known = failure.fresh;
         if (failure.wait && i < attempts) await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (i - 1)));
       }
     }

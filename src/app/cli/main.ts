@@ -1,5 +1,4 @@
 import { commands } from "./commands.ts";
-import { reportingErrors } from "./usage-error.ts";
 
 const usage = (): string =>
   [
@@ -22,15 +21,18 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     process.stdout.write(usage() + "\n");
     return name === undefined ? 2 : 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
+  const listed = commands.find((c) => c.name === name);
+  if (listed === undefined) {
     process.stderr.write(`chains-ts: unknown command '${name}'\n\n${usage()}\n`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write(command.help + "\n");
+    process.stdout.write(listed.help + "\n");
     return 0;
   }
+  // Loaded here, not at the top: error reporting knows the document errors, and with them the
+  // YAML and Effect libraries, which the help texts above do not need.
+  const [command, { reportingErrors }] = await Promise.all([listed.load(), import("./usage-error.ts")]);
   return reportingErrors(command.name, command.run)(rest);
 };
 
@@ -38,7 +40,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  // Only writing the usage text can fail here: every command's errors are reported by reportingErrors.
+  // Only writing the usage text or loading a command's code can fail here: every command's errors
+  // are reported by reportingErrors.
   (error: unknown) => {
     process.stderr.write(`chains-ts: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

@@ -49,6 +49,8 @@ export interface KubeApiEmulator {
   readonly compactHistory: () => void;
   /** Ends every open watch stream cleanly (clients see EOF and re-watch). */
   readonly dropWatches: () => void;
+  /** TCP connections accepted so far: tells a client that reuses connections from one that opens one per request. */
+  readonly connectionsAccepted: () => number;
   readonly stop: () => Promise<void>;
 }
 
@@ -86,7 +88,9 @@ export const startKubeApiEmulator = async (options: EmulatorOptions = {}): Promi
       res.end(String(error));
     });
   });
+  let connectionsAccepted = 0;
   server.on("connection", (socket) => {
+    connectionsAccepted += 1;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -108,6 +112,7 @@ export const startKubeApiEmulator = async (options: EmulatorOptions = {}): Promi
     writeKubeconfig: (dir, kubeconfigOptions) => writeKubeconfig(url, dir, kubeconfigOptions),
     compactHistory: () => objects.compact(),
     dropWatches: () => hub.closeAll(),
+    connectionsAccepted: () => connectionsAccepted,
     stop: async () => {
       hub.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
