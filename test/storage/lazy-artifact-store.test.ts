@@ -28,15 +28,14 @@ it("loads a backend on its first store only, once, and tries again after a faile
   expect(backend.stored()).toHaveLength(2);
 });
 
-// What `chains-ts` resolves while it starts: the controller command registers the gcs backend,
-// but neither its module nor the Cloud Storage client is loaded until a store names gcs.
-it("does not load the Cloud Storage client when the CLI starts", () => {
+// What loading the controller command resolves: it registers the gcs backend, but neither the
+// backend's module nor the Cloud Storage client is loaded until a store names gcs.
+it("does not load the Cloud Storage client when the controller command loads", () => {
   const probe = `
     import { registerHooks } from "node:module";
     const seen = [];
     registerHooks({ resolve: (specifier, context, next) => (seen.push(specifier), next(specifier, context)) });
-    process.argv = [process.argv[0], "chains-ts", "--help"];
-    await import(${JSON.stringify(new URL("../../src/app/cli/main.ts", import.meta.url).href)});
+    await import(${JSON.stringify(new URL("../../src/app/cli/controller-command.ts", import.meta.url).href)});
     process.stderr.write(JSON.stringify(seen));
   `;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" });
