@@ -16,6 +16,7 @@ import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
 import type { SigstoreTrustedRoot, TrustedCertificateAuthority } from "../../ports/sigstore-trust.ts";
 import type { TransparencyUpload } from "../../ports/transparency-log.ts";
+import { ClusterRuns } from "../../adapters/kubernetes/cluster-runs.ts";
 import { KubeConfigUnusable } from "../../adapters/kubernetes/kube-config.ts";
 import { readSecretPublicKey, SecretKeyUnavailable } from "../../adapters/kubernetes/secret-public-key.ts";
 import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
@@ -23,11 +24,12 @@ import { type CertificateIdentityPolicy, identityMismatch, identityPolicy } from
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
+import { clusterFailure, parseRunArgument } from "./run-argument.ts";
 import { checkTransparencyEntry, namedEntry } from "./transparency-entry-check.ts";
 import { UsageError } from "./usage-error.ts";
 
 const help = `Usage: chains-ts verify (--key PUBLIC-KEY | --certificate-identity ID --certificate-oidc-issuer URL)
-                        [options] RUN-FILE
+                        [options] (RUN-FILE | taskrun/NAME | pipelinerun/NAME)
 
 Checks the signatures Tekton Chains stored on a run's annotations (the 'tekton' storage
 backend): every pair chains.tekton.dev/payload-<key> / chains.tekton.dev/signature-<key>, the
@@ -36,6 +38,8 @@ chains.tekton.dev/cert-<key> (with its chain in chains.tekton.dev/chain-<key>).
 
 RUN-FILE is a TaskRun or PipelineRun as JSON or YAML (e.g. 'kubectl get taskrun X -o yaml'), or
 a List of them ('kubectl get taskruns -o yaml'); every object's annotations are checked.
+taskrun/NAME or pipelinerun/NAME (also taskruns/, tr/, pipelineruns/, pr/) reads that run from
+the cluster instead (-n, --kubeconfig); write ./taskrun/NAME for a file at such a path.
 
 Signatures. For each pair:
   - a DSSE envelope (in-toto / SLSA provenance): the signature must verify over the DSSE PAE of
@@ -70,8 +74,11 @@ Options:
   --key PUBLIC-KEY      PEM public key ('-----BEGIN PUBLIC KEY-----', e.g. cosign.pub), or
                         k8s://NAMESPACE/SECRET for that Secret's cosign.pub, as cosign names it
                         (e.g. k8s://tekton-chains/signing-secrets)
-  --kubeconfig PATH     for k8s:// keys: the cluster to read the Secret from (default:
-                        $KUBECONFIG, the pod's service account, or ~/.kube/config)
+  --kubeconfig PATH     for k8s:// keys and taskrun/NAME: the cluster to read the Secret and
+                        the run from (default: $KUBECONFIG, the pod's service account, or
+                        ~/.kube/config)
+  -n, --namespace NS    for taskrun/NAME: the run's namespace (default: the kubeconfig
+                        context's, else default)
   --certificate-identity ID          the exact subject alternative name (URI or email) keyless
                                      certificates must carry
   --certificate-identity-regexp RE   or a regular expression that must match in it
@@ -99,6 +106,7 @@ Exit status: 0 when every signature verifies, 1 when any fails or there is nothi
 interface Arguments {
   readonly key: string | undefined;
   readonly kubeconfig: string | undefined;
+  readonly namespace: string | undefined;
   readonly policy: CertificateIdentityPolicy | undefined;
   readonly caRoots: string | undefined;
   readonly rekorUrl: string | undefined;
@@ -111,6 +119,8 @@ interface Arguments {
 
 const valueFlags = [
   "--key",
+  "-n",
+  "--namespace",
   "--kubeconfig",
   "--certificate-identity",
   "--certificate-identity-regexp",
@@ -128,9 +138,10 @@ const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
     argv,
     valueFlags,
     (flag, value) => {
+      const key = flag === "-n" ? "--namespace" : flag;
       if (value === "") throw new UsageError(`${flag} needs a value`);
-      if (values.has(flag)) throw new UsageError(`${flag} given more than once`);
-      values.set(flag, value);
+      if (values.has(key)) throw new UsageError(`${flag} given more than once`);
+      values.set(key, value);
     },
     {
       "--require-tlog": () => (switches.requireTlog = true),
@@ -150,10 +161,11 @@ const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
   if (switches.requireTlog && switches.ignoreTlog) throw new UsageError("--require-tlog and --insecure-ignore-tlog contradict each other");
   const rekorUrl = values.get("--rekor-url");
   if (rekorUrl !== undefined && apiRoot(rekorUrl) === undefined) throw new UsageError(`--rekor-url ${rekorUrl}: not an http(s) URL`);
-  if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
+  if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE (or taskrun/NAME), got ${positional.length}`);
   return {
     key,
     kubeconfig: values.get("--kubeconfig"),
+    namespace: values.get("--namespace"),
     policy,
     caRoots: values.get("--ca-roots"),
     rekorUrl,
@@ -359,6 +371,26 @@ const lazyTrustedRoot = (flag: string | undefined): (() => Promise<SigstoreTrust
     }));
 };
 
+/** The RUN-FILE's document, or the run named `taskrun/NAME` read from the cluster. */
+const readRuns = async (args: Arguments): Promise<unknown> => {
+  const named = parseRunArgument(args.runFile);
+  if (named === undefined) return readDocument(args.runFile);
+  let cluster: ClusterRuns | undefined;
+  try {
+    cluster = await ClusterRuns.connect(args.kubeconfig);
+    const namespace = args.namespace ?? cluster.defaultNamespace;
+    const object = await cluster.getRun({ ...named, namespace });
+    if (object === undefined) throw new UsageError(`no ${named.kind} ${named.name} in namespace ${namespace}`);
+    return object;
+  } catch (error) {
+    const reason = clusterFailure(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(reason);
+  } finally {
+    cluster?.close();
+  }
+};
+
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
   const key = args.key === undefined ? undefined : await loadKey(args.key, args.kubeconfig);
@@ -369,7 +401,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
     trustedRoot: lazyTrustedRoot(args.trustedRoot),
     caRoots: args.caRoots === undefined ? undefined : await loadCaRoots(args.caRoots),
   };
-  const objects = objectsIn(await readDocument(args.runFile));
+  const objects = objectsIn(await readRuns(args));
   if (objects.length === 0) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or a List of them`);
   let verified = 0;
   let failed = 0;
