@@ -1,3 +1,4 @@
+import { cleanupCommand } from "./cleanup-command.ts";
 import type { CliCommand } from "./command.ts";
 import { controllerCommand } from "./controller-command.ts";
 import { demoCommand } from "./demo-command.ts";
@@ -9,6 +10,7 @@ import { verifyCommand } from "./verify-command.ts";
 
 /** Every subcommand, looked up by name. Each lives in its own `*-command.ts` file. */
 export const commands: ReadonlyArray<CliCommand> = [
+  cleanupCommand,
   controllerCommand,
   demoCommand,
   payloadCommand,
