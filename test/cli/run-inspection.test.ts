@@ -109,6 +109,10 @@ describe("chains-ts payload and signature", () => {
       const broken = await chainsTs(["payload", "taskrun/broken", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(broken.code).toBe(1);
       expect(broken.stderr).toContain("signing failed (chains.tekton.dev/signed=failed");
+      seedUnsigned("stripped", { "chains.tekton.dev/signed": "true" });
+      const stripped = await chainsTs(["signature", "taskrun/stripped", "-n", "team", "--kubeconfig", kubeconfig]);
+      expect(stripped.code).toBe(1);
+      expect(stripped.stderr).toContain("the run is signed (chains.tekton.dev/signed=true) but its signature is not on it");
     });
 
     it("reads chains-config from --chains-namespace", async () => {

@@ -81,7 +81,7 @@ const whyMissing = async (cluster: ClusterRuns, args: Arguments, annotations: Re
         ? `the run is not signed yet (no ${SIGNED_ANNOTATION} annotation)`
         : signed === "failed"
           ? `signing failed (${SIGNED_ANNOTATION}=failed; the run's Events say why)`
-          : `${SIGNED_ANNOTATION}=${String(signed)}, so it was stored while ${key} did not include tekton`;
+          : `the run is signed (${SIGNED_ANNOTATION}=${String(signed)}) but its ${what} is not on it: ${key} changed since, or the annotation was removed`;
     return `${state}; ${key} is ${storage.join(",")}`;
   }
   return `${key} is ${storage.join(",")}, which keeps ${what}s off the run; look in ${storage.map((b) => storageLocation(b, config)).join("; and in ")}`;
