@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,19 @@ beforeAll(async () => {
   await writeFile(at("bogus-signer.json"), JSON.stringify({ "artifacts.taskrun.signer": "bogus" }));
   await writeFile(at("pgp.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxyz\n-----END PGP PUBLIC KEY BLOCK-----\n");
   await mkdir(at("a-directory"));
+  await writeFile(at("cosign.pub"), generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }));
+  // Nothing listens on port 1: every request is refused.
+  await writeFile(
+    at("refused.kubeconfig"),
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:1" } }],
+      users: [{ name: "u", user: {} }],
+      contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
+      "current-context": "c",
+    }),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -42,6 +56,20 @@ const cases = (): ReadonlyArray<readonly [ReadonlyArray<string>, number, string]
   [["verify", "--key", at("pgp.asc"), at("array.json")], 2, "not a PEM public key"],
   [["verify", "--key", at("empty.json"), at("array.json")], 2, "not a PEM public key"],
   [["verify", "--key", at("missing.pub"), at("array.json")], 2, "cannot read"],
+  [["verify", "--key", at("cosign.pub"), "taskrun/x", "--kubeconfig", at("missing")], 2, "ENOENT"],
+  [["verify", "--key", at("cosign.pub"), "taskrun/x", "--kubeconfig", at("refused.kubeconfig")], 2, "API discovery"],
+  [["verify", "--key", at("cosign.pub"), "taskrun/x", "-n"], 2, "-n needs a value"],
+  [["payload"], 2, "expected exactly one RUN"],
+  [["payload", "job/x"], 2, "expected taskrun/NAME or pipelinerun/NAME"],
+  [["payload", "taskrun/x", "--kubeconfig", at("missing")], 1, "ENOENT"],
+  [["payload", "taskrun/x", "--kubeconfig", at("refused.kubeconfig")], 1, "API discovery"],
+  [["signature", "taskrun/x", "--bogus"], 2, "--bogus"],
+  [["signature", "pr/x", "--kubeconfig", at("empty.json")], 1, at("empty.json")],
+  [["signature", "taskrun/x", "-S"], 2, "unknown option -S"],
+  [["cleanup", "-n", "x", "--all-namespaces"], 2, "contradict"],
+  [["cleanup", "extra"], 2, "unexpected argument extra"],
+  [["cleanup", "--kubeconfig", at("missing")], 1, "ENOENT"],
+  [["cleanup", "--kubeconfig", at("refused.kubeconfig")], 1, "API discovery"],
   [["demo", "--config", at("empty.json")], 2, "is empty"],
   [["demo", "--config", at("broken.json")], 2, "invalid JSON at line 3 column 13"],
   [["demo", "--config", at("array.json")], 2, "a list"],

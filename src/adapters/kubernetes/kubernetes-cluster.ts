@@ -199,7 +199,7 @@ const readRunObject = async (api: KubeApi, version: TektonVersion, ref: RunRef):
   }
 };
 
-const configDataOf = (object: unknown): Readonly<Record<string, string>> => {
+export const configDataOf = (object: unknown): Readonly<Record<string, string>> => {
   const data = (object as { data?: unknown } | undefined)?.data;
   if (typeof data !== "object" || data === null) return {};
   return Object.fromEntries(Object.entries(data).filter((entry): entry is [string, string] => typeof entry[1] === "string"));

@@ -3,7 +3,7 @@ import type { CommandHelp } from "./command.ts";
 /** `chains-ts provenance`: its listing line and help, apart from its code so that showing them loads none of it. */
 export const provenanceHelp: CommandHelp = {
   name: "provenance",
-  summary: "Print the provenance payload Chains would sign for a run file (offline)",
+  summary: "print the provenance payload Chains would sign for a run file (offline)",
   help: `Usage: chains-ts provenance [--config FILE] [--format NAME] [--kind KIND] [--taskrun FILE]... RUN-FILE
 
 Prints, offline, the payload Tekton Chains would sign for a finished run: the in-toto

@@ -3,9 +3,9 @@ import type { CommandHelp } from "./command.ts";
 /** `chains-ts verify`: its listing line and help, apart from its code so that showing them loads none of it. */
 export const verifyHelp: CommandHelp = {
   name: "verify",
-  summary: "Check the Chains signatures, Rekor entries and keyless certificates stored in a run's annotations",
+  summary: "check the Chains signatures, Rekor entries and keyless certificates stored in a run's annotations",
   help: `Usage: chains-ts verify (--key PUBLIC-KEY | --certificate-identity ID --certificate-oidc-issuer URL)
-                        [options] RUN-FILE
+                        [options] (RUN-FILE | taskrun/NAME | pipelinerun/NAME)
 
 Checks the signatures Tekton Chains stored on a run's annotations (the 'tekton' storage
 backend): every pair chains.tekton.dev/payload-<key> / chains.tekton.dev/signature-<key>, the
@@ -14,6 +14,8 @@ chains.tekton.dev/cert-<key> (with its chain in chains.tekton.dev/chain-<key>).
 
 RUN-FILE is a TaskRun or PipelineRun as JSON or YAML (e.g. 'kubectl get taskrun X -o yaml'), or
 a List of them ('kubectl get taskruns -o yaml'); every object's annotations are checked.
+taskrun/NAME or pipelinerun/NAME (also taskruns/, tr/, pipelineruns/, pr/) reads that run from
+the cluster instead (-n, --kubeconfig); write ./taskrun/NAME for a file at such a path.
 
 Signatures. For each pair:
   - a DSSE envelope (in-toto / SLSA provenance): the signature must verify over the DSSE PAE of
@@ -48,8 +50,11 @@ Options:
   --key PUBLIC-KEY      PEM public key ('-----BEGIN PUBLIC KEY-----', e.g. cosign.pub), or
                         k8s://NAMESPACE/SECRET for that Secret's cosign.pub, as cosign names it
                         (e.g. k8s://tekton-chains/signing-secrets)
-  --kubeconfig PATH     for k8s:// keys: the cluster to read the Secret from (default:
-                        $KUBECONFIG, the pod's service account, or ~/.kube/config)
+  --kubeconfig PATH     for k8s:// keys and taskrun/NAME: the cluster to read the Secret and
+                        the run from (default: $KUBECONFIG, the pod's service account, or
+                        ~/.kube/config)
+  -n, --namespace NS    for taskrun/NAME: the run's namespace (default: the kubeconfig
+                        context's, else default)
   --certificate-identity ID          the exact subject alternative name (URI or email) keyless
                                      certificates must carry
   --certificate-identity-regexp RE   or a regular expression that must match in it

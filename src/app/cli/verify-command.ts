@@ -14,11 +14,13 @@ import { classifyStoredSignature } from "../../domain/dsse/stored-signature.ts";
 import { preAuthEncoding } from "../../domain/dsse/pae.ts";
 import type { SigstoreTrustedRoot, TrustedCertificateAuthority } from "../../ports/sigstore-trust.ts";
 import type { TransparencyUpload } from "../../ports/transparency-log.ts";
+import type { ClusterRuns } from "../../adapters/kubernetes/cluster-runs.ts";
 import { type CertificateIdentityPolicy, identityMismatch, identityPolicy } from "./certificate-identity-policy.ts";
 import type { CliCommand } from "./command.ts";
 import { verifyHelp } from "./verify-command-help.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
+import { clusterFailure, parseRunArgument } from "./run-argument.ts";
 import { checkTransparencyEntry, namedEntry } from "./transparency-entry-check.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -26,6 +28,7 @@ import { UsageError } from "./usage-error.ts";
 interface Arguments {
   readonly key: string | undefined;
   readonly kubeconfig: string | undefined;
+  readonly namespace: string | undefined;
   readonly policy: CertificateIdentityPolicy | undefined;
   readonly caRoots: string | undefined;
   readonly rekorUrl: string | undefined;
@@ -38,6 +41,8 @@ interface Arguments {
 
 const valueFlags = [
   "--key",
+  "-n",
+  "--namespace",
   "--kubeconfig",
   "--certificate-identity",
   "--certificate-identity-regexp",
@@ -55,9 +60,10 @@ const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
     argv,
     valueFlags,
     (flag, value) => {
+      const key = flag === "-n" ? "--namespace" : flag;
       if (value === "") throw new UsageError(`${flag} needs a value`);
-      if (values.has(flag)) throw new UsageError(`${flag} given more than once`);
-      values.set(flag, value);
+      if (values.has(key)) throw new UsageError(`${flag} given more than once`);
+      values.set(key, value);
     },
     {
       "--require-tlog": () => (switches.requireTlog = true),
@@ -77,10 +83,11 @@ const parseArguments = (argv: ReadonlyArray<string>): Arguments => {
   if (switches.requireTlog && switches.ignoreTlog) throw new UsageError("--require-tlog and --insecure-ignore-tlog contradict each other");
   const rekorUrl = values.get("--rekor-url");
   if (rekorUrl !== undefined && apiRoot(rekorUrl) === undefined) throw new UsageError(`--rekor-url ${rekorUrl}: not an http(s) URL`);
-  if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE, got ${positional.length}`);
+  if (positional.length !== 1) throw new UsageError(`expected exactly one RUN-FILE (or taskrun/NAME), got ${positional.length}`);
   return {
     key,
     kubeconfig: values.get("--kubeconfig"),
+    namespace: values.get("--namespace"),
     policy,
     caRoots: values.get("--ca-roots"),
     rekorUrl,
@@ -296,6 +303,26 @@ const lazyTrustedRoot = (flag: string | undefined): (() => Promise<SigstoreTrust
     }));
 };
 
+/** The RUN-FILE's document, or the run named `taskrun/NAME` read from the cluster. */
+const readRuns = async (args: Arguments): Promise<unknown> => {
+  const named = parseRunArgument(args.runFile);
+  if (named === undefined) return readDocument(args.runFile);
+  let cluster: ClusterRuns | undefined;
+  try {
+    cluster = await (await import("../../adapters/kubernetes/cluster-runs.ts")).ClusterRuns.connect(args.kubeconfig);
+    const namespace = args.namespace ?? cluster.defaultNamespace;
+    const object = await cluster.getRun({ ...named, namespace });
+    if (object === undefined) throw new UsageError(`no ${named.kind} ${named.name} in namespace ${namespace}`);
+    return object;
+  } catch (error) {
+    const reason = clusterFailure(error);
+    if (reason === undefined) throw error;
+    throw new UsageError(reason);
+  } finally {
+    cluster?.close();
+  }
+};
+
 const run = async (argv: ReadonlyArray<string>): Promise<number> => {
   const args = parseArguments(argv);
   const key = args.key === undefined ? undefined : await loadKey(args.key, args.kubeconfig);
@@ -306,7 +333,7 @@ const run = async (argv: ReadonlyArray<string>): Promise<number> => {
     trustedRoot: lazyTrustedRoot(args.trustedRoot),
     caRoots: args.caRoots === undefined ? undefined : await loadCaRoots(args.caRoots),
   };
-  const objects = objectsIn(await readDocument(args.runFile));
+  const objects = objectsIn(await readRuns(args));
   if (objects.length === 0) throw new UsageError(`${args.runFile}: expected a TaskRun, a PipelineRun or a List of them`);
   let verified = 0;
   let failed = 0;

@@ -26,6 +26,12 @@ export const isChainsAnnotation = (key: string): boolean => key.startsWith(CHAIN
 export const finalizerFor = (kind: RunKind): string =>
   kind === "TaskRun" ? "chains.tekton.dev/taskrun" : "chains.tekton.dev/pipelinerun";
 
+/** The finalizer older releases put on TaskRuns (by merge patch); it blocks deletion all the same. */
+export const LEGACY_FINALIZER = "chains.tekton.dev";
+
+/** Every finalizer a Chains controller, this one or an older release, puts on runs. */
+export const CHAINS_FINALIZERS: ReadonlyArray<string> = [finalizerFor("TaskRun"), finalizerFor("PipelineRun"), LEGACY_FINALIZER];
+
 /** Short key of a run's own provenance: `taskrun-<uid>` / `pipelinerun-<uid>`. */
 export const runShortKey = (kind: RunKind, uid: string): string => `${kind.toLowerCase()}-${uid}`;
 
