@@ -62,6 +62,13 @@ Environment:
                            retry-period (10s), read at start-up (default
                            tekton-chains-config-leader-election; deploy/ ships 15s, 10s, 2s:
                            a standby takes over within about 17 s of the leader's death)
+  CONFIG_LOGGING_NAME      the ConfigMap whose loglevel.controller (else the level in
+                           zap-logger-config) sets the lowest level logged, read at start-up
+                           (default config-logging)
+  CONFIG_OBSERVABILITY_NAME
+                           Tekton Chains' metrics ConfigMap, read at start-up: anything but
+                           metrics-protocol prometheus is named in a warning (default
+                           tekton-chains-config-observability)
   POD_NAME, POD_UID        this replica's identity in the Leases, POD_NAME_POD_UID (the
                            Deployment sets both). It must not be shared by two live processes;
                            a restarted container finds it on the Leases and takes them

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Cause, Effect, Exit, Result } from "effect";
+import { Cause, Effect, Exit, LogLevel, Result } from "effect";
 import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
@@ -39,6 +39,8 @@ import { makePubsubArtifactStore } from "../../adapters/storage/pubsub/pubsub-ar
 import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
+import { LOGGING_CONFIG_MAP, parseLoggingConfig } from "../../domain/observability/logging-config.ts";
+import { OBSERVABILITY_CONFIG_MAP, observabilityConfigWarnings } from "../../domain/observability/observability-config.ts";
 
 
 const help = controllerHelp.help;
@@ -114,11 +116,16 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
   };
 };
 
+/** The logging ConfigMap's level once read; Info before (start-up lines are always useful). */
+let minimumLogLevel: LogLevel.LogLevel = "Info";
+
 /** One JSON log line on stdout, shaped like the controller's own structured logs. */
-const logLine: AdapterLog = (level, message) =>
+const logLine: AdapterLog = (level, message) => {
+  if (!LogLevel.isGreaterThanOrEqualTo(level === "warning" ? "Warn" : "Info", minimumLogLevel)) return;
   process.stdout.write(
     JSON.stringify({ level: level === "warning" ? "WARN" : "INFO", timestamp: new Date().toISOString(), message, component: "kubernetes" }) + "\n",
   );
+};
 
 const directoryExists = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
@@ -242,6 +249,21 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     for (const warning of parsed.success.warnings) logLine("warning", warning);
     timing = parsed.success.timing;
   }
+  // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
+  const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
+  const observabilityConfigMap = env["CONFIG_OBSERVABILITY_NAME"] ?? OBSERVABILITY_CONFIG_MAP;
+  const observed = await startupRead(
+    `ConfigMaps ${systemNamespace}/${loggingConfigMap} and ${observabilityConfigMap}`,
+    Effect.tryPromise({
+      try: () => Promise.all([kube.readStartupConfigMap(loggingConfigMap), kube.readStartupConfigMap(observabilityConfigMap)]),
+      catch: (error) => error,
+    }),
+  );
+  if (observed === undefined) return stopped(await stopping);
+  if (Result.isFailure(observed)) return refused(observed.failure);
+  const logging = parseLoggingConfig(observed.success[0], loggingConfigMap);
+  minimumLogLevel = logging.minimumLevel;
+  for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observed.success[1], observabilityConfigMap)]) logLine("warning", warning);
   // Read once here so that an unreachable API is waited for; startController then reads it from the synced cache.
   const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, service.readConfig());
   if (config === undefined) return stopped(await stopping);
@@ -274,6 +296,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
           makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
       ],
       logs: "json",
+      logLevel: minimumLogLevel,
     },
     {
       ...defaultControllerOptions,

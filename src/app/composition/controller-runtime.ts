@@ -1,4 +1,4 @@
-import { Effect, Layer, Logger, ManagedRuntime, References } from "effect";
+import { Effect, Layer, Logger, type LogLevel, ManagedRuntime, References } from "effect";
 import { makeCachedSigners } from "../../adapters/signing/cached-signers.ts";
 import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import { buildSigner } from "../../adapters/signing/signer-registry.ts";
@@ -31,6 +31,8 @@ export interface RuntimeParts {
   readonly config: () => ChainsConfig;
   /** `json` for the controller's structured logs; `silent` for tests and the REPL. */
   readonly logs: "json" | "silent";
+  /** With `json` logs: lines below this level are dropped (the logging ConfigMap's level; default Info). */
+  readonly logLevel?: LogLevel.LogLevel;
   /** What keyless (Fulcio) signing needs; without it `signers.x509.fulcio.enabled` is refused. */
   readonly keyless?: KeylessContext | KeylessContextFactory;
 }
@@ -73,7 +75,7 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
       ]),
     ),
     parts.logs === "json"
-      ? Logger.layer([Logger.consoleJson])
+      ? Layer.merge(Logger.layer([Logger.consoleJson]), Layer.succeed(References.MinimumLogLevel, parts.logLevel ?? "Info"))
       : Layer.succeed(References.MinimumLogLevel, "None"),
   );
   const runtime = ManagedRuntime.make(services);

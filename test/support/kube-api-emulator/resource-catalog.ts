@@ -97,6 +97,13 @@ export const buildCatalog = (options: CatalogOptions = {}): readonly ResourceTyp
     builtin("", "namespaces", "namespace", "Namespace", false, ["ns"], ["status.phase"]),
     builtin("events.k8s.io", "events", "event", "Event", true, ["ev"], ["reason", "regarding.kind", "regarding.name", "regarding.namespace", "type"]),
     builtin("coordination.k8s.io", "leases", "lease", "Lease", true, []),
+    // What an install manifest holds, so that `kubectl apply` of deploy/release.yaml can be tested.
+    builtin("", "services", "service", "Service", true, ["svc"]),
+    builtin("apps", "deployments", "deployment", "Deployment", true, ["deploy"]),
+    builtin("rbac.authorization.k8s.io", "clusterroles", "clusterrole", "ClusterRole", false, []),
+    builtin("rbac.authorization.k8s.io", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, []),
+    builtin("rbac.authorization.k8s.io", "roles", "role", "Role", true, []),
+    builtin("rbac.authorization.k8s.io", "rolebindings", "rolebinding", "RoleBinding", true, []),
   ];
 };
 

@@ -289,6 +289,10 @@ export class ResourceOperations {
     if (requestUid !== undefined && requestUid !== "" && requestUid !== beforeMeta["uid"]) {
       throw conflict(type, name, `Precondition failed: UID in precondition: ${String(requestUid)}, UID in object meta: ${String(beforeMeta["uid"])}`);
     }
+    // The real server refuses this, which is why a binding keeps its roleRef across releases.
+    if (type.group === "rbac.authorization.k8s.io" && before["roleRef"] !== undefined && !deepEqual(before["roleRef"], body["roleRef"])) {
+      throw invalid(type, name, "roleRef", "Invalid value: cannot change roleRef");
+    }
     let candidate: JsonObject;
     if (options.subresource === "status") {
       candidate = clone(before);
