@@ -336,3 +336,25 @@ describe("a realistic ConfigMap", () => {
     expect(parsed.buildType).toBe("https://tekton.dev/chains/v2/slsa-tekton");
   });
 });
+
+describe("backends chains-ts cannot drive here", () => {
+  const failure = (data: Record<string, string>) => {
+    const parsed = parseChainsConfig(data);
+    return Result.isFailure(parsed) ? parsed.failure : undefined;
+  };
+
+  it("rejects a Kafka provider or a docstore driver without a client, naming the key, when the backend is in use", () => {
+    expect(failure({ "artifacts.taskrun.storage": "tekton,kafka", "storage.pubsub.provider": "kafka" })).toMatchObject({
+      key: "storage.pubsub.provider",
+      allowed: ["inmemory", "gcppubsub"],
+    });
+    const mongo = failure({ "artifacts.oci.storage": "oci,docdb", "storage.docdb.url": "mongo://db/signed?id_field=name" });
+    expect(mongo).toMatchObject({ key: "storage.docdb.url", value: "mongo://db/signed?id_field=name", allowed: ["firestore", "dynamodb"] });
+    expect(mongo?.reason).toMatch(/the mongo docstore driver is not supported by chains-ts/);
+  });
+
+  it("accepts them while no artifact type stores there, and other docdb URL faults are left to the store", () => {
+    expect(failure({ "storage.pubsub.provider": "kafka", "storage.docdb.url": "mongo://db/x" })).toBeUndefined();
+    expect(failure({ "artifacts.taskrun.storage": "docdb", "storage.docdb.url": "firestore://projects/p/wrong" })).toBeUndefined();
+  });
+});

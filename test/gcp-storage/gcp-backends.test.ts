@@ -209,14 +209,14 @@ describe.skipIf(missing !== undefined)("docdb and pubsub on the real Firestore a
     it("a bad docdb URL: a retried failure with an Event, not signed; after the fix only docdb is stored again", async () => {
       const topic = await subscribedTopic(pubsub.host, "retried-runs");
       const c = await start(
-        { "storage.docdb.url": "mongo://chains/signed?id_field=name", "storage.pubsub.topic": topic.name },
+        { "storage.docdb.url": `firestore://projects/${PROJECT}/databases/(default)/documents/retried`, "storage.pubsub.topic": topic.name },
         { retryDelayMs: 1_500, maxRetryDelayMs: 1_500, childWaitMs: 2_000 },
       );
       c.emu.store.seed(plainTaskRun("bad-url"));
       c.complete("taskruns", "bad-url");
       await until(() => c.emu.store.list("events", "default").some((e) => (e as { reason?: string }).reason === "SigningRetry"), "a SigningRetry Event", 60_000);
       const event = (c.emu.store.list("events", "default") as Array<{ reason: string; message: string }>).find((e) => e.reason === "SigningRetry")!;
-      expect(event.message).toMatch(/docdb: storage\.docdb\.url: the mongo docstore driver is not supported by chains-ts; supported drivers: firestore, dynamodb/);
+      expect(event.message).toMatch(/docdb: storage\.docdb\.url "firestore:[^"]*" has no name_field; add \?name_field=name/);
       expect(c.annotations("taskruns", "bad-url")["chains.tekton.dev/signed"]).not.toBe("true");
       expect(c.metrics.value("chains_ts_storage_errors_total", { backend: "docdb" })).toBeGreaterThan(0);
 

@@ -1,4 +1,5 @@
 import { Result } from "effect";
+import { supportedDocstoreDrivers, unsupportedDocstoreDriver } from "../storage/docstore-url.ts";
 import type {
   ArtifactConfig,
   ChainsConfig,
@@ -79,6 +80,21 @@ const keylessNeedsTransparency = (data: ConfigData, config: ChainsConfig): Parse
           "without a Rekor entry the short-lived certificate's signatures cannot be verified",
       )
     : Result.succeed(undefined);
+
+/**
+ * Backends in use whose config names something chains-ts cannot drive here (`storage.md` §10,
+ * issue 12): a Kafka broker, or a docstore driver without a client. The config is rejected, so
+ * the last good one stays in force, instead of every pass failing the same way.
+ */
+const usableStorage = (data: ConfigData, config: ChainsConfig): Parsed<void> => {
+  const named = new Set([...config.artifacts.taskrun.storage, ...config.artifacts.pipelinerun.storage, ...config.artifacts.oci.storage]);
+  if (named.has("pubsub") && config.storage.pubsub.provider === "kafka")
+    return invalid("storage.pubsub.provider", "kafka", ["inmemory", "gcppubsub"], "no Kafka client ships with chains-ts; use gcppubsub (Google Pub/Sub) or inmemory");
+  const driver = named.has("docdb") ? unsupportedDocstoreDriver(config.storage.docdb.url) : undefined;
+  return driver === undefined
+    ? Result.succeed(undefined)
+    : invalid("storage.docdb.url", lookup(data, "storage.docdb.url") ?? "", [...supportedDocstoreDrivers], driver);
+};
 
 /** Splits a set key: exactly "" is the empty set; otherwise comma-separated, items trimmed, none empty. */
 const setItems = (key: string, value: string, allowed: ReadonlyArray<string>): Parsed<ReadonlyArray<string>> => {
@@ -265,6 +281,7 @@ export const parseChainsConfig = (
       managedBy: managedByKey(data),
     };
     yield* keylessNeedsTransparency(data, config);
+    yield* usableStorage(data, config);
     return { config, warnings };
   });
 

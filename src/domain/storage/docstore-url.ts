@@ -61,6 +61,19 @@ const parseDynamoDbUrl = (text: string, url: URL): Result.Result<DocstoreTarget,
 };
 
 /**
+ * Why `storage.docdb.url` names a driver chains-ts has no client for (mongo, mem, or an unknown
+ * scheme), or undefined. Such a URL can never work, so the config is rejected rather than each
+ * pass failing; other faults (an unreachable server, a malformed path) fail the pass.
+ */
+export const unsupportedDocstoreDriver = (text: string): string | undefined => {
+  if (!URL.canParse(text)) return undefined;
+  const scheme = new URL(text).protocol.replace(/:$/, "");
+  if ((supportedDocstoreDrivers as ReadonlyArray<string>).includes(scheme)) return undefined;
+  const which = (knownUnsupported as ReadonlyArray<string>).includes(scheme) ? `the ${scheme} docstore driver is not supported by chains-ts` : `unknown docstore driver "${scheme}"`;
+  return `${which}; supported drivers: ${supportedDocstoreDrivers.join(", ")} (${example})`;
+};
+
+/**
  * Parses `storage.docdb.url`. Every failure says what a valid value looks like, so it can go into
  * an Event unchanged.
  */
@@ -74,10 +87,7 @@ export const parseDocstoreUrl = (text: string): Result.Result<DocstoreTarget, st
   }
   const scheme = url.protocol.replace(/:$/, "");
   if (scheme === "dynamodb") return parseDynamoDbUrl(text, url);
-  if (scheme !== "firestore") {
-    const which = (knownUnsupported as ReadonlyArray<string>).includes(scheme) ? `the ${scheme} docstore driver is not supported by chains-ts` : `unknown docstore driver "${scheme}"`;
-    return Result.fail(`storage.docdb.url: ${which}; supported drivers: ${supportedDocstoreDrivers.join(", ")} (${example})`);
-  }
+  if (scheme !== "firestore") return Result.fail(`storage.docdb.url: ${unsupportedDocstoreDriver(text)}`);
   // `firestore://projects/p/...` parses with host "projects"; the rest is the resource path.
   const segments = `${url.host}${url.pathname}`.split("/").map(decodeURIComponent);
   const [projects, project, databases, database, documents, ...collection] = segments;
