@@ -7,7 +7,7 @@ import type { RunRef } from "../../domain/run/run-ref.ts";
 import { cleanupHelp } from "./cleanup-command-help.ts";
 import type { CliCommand } from "./command.ts";
 import { parseCommandLine } from "./command-line.ts";
-import { clusterFailure } from "./run-argument.ts";
+import { clusterFailure } from "./cluster-failure.ts";
 import { UsageError } from "./usage-error.ts";
 
 

@@ -9,7 +9,8 @@ import { isJsonObject } from "../../domain/oci/json-object.ts";
 import type { CliCommand } from "./command.ts";
 import { storedArtifactHelp, type StoredArtifactText } from "./stored-run-artifact-help.ts";
 import { parseCommandLine } from "./command-line.ts";
-import { clusterFailure, parseRunArgument, type RunArgument } from "./run-argument.ts";
+import { clusterFailure } from "./cluster-failure.ts";
+import { parseRunArgument, type RunArgument } from "./run-argument.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** What `payload` and `signature` differ in. */

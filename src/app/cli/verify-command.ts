@@ -20,7 +20,7 @@ import type { CliCommand } from "./command.ts";
 import { verifyHelp } from "./verify-command-help.ts";
 import { parseCommandLine } from "./command-line.ts";
 import { readDocument } from "./read-document.ts";
-import { clusterFailure, parseRunArgument } from "./run-argument.ts";
+import { parseRunArgument } from "./run-argument.ts";
 import { checkTransparencyEntry, namedEntry } from "./transparency-entry-check.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -315,7 +315,8 @@ const readRuns = async (args: Arguments): Promise<unknown> => {
     if (object === undefined) throw new UsageError(`no ${named.kind} ${named.name} in namespace ${namespace}`);
     return object;
   } catch (error) {
-    const reason = clusterFailure(error);
+    // Only a cluster was used here, so its failure classes are loaded only now.
+    const reason = (await import("./cluster-failure.ts")).clusterFailure(error);
     if (reason === undefined) throw error;
     throw new UsageError(reason);
   } finally {

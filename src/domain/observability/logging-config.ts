@@ -29,7 +29,9 @@ export interface LoggingConfig {
 export const parseLoggingConfig = (data: Readonly<Record<string, string>>, configMap = LOGGING_CONFIG_MAP): LoggingConfig => {
   const warnings: Array<string> = [];
   const levelOf = (key: string, value: string): LogLevel.LogLevel | undefined => {
-    const level = zapLevels[value.toLowerCase()];
+    const word = value.toLowerCase();
+    // Own keys only: "__proto__" or "constructor" must not resolve to Object's members.
+    const level = Object.hasOwn(zapLevels, word) ? zapLevels[word] : undefined;
     if (level === undefined) {
       warnings.push(`${configMap}: ignoring ${key} ${JSON.stringify(value)}: expected one of ${Object.keys(zapLevels).join(", ")}`);
     }
