@@ -24,12 +24,15 @@ const until = async (condition: () => boolean) => {
 };
 
 describe("finalizer Events", () => {
-  it("records FinalizerUpdate when the finalizer is added, as the reference does", async () => {
+  it("records no Event when the finalizer is added or the run is signed: Events are for failures (issue 14)", async () => {
     chains = await EmbeddedChains.start();
     const ref = chains.createRun(sampleTaskRun("running"));
-    await until(() => eventsOf(chains!, ref).length > 0);
-    expect(chains.cluster.getRun(ref)?.metadata.finalizers).toContain("chains.tekton.dev/taskrun");
-    expect(eventsOf(chains, ref)).toEqual([{ type: "Normal", reason: "FinalizerUpdate", message: 'Updated "running" finalizers' }]);
+    await until(() => chains!.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun") === true);
+    chains.completeRun(ref);
+    expect(await chains.awaitSigned(ref)).toBe("true");
+    await chains.cluster.settled();
+    expect(chains.cluster.getRun(ref)?.metadata.finalizers ?? []).toEqual([]);
+    expect(eventsOf(chains, ref)).toEqual([]);
   });
 
   it("records FinalizerUpdateFailed with the reason when the write fails, then retries on the next event", async () => {

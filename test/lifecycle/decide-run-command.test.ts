@@ -1,7 +1,11 @@
 import { Result } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { initialTransition } from "xstate";
 import { decideRunCommand, type CachedRunState, type Lane } from "../../src/domain/lifecycle/decide-run-command.ts";
+import type { LifecycleSteps } from "../../src/domain/lifecycle/lifecycle-steps.ts";
+import { createRunLifecycleMachine, stateNameOf } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
+import type { RunObservation } from "../../src/domain/lifecycle/run-observation.ts";
 import { decodeRunObject, type RunKind, type RunObject } from "../../src/domain/run/run-object.ts";
 
 type Signing = "unsigned" | "signed" | "failed" | "retrying";
@@ -44,47 +48,70 @@ const runOf = (shape: Shape): RunObject => {
 };
 
 const base: Shape = { kind: "TaskRun", signing: "unsigned", completion: "succeeded", deleting: false, finalizers: [] };
-const idle: CachedRunState = { hasActor: false, finalizerRequested: false, lane: "live" };
+const idle: CachedRunState = { chartUid: undefined, lane: "live" };
 const COMPLETED_AT = Date.parse("2026-01-01T00:00:05Z");
 
-describe("decideRunCommand", () => {
-  it("adds the finalizer to a running run once, and not again while the write is in flight", () => {
+const noStep = () => Promise.reject(new Error("the pure test runs no step"));
+const machine = createRunLifecycleMachine({
+  addFinalizer: noStep,
+  releaseFinalizer: noStep,
+  snapshot: noStep,
+  sign: noStep,
+  store: noStep,
+  annotate: noStep,
+  recordFailure: noStep,
+} satisfies LifecycleSteps);
+const timing = { retryDelayMs: 10, maxRetryDelayMs: 40, childWaitMs: 50 };
+
+/** Where a new chart goes first for this observation, and the step it invokes there (pure `initialTransition`). */
+const firstMove = (observation: RunObservation) => {
+  const [snapshot, actions] = initialTransition(machine, {
+    ref: { kind: "TaskRun", namespace: "ci", name: "build" },
+    uid: observation.uid,
+    observation,
+    timing,
+  });
+  const spawned = actions.find((a) => a.type === "xstate.spawnChild")?.params as { src?: string } | undefined;
+  return { state: stateNameOf(snapshot.value), step: spawned?.src, lane: snapshot.context.lane };
+};
+
+const startOf = (shape: Shape, state: CachedRunState = idle) => {
+  const command = decideRunCommand(runOf(shape), state);
+  if (command._tag !== "Start") throw new Error(`expected Start, got ${command._tag}`);
+  return firstMove(command.observation);
+};
+
+describe("decideRunCommand, and where the chart it starts goes first", () => {
+  it("adds the finalizer to a running run that lacks it, then waits for completion", () => {
     const running = { ...base, completion: "running" as const };
-    expect(decideRunCommand(runOf(running), idle)).toEqual({ _tag: "EnsureFinalizer", finalizer: "chains.tekton.dev/taskrun" });
-    expect(decideRunCommand(runOf({ ...running, kind: "PipelineRun" }), idle)).toEqual({
-      _tag: "EnsureFinalizer",
-      finalizer: "chains.tekton.dev/pipelinerun",
-    });
-    expect(decideRunCommand(runOf(running), { ...idle, finalizerRequested: true })).toEqual({ _tag: "Nothing" });
-    expect(decideRunCommand(runOf({ ...running, finalizers: ["chains.tekton.dev/taskrun"] }), idle)).toEqual({ _tag: "Nothing" });
+    expect(startOf(running)).toMatchObject({ state: "ensuringFinalizer", step: "addFinalizer" });
+    expect(startOf({ ...running, finalizers: ["chains.tekton.dev/taskrun"] })).toMatchObject({ state: "running", step: undefined });
   });
 
-  it("queues a completed unsigned run in the lane it was seen in, unless an actor has it", () => {
-    expect(decideRunCommand(runOf(base), idle)).toEqual({ _tag: "Queue", lane: "live", completedAt: COMPLETED_AT });
-    expect(decideRunCommand(runOf({ ...base, completion: "failed" }), { ...idle, lane: "backlog" })).toEqual({
-      _tag: "Queue",
-      lane: "backlog",
-      completedAt: COMPLETED_AT,
-    });
-    expect(decideRunCommand(runOf(base), { ...idle, hasActor: true })).toEqual({ _tag: "Nothing" });
+  it("tells a run's chart how the run looks now, and stops the chart of a deleted run of the same name", () => {
+    expect(decideRunCommand(runOf(base), { ...idle, chartUid: "uid-1" })).toMatchObject({ _tag: "Observe", observation: { done: true } });
+    expect(decideRunCommand(runOf(base), { ...idle, chartUid: "uid-0" })).toMatchObject({ _tag: "Start" });
+    expect(decideRunCommand(runOf({ ...base, signing: "signed" }), { ...idle, chartUid: "uid-0" })).toEqual({ _tag: "Stop" });
   });
 
-  it("on deletion tells the actor, or queues a last pass, or releases what has nothing to sign", () => {
+  it("queues a completed unsigned run in the lane it was seen in, with its completion time", () => {
+    expect(startOf(base)).toEqual({ state: "queued", step: undefined, lane: "live" });
+    expect(startOf({ ...base, completion: "failed" }, { ...idle, lane: "backlog" })).toEqual({ state: "queued", step: undefined, lane: "backlog" });
+    expect(decideRunCommand(runOf(base), idle)).toMatchObject({ observation: { completedAt: COMPLETED_AT } });
+  });
+
+  it("on deletion gives a completed run a last pass in the live lane, and releases what has nothing to sign", () => {
     const deleting = { ...base, deleting: true, finalizers: ["chains.tekton.dev/taskrun"] };
-    expect(decideRunCommand(runOf(deleting), { ...idle, hasActor: true })).toEqual({ _tag: "SendDeleting" });
-    expect(decideRunCommand(runOf(deleting), { ...idle, lane: "backlog" })).toEqual({ _tag: "Queue", lane: "live", completedAt: COMPLETED_AT });
-    expect(decideRunCommand(runOf({ ...deleting, completion: "running" }), idle)).toEqual({ _tag: "Release", finalizer: "chains.tekton.dev/taskrun" });
-    expect(decideRunCommand(runOf({ ...deleting, signing: "signed" }), { ...idle, lane: "backlog" })).toEqual({
-      _tag: "Release",
-      finalizer: "chains.tekton.dev/taskrun",
-    });
+    expect(startOf(deleting, { ...idle, lane: "backlog" })).toEqual({ state: "queued", step: undefined, lane: "live" });
+    expect(startOf({ ...deleting, completion: "running" })).toMatchObject({ state: "releasing", step: "releaseFinalizer" });
+    expect(startOf({ ...deleting, signing: "signed" }, { ...idle, lane: "backlog" })).toMatchObject({ state: "releasing", step: "releaseFinalizer" });
     expect(decideRunCommand(runOf({ ...deleting, signing: "signed", finalizers: ["other"] }), idle)).toEqual({ _tag: "Nothing" });
   });
 
   it("releases a finished run's finalizer on a live change only, not from the start-up backlog", () => {
     const signed = { ...base, signing: "signed" as const, finalizers: ["chains.tekton.dev/taskrun"] };
-    expect(decideRunCommand(runOf(signed), idle)).toEqual({ _tag: "Release", finalizer: "chains.tekton.dev/taskrun" });
-    expect(decideRunCommand(runOf({ ...signed, signing: "failed" }), idle)).toEqual({ _tag: "Release", finalizer: "chains.tekton.dev/taskrun" });
+    expect(startOf(signed)).toMatchObject({ state: "releasing" });
+    expect(startOf({ ...signed, signing: "failed" })).toMatchObject({ state: "releasing" });
     expect(decideRunCommand(runOf(signed), { ...idle, lane: "backlog" })).toEqual({ _tag: "Nothing" });
   });
 
@@ -95,29 +122,27 @@ describe("decideRunCommand", () => {
     deleting: fc.boolean(),
     finalizers: fc.subarray(["chains.tekton.dev/taskrun", "chains.tekton.dev/pipelinerun", "other.example/keep"]),
   });
-  const cached = fc.record<CachedRunState>({
-    hasActor: fc.boolean(),
-    finalizerRequested: fc.boolean(),
-    lane: fc.constantFrom<Lane>("live", "backlog"),
-  });
+  const lanes = fc.constantFrom<Lane>("live", "backlog");
 
-  // A finalizer is only ever added to a live, unfinished, unsigned run that lacks it, and only ours is ever removed.
-  it("adds finalizers only where signing is still to come and removes only the run kind's own", () => {
+  // A new chart adds a finalizer only to an unfinished, unsigned run not being deleted that lacks it, releases only one it holds, and never queues a signed or failed run for a pass.
+  it("adds finalizers only where signing is still to come, releases only held ones, and never signs a terminal run again", () => {
     fc.assert(
-      fc.property(shapes, cached, (shape, state) => {
-        const command = decideRunCommand(runOf(shape), state);
+      fc.property(shapes, lanes, (shape, lane) => {
+        const command = decideRunCommand(runOf(shape), { chartUid: undefined, lane });
+        const terminal = shape.signing === "signed" || shape.signing === "failed";
+        if (command._tag !== "Start") {
+          // No chart: nothing to sign, and no finalizer of ours to release now.
+          expect(terminal || (shape.deleting && shape.completion === "running")).toBe(true);
+          return;
+        }
         const own = FINALIZER[shape.kind];
-        if (command._tag === "EnsureFinalizer") {
-          expect(command.finalizer).toBe(own);
-          expect(shape.deleting || shape.completion !== "running" || shape.signing === "signed" || shape.signing === "failed").toBe(false);
-          expect(shape.finalizers.includes(own) || state.finalizerRequested).toBe(false);
+        const { state, step } = firstMove(command.observation);
+        if (step === "addFinalizer") {
+          expect(shape.deleting || shape.completion !== "running" || terminal).toBe(false);
+          expect(shape.finalizers).not.toContain(own);
         }
-        if (command._tag === "Release") {
-          expect(command.finalizer).toBe(own);
-          expect(shape.finalizers).toContain(own);
-        }
-        // A run already signed or failed never gets another pass.
-        if (command._tag === "Queue") expect(shape.signing === "signed" || shape.signing === "failed").toBe(false);
+        if (step === "releaseFinalizer") expect(shape.finalizers).toContain(own);
+        if (state === "queued") expect(terminal).toBe(false);
       }),
     );
   });

@@ -2,19 +2,33 @@ import { createActor, waitFor } from "xstate";
 import { describe, expect, it } from "vitest";
 import type { LifecycleSteps } from "../../src/domain/lifecycle/lifecycle-steps.ts";
 import { recordFailedPass } from "../../src/domain/lifecycle/retry-budget.ts";
-import { createRunLifecycleMachine } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
+import { createRunLifecycleMachine, stateNameOf } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
+import type { RunObservation } from "../../src/domain/lifecycle/run-observation.ts";
 import type { PassPlan, SignedArtifact } from "../../src/domain/signing-pass/signing-artifacts.ts";
 
 const plan: PassPlan = { artifacts: [], uploadToTransparencyLog: false, warnings: [], missingChildren: [] };
 const identity = { ref: { kind: "TaskRun" as const, namespace: "ns", name: "r" }, uid: "u1" };
 const timing = { retryDelayMs: 1, maxRetryDelayMs: 2, childWaitMs: 5 };
+/** A completed, unsigned run seen live, as the watch reports it. */
+const completed = (failedPasses = 0): RunObservation => ({
+  uid: identity.uid,
+  done: true,
+  deleting: false,
+  terminal: false,
+  failedPasses,
+  holdsFinalizer: true,
+  completedAt: 0,
+  lane: "live",
+});
 
 /** Steps that succeed, except for the scripted failures; every call is counted. */
 const scriptedSteps = (failures: Partial<Record<keyof LifecycleSteps, number>>) => {
-  const calls = { snapshot: 0, sign: 0, store: 0, annotate: 0, recordFailure: 0 };
+  const calls = { addFinalizer: 0, releaseFinalizer: 0, snapshot: 0, sign: 0, store: 0, annotate: 0, recordFailure: 0 };
   const failing = (step: keyof LifecycleSteps) => (failures[step] ?? 0) >= ++calls[step];
   const signed: Record<string, SignedArtifact> = {};
   const steps: LifecycleSteps = {
+    addFinalizer: async () => (failing("addFinalizer") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
+    releaseFinalizer: async () => (failing("releaseFinalizer") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
     snapshot: async () => (failing("snapshot") ? { _tag: "Failed", reason: "boom" } : { _tag: "Ready", plan }),
     sign: async () => (failing("sign") ? { _tag: "Failed", signed, reason: "boom" } : { _tag: "Done", signed }),
     store: async () => (failing("store") ? { stored: [], annotations: {}, failure: "boom" } : { stored: [], annotations: {} }),
@@ -28,23 +42,23 @@ const scriptedSteps = (failures: Partial<Record<keyof LifecycleSteps, number>>) 
 };
 
 /** Runs an actor, answering `queued` with RESUME as a controller's worker would, and returns the states it went through. */
-const drive = async (steps: LifecycleSteps, failedPasses = 0) => {
-  const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, failedPasses, timing } });
+const drive = async (steps: LifecycleSteps, observation = completed()) => {
+  const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation, timing } });
   const states: Array<string> = [];
   actor.subscribe((snapshot) => {
-    const state = String(snapshot.value);
+    const state = stateNameOf(snapshot.value);
     if (states.at(-1) !== state) states.push(state);
     if (state === "queued") queueMicrotask(() => actor.send({ type: "RESUME" }));
   });
   actor.start();
   const done = await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 });
-  return { states, final: String(done.value) };
+  return { states, final: stateNameOf(done.value) };
 };
 
 describe("run lifecycle statechart", () => {
   it("goes pending → snapshotted → signed → stored → annotated when every step succeeds", async () => {
     const { states } = await drive(scriptedSteps({}).steps);
-    expect(states).toEqual(["pending", "snapshotted", "signed", "stored", "annotated"]);
+    expect(states).toEqual(["queued", "pending", "snapshotted", "signed", "stored", "annotated"]);
   });
 
   it("resumes at the step that failed, without redoing the steps before it", async () => {
@@ -64,10 +78,11 @@ describe("run lifecycle statechart", () => {
 
   it("gives a run being deleted a single attempt", async () => {
     const { steps, calls } = scriptedSteps({ snapshot: 99 });
-    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, failedPasses: 0, timing } });
+    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation: completed(), timing } });
     actor.start();
-    actor.send({ type: "RUN_DELETING" });
-    expect(String((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("failed");
+    actor.send({ type: "OBSERVED", observation: { ...completed(), deleting: true } });
+    actor.send({ type: "RESUME" });
+    expect(stateNameOf((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("failed");
     expect(calls.recordFailure).toBe(1);
   });
 
@@ -105,7 +120,7 @@ describe("run lifecycle statechart", () => {
     };
     const { states, final } = await drive(flaky);
     expect(final).toBe("annotated");
-    expect(states).toEqual(["pending", "snapshotted", "signed", "stored", "recordingFailure", "retrying", "queued", "stored", "annotated"]);
+    expect(states).toEqual(["queued", "pending", "snapshotted", "signed", "stored", "recordingFailure", "retrying", "queued", "stored", "annotated"]);
   });
 
   it("stores after failed uploads, then fails the pass and retries from the sign step, which marks it signed once uploaded", async () => {
@@ -139,5 +154,39 @@ describe("run lifecycle statechart", () => {
     expect(seen.map((s) => s.step)).toEqual(["sign", "store", "recordFailure", "sign", "store", "annotate"]);
     expect(seen.find((s) => s.step === "recordFailure")!.annotations).toEqual({});
     expect(seen.at(-1)!.annotations).toEqual({ "chains.tekton.dev/transparency": entry.url, "chains.tekton.dev/transparency-k": entry.url });
+  });
+
+  it("adds the finalizer to a running run, waits for it to complete, then signs it: the whole life in one chart", async () => {
+    const { steps, calls } = scriptedSteps({});
+    const running: RunObservation = { ...completed(), done: false, holdsFinalizer: false };
+    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation: running, timing } });
+    const states: Array<string> = [];
+    actor.subscribe((snapshot) => {
+      const state = stateNameOf(snapshot.value);
+      if (states.at(-1) !== state) states.push(state);
+      if (state === "queued") queueMicrotask(() => actor.send({ type: "RESUME" }));
+    });
+    actor.start();
+    await waitFor(actor, (s) => s.matches("running"), { timeout: 2_000 });
+    actor.send({ type: "OBSERVED", observation: { ...running, holdsFinalizer: true } });
+    expect(stateNameOf(actor.getSnapshot().value)).toBe("running");
+    actor.send({ type: "OBSERVED", observation: { ...running, holdsFinalizer: true, done: true } });
+    await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 });
+    expect(states).toEqual(["ensuringFinalizer", "running", "queued", "pending", "snapshotted", "signed", "stored", "annotated"]);
+    expect(calls).toMatchObject({ addFinalizer: 1, releaseFinalizer: 0, annotate: 1 });
+  });
+
+  it("releases the finalizer of a run deleted before it completed, trying again after the retry delay until it succeeds", async () => {
+    const { steps, calls } = scriptedSteps({ releaseFinalizer: 2 });
+    const deleted: RunObservation = { ...completed(), done: false, deleting: true };
+    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation: deleted, timing } });
+    const states: Array<string> = [];
+    actor.subscribe((snapshot) => {
+      if (states.at(-1) !== stateNameOf(snapshot.value)) states.push(stateNameOf(snapshot.value));
+    });
+    actor.start();
+    expect(stateNameOf((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("released");
+    expect(states).toEqual(["releasing", "releaseBackoff", "releasing", "releaseBackoff", "releasing", "released"]);
+    expect(calls).toMatchObject({ releaseFinalizer: 3, snapshot: 0 });
   });
 });

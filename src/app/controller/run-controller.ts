@@ -10,9 +10,12 @@ import {
   type LifecycleTiming,
   PARKED_STATES,
   type RunLifecycleMachine,
+  stateNameOf,
+  WORKER_STATES,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
+import type { RunObservation } from "../../domain/lifecycle/run-observation.ts";
 import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
-import { isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
+import { isBeingDeleted } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
 import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
@@ -53,7 +56,7 @@ export type Outcome = (typeof FINAL_STATES)[number];
 export interface ControllerHooks {
   /** Every state a run's actor enters, for the demo's progress display and for debugging. */
   readonly onTransition?: (ref: RunRef, state: string) => void;
-  /** A run's actor finished: annotated, failed, or abandoned (gone or already terminal). */
+  /** A run's actor finished: annotated, failed, released (its finalizer), or abandoned (gone or nothing to do). */
   readonly onSettled?: (ref: RunRef, outcome: Outcome, reason: string | undefined) => void;
 }
 
@@ -78,14 +81,19 @@ const isSettled = (run: RunObject): boolean =>
 type LifecycleActor = Actor<RunLifecycleMachine>;
 type LifecycleSnapshot = SnapshotFrom<RunLifecycleMachine>;
 
-const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
+const stateName = (snapshot: LifecycleSnapshot): string => stateNameOf(snapshot.value);
 const isParked = (snapshot: LifecycleSnapshot): boolean => (PARKED_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
+const holdsWorker = (snapshot: LifecycleSnapshot): boolean =>
+  snapshot.status === "active" && (WORKER_STATES as ReadonlyArray<string>).includes(stateName(snapshot));
 
 /**
- * Watches runs and drives one lifecycle actor per run that needs signing. Actors exist only while
- * their run is in flight. Full run objects are held only for runs still to be signed and for the
- * signed children such a PipelineRun needs; the watch keeps the rest as metadata (uid and
- * resourceVersion), so memory follows the work left, not the cluster's history.
+ * Watch intake, the pure `decideRunCommand`, the work queue and the registry of run charts: it
+ * routes each watched run to its chart (`run-lifecycle-machine.ts`, where everything about a run's
+ * life is decided, and whose invoked actors make every write) and gives a chart waiting in `queued`
+ * a worker. A chart exists only while its run has something left to do. Full run objects are held
+ * only for runs still to be signed and for the signed children such a PipelineRun needs; the watch
+ * keeps the rest as metadata (uid and resourceVersion), so memory follows the work left, not the
+ * cluster's history.
  */
 export class RunController {
   private readonly runner: EffectRunner;
@@ -98,7 +106,6 @@ export class RunController {
   /** Keys of runs seen signed or failed: all that is kept of them. */
   private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
-  private readonly finalizerRequested = new Set<string>();
   /** Runs marked failed on key material that could not be used, by key: the secrets version it was. */
   private readonly keyMaterialFailures = new Map<string, KeyMaterialFailure>();
   private readonly queue = new WorkQueue();
@@ -106,8 +113,6 @@ export class RunController {
   private watch: RunWatch | undefined;
   private unsubscribeLeadership: () => void = () => undefined;
   private configTimer: ReturnType<typeof setInterval> | undefined;
-  /** Releases that failed and are tried again after the retry delay (no event may ever come). */
-  private readonly releaseRetries = new Set<ReturnType<typeof setTimeout>>();
   private synced = false;
 
   private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
@@ -162,8 +167,6 @@ export class RunController {
   async stop(): Promise<void> {
     this.unsubscribeLeadership();
     clearInterval(this.configTimer);
-    for (const timer of this.releaseRetries) clearTimeout(timer);
-    this.releaseRetries.clear();
     this.watch?.stop();
     this.queue.close();
     await Promise.race([
@@ -190,8 +193,9 @@ export class RunController {
     if (event.type === "delete") {
       this.runs.delete(key);
       this.settledRuns.delete(key);
-      this.finalizerRequested.delete(key);
       this.keyMaterialFailures.delete(key);
+      const chart = this.actors.get(key);
+      if (chart?.getSnapshot().context.uid === run.metadata.uid) this.retire(key, chart);
       this.notifyParent(run);
       if (run.kind === "PipelineRun") this.dropChildrenOf(key);
       return;
@@ -272,22 +276,18 @@ export class RunController {
   /** What a leader does about a run it has just seen: the pure decision, carried out. */
   private consider(run: RunObject, lane: Lane): void {
     const key = runKey(runRefOf(run));
-    const command = decideRunCommand(run, {
-      hasActor: this.actors.has(key),
-      finalizerRequested: this.finalizerRequested.has(key),
-      lane,
-    });
+    const chart = this.actors.get(key);
+    const command = decideRunCommand(run, { chartUid: chart?.getSnapshot().context.uid, lane });
     switch (command._tag) {
       case "Nothing":
         return;
-      case "EnsureFinalizer":
-        return this.ensureFinalizer(run, command.finalizer);
-      case "Release":
-        return this.release(run, command.finalizer);
-      case "SendDeleting":
-        return void this.actors.get(key)?.send({ type: "RUN_DELETING" });
-      case "Queue":
-        return this.queue.add(key, command.lane, command.completedAt);
+      case "Observe":
+        return void chart?.send({ type: "OBSERVED", observation: command.observation });
+      case "Stop":
+        return void (chart === undefined ? undefined : this.retire(key, chart));
+      case "Start":
+        if (chart !== undefined) this.retire(key, chart);
+        return this.spawn(run, command.observation);
     }
   }
 
@@ -313,59 +313,7 @@ export class RunController {
 
   private retire(key: string, actor: LifecycleActor): void {
     if (this.actors.get(key) === actor) this.actors.delete(key);
-    this.finalizerRequested.delete(key);
     actor.stop();
-  }
-
-  /** The first of at most two writes per run: a finalizer, so a deletion waits for signing. */
-  private ensureFinalizer(run: RunObject, finalizer: string): void {
-    const key = runKey(runRefOf(run));
-    this.finalizerRequested.add(key);
-    // A failed write is retried on the run's next event.
-    this.write(run, { addFinalizer: finalizer }, "add the finalizer", () => this.finalizerRequested.delete(key));
-  }
-
-  /** Removes our finalizer from a run that has nothing (more) to sign: being deleted, or finished. */
-  private release(run: RunObject, finalizer: string): void {
-    const key = runKey(runRefOf(run));
-    // A run being deleted gets no further event, so a failed release is retried on a timer, from
-    // the run as then held; otherwise its deletion would wait for good (reference defect #8).
-    this.write(run, { removeFinalizer: finalizer }, "remove the finalizer", () => {
-      const timer = setTimeout(() => {
-        this.releaseRetries.delete(timer);
-        const held = this.runs.get(key);
-        if (held !== undefined && this.leadership.leads(held.kind)) this.consider(held, "live");
-      }, this.options.timing.retryDelayMs);
-      timer.unref();
-      this.releaseRetries.add(timer);
-    });
-  }
-
-  /**
-   * A finalizer write, with the Event the reference records for each (`FinalizerUpdate`, or
-   * `FinalizerUpdateFailed` with the reason), so `kubectl describe` tells the same story.
-   */
-  private write(run: RunObject, change: { addFinalizer?: string; removeFinalizer?: string }, what: string, onFailure: () => void): void {
-    const ref = runRefOf(run);
-    const name = JSON.stringify(ref.name);
-    this.log(
-      Cluster.use((cluster) =>
-        cluster.writeRun(ref, { ...change, uid: run.metadata.uid }).pipe(
-          Effect.andThen(cluster.recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: `Updated ${name} finalizers` })),
-          Effect.catch((error) => {
-            const reason = error._tag === "ClusterUnavailable" ? `${error.operation}: ${error.reason}` : error._tag;
-            return Effect.sync(onFailure).pipe(
-              Effect.andThen(Effect.logWarning(`could not ${what} on ${runKey(ref)}: ${reason}`)),
-              Effect.andThen(
-                error._tag === "RunGone"
-                  ? Effect.void
-                  : cluster.recordEvent(ref, { type: "Warning", reason: "FinalizerUpdateFailed", message: `Failed to update finalizers for ${name}: ${reason}` }),
-              ),
-            );
-          }),
-        ),
-      ),
-    );
   }
 
   /** A child TaskRun changed: its parent PipelineRun may stop waiting. */
@@ -381,13 +329,13 @@ export class RunController {
     }
   }
 
-  /** Gives a run a worker until its actor parks or finishes. */
+  /** Gives a run's chart a worker, from `queued` until its pass parks or ends. */
   private advance(key: string): Promise<void> {
-    const actor = this.actors.get(key) ?? this.spawn(key);
+    const actor = this.actors.get(key);
     if (actor === undefined) return Promise.resolve();
     return new Promise((resolve) => {
       const settle = (snapshot: LifecycleSnapshot): boolean => {
-        if (snapshot.status !== "done" && !isParked(snapshot)) return false;
+        if (holdsWorker(snapshot)) return false;
         resolve();
         return true;
       };
@@ -401,47 +349,40 @@ export class RunController {
           subscription.unsubscribe();
           resolve();
         },
-        // Retired (leadership lost) or stopped at shutdown.
+        // Retired (leadership lost, run deleted) or stopped at shutdown.
         complete: () => resolve(),
       });
     });
   }
 
-  private spawn(key: string): LifecycleActor | undefined {
-    const run = this.runs.get(key);
-    if (run === undefined || !isDone(run) || !this.leadership.leads(run.kind)) return undefined;
-    const state = signingStateOf(run.metadata.annotations);
-    if (state._tag !== "Unsigned") return undefined;
+  /** Starts the chart of a run the leader has something to do for. */
+  private spawn(run: RunObject, observation: RunObservation): void {
+    const key = runKey(runRefOf(run));
     const ref = runRefOf(run);
-    const actor = createActor(this.machine, {
-      input: { ref, uid: run.metadata.uid, failedPasses: state.failedPasses, timing: this.options.timing },
-    });
+    const actor = createActor(this.machine, { input: { ref, uid: observation.uid, observation, timing: this.options.timing } });
     this.actors.set(key, actor);
     let previous = "";
     actor.subscribe({
       next: (snapshot) => {
         const current = stateName(snapshot);
-        if (current === previous) return;
-        previous = current;
-        this.hooks.onTransition?.(ref, current);
         if (isParked(snapshot) && !this.leadership.leads(ref.kind)) {
           this.retire(key, actor);
           return;
         }
-        // A parked actor whose timer fired, or whose children changed, asks for a worker again.
-        if (current === "queued") this.queue.add(key, "live");
+        // Waiting for a worker: first in the lane it was seen in, live once a pass has started.
+        if (current === "queued") this.queue.add(key, snapshot.context.lane, snapshot.context.observation.completedAt);
+        if (current === previous) return;
+        previous = current;
+        this.hooks.onTransition?.(ref, current);
         if (snapshot.status === "done") this.settle(key, actor, current as Outcome, snapshot.context.lastError);
       },
       error: (error) => this.settle(key, actor, "abandoned", `actor crashed: ${String(error)}`),
     });
     actor.start();
-    if (isBeingDeleted(run)) actor.send({ type: "RUN_DELETING" });
-    return actor;
   }
 
   private settle(key: string, actor: LifecycleActor, outcome: Outcome, reason: string | undefined): void {
     if (this.actors.get(key) === actor) this.actors.delete(key);
-    this.finalizerRequested.delete(key);
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 

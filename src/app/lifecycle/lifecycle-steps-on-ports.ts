@@ -7,7 +7,7 @@ import {
 } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
-import type { LifecycleSteps, PermanentFailure, RunIdentity } from "../../domain/lifecycle/lifecycle-steps.ts";
+import type { LifecycleSteps, PermanentFailure, RunIdentity, WriteOutcome } from "../../domain/lifecycle/lifecycle-steps.ts";
 import { recordFailedPass } from "../../domain/lifecycle/retry-budget.ts";
 import type { RunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
@@ -63,8 +63,43 @@ const recordWarning = (ref: RunRef, reason: string, message: string) =>
 
 const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
 
-/** The side effects of a signing pass, on the ports. Every failure becomes a value for the statechart. */
+/**
+ * A finalizer write. It records no Event when it succeeds (issue 14: a signed run costs its two
+ * PATCHes and nothing else); a failure gets the reference's Warning `FinalizerUpdateFailed` with
+ * the reason, so `kubectl describe` says why a deletion waits.
+ */
+const writeFinalizer = (
+  { ref, uid }: RunIdentity,
+  change: { readonly addFinalizer: string } | { readonly removeFinalizer: string },
+  what: string,
+): Effect.Effect<WriteOutcome, never, Cluster> =>
+  Cluster.use((cluster) =>
+    cluster.writeRun(ref, { ...change, uid }).pipe(
+      Effect.as<WriteOutcome>({ _tag: "Done" }),
+      Effect.catch((error): Effect.Effect<WriteOutcome> => {
+        if (error._tag === "RunGone") return Effect.succeed({ _tag: "Gone", reason: "the run no longer exists" });
+        const reason = error._tag === "ClusterUnavailable" ? `${error.operation}: ${error.reason}` : error._tag;
+        return Effect.logWarning(`could not ${what} on ${runKey(ref)}: ${reason}`).pipe(
+          Effect.andThen(
+            cluster.recordEvent(ref, {
+              type: "Warning",
+              reason: "FinalizerUpdateFailed",
+              message: `Failed to update finalizers for ${JSON.stringify(ref.name)}: ${reason}`,
+            }),
+          ),
+          Effect.as<WriteOutcome>({ _tag: "Failed", reason: `could not ${what}: ${reason}` }),
+        );
+      }),
+    ),
+  );
+
+/** The side effects of a run's life, on the ports. Every failure becomes a value for the statechart. */
 export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): LifecycleSteps => ({
+  addFinalizer: (input) => runner.runPromise(writeFinalizer(input, { addFinalizer: finalizerFor(input.ref.kind) }, "add the finalizer")),
+
+  releaseFinalizer: (input) =>
+    runner.runPromise(writeFinalizer(input, { removeFinalizer: finalizerFor(input.ref.kind) }, "remove the finalizer")),
+
   snapshot: async (input) => {
     const run = liveRun(view, input);
     if (typeof run === "string") return { _tag: "NothingToDo", reason: run };

@@ -7,6 +7,7 @@ import {
   type LifecycleEvent,
   type LifecycleInput,
   type RunLifecycleMachine,
+  stateNameOf,
   STEP_OF_ACTOR,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
 import type { FinishedCall, StepName } from "./finished-call.ts";
@@ -66,7 +67,7 @@ interface HistoryEntry {
 /** How long one step may take (a KMS or registry call, for instance) before the REPL gives up waiting. */
 const STEP_TIMEOUT_MS = 60_000;
 
-export const stateName = (snapshot: LifecycleSnapshot): string => String(snapshot.value);
+export const stateName = (snapshot: LifecycleSnapshot): string => stateNameOf(snapshot.value);
 
 /**
  * The effects xstate's pure `transition` returns, applied to what the chart waits on: which step
@@ -133,12 +134,15 @@ export class LifecycleStepper {
     return this.#moment?.invoked;
   }
 
-  /** The first transition: the chart enters `pending`, as when the controller spawns an actor. */
-  start(input: LifecycleInput, deleting: boolean): Transition {
+  /**
+   * The first transition: the chart sorts the completed run into `queued`, and a free worker
+   * resumes it at once, so the chart enters `pending`, as in the controller with a worker to spare.
+   */
+  start(input: LifecycleInput): Transition {
     this.#remember();
     const [snapshot, actions] = initialTransition(this.#machine, input);
     this.#moment = withEffects({ snapshot, invoked: undefined, timers: [] }, actions);
-    if (deleting) this.#send({ type: "RUN_DELETING" });
+    if (snapshot.matches("queued")) this.#send({ type: "RESUME" });
     return this.#moved(undefined, { _tag: "Started", input });
   }
 

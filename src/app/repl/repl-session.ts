@@ -9,13 +9,14 @@ import { refOfJson, type RunJson } from "../../adapters/memory/run-json.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { configDataFromDocument } from "../../domain/config/config-document.ts";
 import { defaultChainsConfig, parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
-import { isBeingDeleted } from "../../domain/run/run-completion.ts";
+import { observeRun } from "../../domain/lifecycle/run-observation.ts";
 import { decodeRunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { type ControllerRuntime, makeControllerRuntime } from "../composition/controller-runtime.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import { readDocument } from "../cli/read-document.ts";
 import { makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
+import { resumePointOf } from "../../domain/lifecycle/run-lifecycle-machine.ts";
 import { LifecycleStepper, stateName, type Transition } from "./lifecycle-stepper.ts";
 import { FAULTY_PORTS, faultedOperation, PortFaults } from "./port-faults.ts";
 import { fail } from "./repl-error.ts";
@@ -248,15 +249,12 @@ export class ReplSession {
       const run = this.#cluster.getRun(ref) ?? fail(`${runKey(ref)} is not in the cluster`);
       const verdict = eligibility(run, this.#config);
       if (verdict._tag === "NotEligible") return fail(`${runKey(ref)} would not be signed: ${verdict.why}`);
-      transition = this.#stepper.start(
-        {
-          ref,
-          uid: verdict.run.metadata.uid,
-          failedPasses: verdict.failedPasses,
-          timing: defaultControllerOptions.timing,
-        },
-        isBeingDeleted(verdict.run),
-      );
+      transition = this.#stepper.start({
+        ref,
+        uid: verdict.run.metadata.uid,
+        observation: observeRun(verdict.run, "live"),
+        timing: defaultControllerOptions.timing,
+      });
     }
     this.#report(transition, this.#effects.since(mark));
   }
@@ -302,7 +300,9 @@ export class ReplSession {
     } else {
       const { context } = snapshot;
       this.#print(`state: ${stateName(snapshot)}${snapshot.status === "done" ? " (final)" : ""}`);
-      this.#print(`failed passes: ${context.failedPasses}, resumes at: ${context.resumeAt}${context.deleting ? ", run being deleted" : ""}`);
+      this.#print(
+        `failed passes: ${context.failedPasses}, resumes at: ${resumePointOf(snapshot)}${context.observation.deleting ? ", run being deleted" : ""}`,
+      );
       if (context.lastError !== undefined) this.#print(`last error: ${context.lastError}`);
       if (snapshot.status === "active") this.#print(`next step: ${this.#nextStep(stateName(snapshot))}`);
     }

@@ -107,7 +107,7 @@ const describeCause = (cause: StepCause): Described => {
     case "Started":
       return {
         headline: `actor started for ${runKey(cause.input.ref)}`,
-        details: [`uid ${cause.input.uid}, failed passes so far: ${cause.input.failedPasses}`],
+        details: [`uid ${cause.input.uid}, failed passes so far: ${cause.input.observation.failedPasses}`],
       };
     case "Resumed":
       return { headline: "RESUME: a worker is free; the pass resumes at the step that is due", details: [] };

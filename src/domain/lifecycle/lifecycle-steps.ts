@@ -59,10 +59,14 @@ export type FailureRecordOutcome =
   | { readonly _tag: "Gone"; readonly reason: string };
 
 /**
- * The side effects of a signing pass. The app implements them on the ports; the statechart only
- * sequences them. Implementations report failures as values; a rejected promise is still handled.
+ * The side effects of a run's life: its finalizer and its signing passes. The app implements them
+ * on the ports; the statechart only sequences them. Implementations report failures as values; a rejected promise is still handled.
  */
 export interface LifecycleSteps {
+  /** The first of at most two writes per run, so a deletion waits for signing; an Event only on failure. */
+  readonly addFinalizer: (input: RunIdentity) => Promise<WriteOutcome>;
+  /** Removes our finalizer from a run with nothing (more) to sign; an Event only on failure. */
+  readonly releaseFinalizer: (input: RunIdentity) => Promise<WriteOutcome>;
   readonly snapshot: (input: RunIdentity & { readonly proceedWithoutMissingChildren: boolean }) => Promise<SnapshotOutcome>;
   readonly sign: (
     input: RunIdentity & { readonly plan: PassPlan; readonly signed: Readonly<Record<string, SignedArtifact>> },

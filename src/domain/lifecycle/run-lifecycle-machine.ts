@@ -1,4 +1,4 @@
-import { assign, fromPromise, setup } from "xstate";
+import { assign, fromPromise, setup, type SnapshotFrom, type StateValue } from "xstate";
 import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts.ts";
 import { transparencyAnnotations } from "../transparency/transparency-annotations.ts";
 import type {
@@ -11,31 +11,36 @@ import type {
   StoreOutcome,
   WriteOutcome,
 } from "./lifecycle-steps.ts";
-
-/** The step a retry resumes at: everything before it already succeeded and is kept in context. */
-export type ResumePoint = "pending" | "snapshotted" | "signed" | "stored";
+import { type Lane, nothingToSign, releaseOwed, type RunObservation } from "./run-observation.ts";
 
 export interface LifecycleInput extends RunIdentity {
-  /** Failed passes already recorded on the run (from its `retries` annotation). */
-  readonly failedPasses: number;
+  /** The run as first seen. */
+  readonly observation: RunObservation;
   readonly timing: LifecycleTiming;
 }
 
 export interface LifecycleTiming {
-  /** First retry delay; it doubles with each failed pass, up to `maxRetryDelayMs`. */
+  /** First retry delay; it doubles with each failed pass, up to `maxRetryDelayMs`. A failed release waits this long. */
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
   /** How long a PipelineRun waits for missing or unsigned children before signing without them. */
   readonly childWaitMs: number;
 }
 
-export interface LifecycleContext extends LifecycleInput {
-  readonly deleting: boolean;
+export interface LifecycleContext extends RunIdentity {
+  readonly timing: LifecycleTiming;
+  /** The run as last seen by the watch. */
+  readonly observation: RunObservation;
+  /** Failed passes so far: from the run's `retries` annotation, then counted here. */
+  readonly failedPasses: number;
+  /** The lane the run waits for a worker in: `live` once a pass has started. */
+  readonly lane: Lane;
+  /** Our finalizer write succeeded (the watch may not show it yet). */
+  readonly finalizerEnsured: boolean;
   readonly plan: PassPlan | undefined;
   readonly signed: Readonly<Record<string, SignedArtifact>>;
   readonly stored: ReadonlyArray<string>;
   readonly annotations: Readonly<Record<string, string>>;
-  readonly resumeAt: ResumePoint;
   readonly proceedWithoutMissingChildren: boolean;
   readonly lastError: string | undefined;
   /** Transparency log uploads that failed in this pass: the pass stores, then fails and retries them. */
@@ -45,15 +50,17 @@ export interface LifecycleContext extends LifecycleInput {
 }
 
 export type LifecycleEvent =
+  /** The watch saw the run (again). */
+  | { readonly type: "OBSERVED"; readonly observation: RunObservation }
   /** A worker slot is free: continue from `queued`. */
   | { readonly type: "RESUME" }
-  /** The run got a deletionTimestamp: make this the last attempt. */
-  | { readonly type: "RUN_DELETING" }
   /** A child TaskRun of a waiting PipelineRun changed. */
   | { readonly type: "CHILDREN_CHANGED" };
 
 /** Which step of `LifecycleSteps` each named actor of the chart runs. */
 export const STEP_OF_ACTOR = {
+  addFinalizer: "addFinalizer",
+  releaseFinalizer: "releaseFinalizer",
   takeSnapshot: "snapshot",
   signArtifacts: "sign",
   storeArtifacts: "store",
@@ -63,9 +70,15 @@ export const STEP_OF_ACTOR = {
 
 export type LifecycleActorName = keyof typeof STEP_OF_ACTOR;
 
-/** States in which the actor holds no worker slot: it waits for time, children or a slot. */
-export const PARKED_STATES = ["retrying", "awaitingChildren", "queued"] as const;
-export const FINAL_STATES = ["annotated", "failed", "abandoned"] as const;
+/** States in which the actor holds no worker slot and runs no step: it waits for the run, time, children or a slot. */
+export const PARKED_STATES = ["running", "retrying", "awaitingChildren", "queued", "releaseBackoff"] as const;
+/** States that hold a worker slot: a signing pass and its failure bookkeeping. */
+export const WORKER_STATES = ["pending", "snapshotted", "signed", "stored", "recordingFailure"] as const;
+export const FINAL_STATES = ["annotated", "failed", "released", "abandoned"] as const;
+
+/** The innermost state's name (`pending`, not `{ signing: "pending" }`): the name a run's state is reported by. */
+export const stateNameOf = (value: StateValue): string =>
+  typeof value === "string" ? value : stateNameOf(Object.values(value)[0] ?? "");
 
 const describeRejection = (error: unknown): string =>
   `internal error: ${error instanceof Error ? error.message : String(error)}`;
@@ -76,12 +89,8 @@ const withEntries = (
   signed: Readonly<Record<string, SignedArtifact>>,
 ): Readonly<Record<string, string>> => ({ ...annotations, ...transparencyAnnotations(Object.values(signed)) });
 
-/** Failed uploads are retried from the sign step, which redoes only the uploads; else storage is retried. */
-const resumeAfterStore = (context: LifecycleContext): ResumePoint => (context.uploadFailure === undefined ? "signed" : "snapshotted");
-
-/** What a failed step leaves for `recordingFailure`: where to resume, why, and whether it is permanent. */
+/** What a failed step leaves for `recordingFailure`: why, and whether it is permanent. */
 interface StepFailure {
-  readonly resumeAt: ResumePoint;
   readonly reason: string;
   readonly permanent?: PermanentFailure | undefined;
 }
@@ -99,22 +108,38 @@ const outcomeIs = <Tag extends string>(expected: Tag) => ({
 });
 
 /** The failure of a step whose promise rejected (a defect in a step, not a reported failure). */
-const rejected = (resumeAt: ResumePoint | ((context: LifecycleContext) => ResumePoint)) => ({
+const rejected = {
   type: "failStep" as const,
-  params: ({ context, event }: { context: LifecycleContext; event: { error: unknown } }): StepFailure => ({
-    resumeAt: typeof resumeAt === "function" ? resumeAt(context) : resumeAt,
-    reason: describeRejection(event.error),
-  }),
+  params: ({ event }: { event: { error: unknown } }): StepFailure => ({ reason: describeRejection(event.error) }),
+};
+
+/** The reason a write outcome carries, for the failure or the end it leads to. */
+const reasonOf = { type: "noteReason" as const, params: ({ event }: { event: { output: WriteOutcome } }) => ({ reason: event.output._tag === "Done" ? undefined : event.output.reason }) };
+
+/** The run as last seen, counting our own finalizer write the watch may not have shown yet. */
+const seen = (context: LifecycleContext): RunObservation => ({
+  ...context.observation,
+  holdsFinalizer: context.observation.holdsFinalizer || context.finalizerEnsured,
 });
 
+const PASS = "#run-lifecycle.signing";
 /**
- * The life of one run from "completed, not signed" to a terminal annotation:
- * `pending → snapshotted → signed → stored → annotated`. Any failed step goes through
- * `recordingFailure` (retry bookkeeping on the run), then waits in `retrying` and resumes at the
- * step that failed, or ends in `failed` when the budget is spent. Durable state lives only in the
- * run's annotations, so a fresh actor for the same run (after a restart) picks up correctly.
- * Actors (the steps), guards and actions are named in `setup()`, so the chart below reads as the
- * run's life and nothing else.
+ * The whole life of one run, from the first time the watch sees it to the last write it needs; the
+ * one place where a run's life is decided (the controller only routes watch events here and hands
+ * out worker slots).
+ *
+ * `observed` sorts the run as last seen: a running run gets our finalizer (`ensuringFinalizer`,
+ * the first of at most two writes) and waits in `running`; a completed, unsigned run waits for a
+ * worker in `queued`, then gets a signing pass `signing`: `pending → snapshotted → signed → stored`,
+ * then `annotated` (the single write that marks it signed and removes the finalizer). Any failed
+ * step goes through `recordingFailure` (retry bookkeeping on the run), waits in `retrying` and
+ * resumes, through the pass's history state, at the step that failed; it ends `failed` when the
+ * budget is spent, at once on a permanent failure or when the run is being deleted. A run with
+ * nothing to sign whose finalizer is still on (deleted before it finished, or finished by someone
+ * else) is `releasing` it, retried after `releaseBackoff` until it is `released`: a deletion never
+ * waits for good. Durable state lives only in the run's annotations, so a fresh actor for the same
+ * run (after a restart) picks up correctly. Actors (the steps), guards and actions are named in
+ * `setup()`, so the chart below reads as the run's life and nothing else.
  */
 export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
   setup({
@@ -124,6 +149,8 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       input: {} as LifecycleInput,
     },
     actors: {
+      addFinalizer: fromPromise<WriteOutcome, RunIdentity>(({ input }) => steps.addFinalizer(input)),
+      releaseFinalizer: fromPromise<WriteOutcome, RunIdentity>(({ input }) => steps.releaseFinalizer(input)),
       takeSnapshot: fromPromise<SnapshotOutcome, Parameters<LifecycleSteps["snapshot"]>[0]>(({ input }) =>
         steps.snapshot(input),
       ),
@@ -140,17 +167,41 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
     },
     guards: {
       outcomeIs: (_, params: { readonly tag: string; readonly expected: string }) => params.tag === params.expected,
+      /** Our finalizer must come off the run and no pass will take it off (`run-observation.ts`). */
+      releaseOwed: ({ context }) => releaseOwed(seen(context)),
+      nothingToSign: ({ context }) => nothingToSign(context.observation),
+      completed: ({ context }) => context.observation.done,
+      /** Not finished and not deleted: the run still waits for completion. */
+      stillRunning: ({ context }) => !context.observation.done && !nothingToSign(context.observation),
+      finalizerHeld: ({ context }) => seen(context).holdsFinalizer,
+      /** The run is now being deleted: its pass is the last attempt, and it waits for no child. */
+      deletionSeen: ({ event }) => event.type === "OBSERVED" && event.observation.deleting,
+      /** Someone else took our finalizer off: nothing is left to release. */
+      finalizerGone: ({ event }) => event.type === "OBSERVED" && !event.observation.holdsFinalizer,
       /** Every write succeeded and every transparency upload of the pass too: `signed: true` may be written. */
       everythingStored: ({ context }, params: { readonly failure: string | undefined }) =>
         params.failure === undefined && context.uploadFailure === undefined,
+      /** Failed uploads are retried from the sign step, which redoes only the uploads; else the pass resumes where it failed. */
+      uploadsToRedo: ({ context }) => context.uploadFailure !== undefined,
       failureRecordedAndExhausted: (_, params: { readonly outcome: FailureRecordOutcome }) =>
         params.outcome._tag === "Recorded" && params.outcome.exhausted,
-      resumesAt: ({ context }, params: { readonly step: ResumePoint }) => context.resumeAt === params.step,
     },
     actions: {
-      markDeleting: assign({ deleting: true }),
+      keepObservation: assign(({ context }, params: { readonly observation: RunObservation }) => ({
+        observation: params.observation,
+        // A live sighting moves a run still waiting in the backlog to the live lane.
+        lane: params.observation.lane === "live" ? ("live" as const) : context.lane,
+      })),
+      /** The pass starts from the run as seen: its recorded failed passes, and the live lane if it is being deleted. */
+      queueFromObservation: assign(({ context }) => ({
+        failedPasses: context.observation.failedPasses,
+        lane: context.observation.deleting ? ("live" as const) : context.lane,
+      })),
+      noteFinalizerEnsured: assign({ finalizerEnsured: true }),
+      /** Retries and resumed passes are live work. */
+      takeWorker: assign({ lane: "live" as const }),
+      noteReason: assign((_, params: { readonly reason: string | undefined }) => ({ lastError: params.reason })),
       keepPlan: assign((_, params: { readonly plan: PassPlan | undefined }) => ({ plan: params.plan })),
-      noteNothingToDo: assign((_, params: { readonly reason: string | undefined }) => ({ lastError: params.reason })),
       keepSignatures: assign(({ context }, params: { readonly signed: Readonly<Record<string, SignedArtifact>> }) => ({
         signed: params.signed,
         annotations: withEntries(context.annotations, params.signed),
@@ -158,174 +209,219 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       /** The uploads of this pass that failed: storage proceeds, then the pass fails and retries them. */
       noteUploadFailure: assign((_, params: { readonly uploadFailure: string | undefined }) => ({ uploadFailure: params.uploadFailure })),
       keepStored: assign((_, params: StoreProgress) => ({ stored: params.stored, annotations: params.annotations })),
-      failStep: assign((_, params: StepFailure) => ({
-        resumeAt: params.resumeAt,
-        lastError: params.reason,
-        permanent: params.permanent,
-      })),
+      failStep: assign((_, params: StepFailure) => ({ lastError: params.reason, permanent: params.permanent })),
       countFailedPass: assign({ failedPasses: ({ context }) => context.failedPasses + 1 }),
-      restartPass: assign({ resumeAt: "pending" as const }),
-      stopWaitingForChildren: assign({ resumeAt: "pending" as const, proceedWithoutMissingChildren: true }),
+      stopWaitingForChildren: assign({ proceedWithoutMissingChildren: true }),
     },
     delays: {
       retryDelay: ({ context }) =>
         Math.min(context.timing.retryDelayMs * 2 ** Math.max(0, context.failedPasses - 1), context.timing.maxRetryDelayMs),
+      releaseRetryDelay: ({ context }) => context.timing.retryDelayMs,
       childWait: ({ context }) => context.timing.childWaitMs,
     },
   }).createMachine({
     id: "run-lifecycle",
     context: ({ input }) => ({
-      ...input,
-      deleting: false,
+      ref: input.ref,
+      uid: input.uid,
+      timing: input.timing,
+      observation: input.observation,
+      failedPasses: input.observation.failedPasses,
+      lane: input.observation.lane,
+      finalizerEnsured: false,
       plan: undefined,
       signed: {},
       stored: [],
       annotations: {},
-      resumeAt: "pending" as const,
       proceedWithoutMissingChildren: false,
       lastError: undefined,
       uploadFailure: undefined,
       permanent: undefined,
     }),
-    initial: "pending",
+    initial: "observed",
     on: {
-      RUN_DELETING: { actions: "markDeleting" },
+      // Whatever the chart is doing, it keeps the run as last seen; the states that wait on the run react to it.
+      OBSERVED: { actions: { type: "keepObservation", params: ({ event }) => ({ observation: event.observation }) } },
     },
     states: {
-      pending: {
+      observed: {
+        always: [
+          { guard: "releaseOwed", target: "releasing" },
+          {
+            guard: "nothingToSign",
+            target: "abandoned",
+            actions: { type: "noteReason", params: { reason: "nothing to sign: the run is signed, failed, or deleted unfinished" } },
+          },
+          { guard: "completed", target: "queued", actions: "queueFromObservation" },
+          { guard: "finalizerHeld", target: "running" },
+          { target: "ensuringFinalizer" },
+        ],
+      },
+      ensuringFinalizer: {
         invoke: {
-          src: "takeSnapshot",
-          input: ({ context }) => ({
-            ref: context.ref,
-            uid: context.uid,
-            proceedWithoutMissingChildren: context.proceedWithoutMissingChildren || context.deleting,
-          }),
+          src: "addFinalizer",
+          input: ({ context }) => ({ ref: context.ref, uid: context.uid }),
           onDone: [
-            {
-              guard: outcomeIs("Ready"),
-              target: "snapshotted",
-              actions: {
-                type: "keepPlan",
-                params: ({ event }) => ({ plan: event.output._tag === "Ready" ? event.output.plan : undefined }),
-              },
-            },
-            { guard: outcomeIs("WaitingForChildren"), target: "awaitingChildren" },
-            {
-              guard: outcomeIs("NothingToDo"),
-              target: "abandoned",
-              actions: {
-                type: "noteNothingToDo",
-                params: ({ event }) => ({ reason: event.output._tag === "NothingToDo" ? event.output.reason : undefined }),
-              },
-            },
-            {
-              target: "recordingFailure",
-              actions: {
-                type: "failStep",
-                params: ({ event }) => ({ resumeAt: "pending", reason: event.output._tag === "Failed" ? event.output.reason : "" }),
-              },
-            },
+            { guard: outcomeIs("Done"), target: "observed", actions: "noteFinalizerEnsured" },
+            { guard: outcomeIs("Gone"), target: "abandoned", actions: reasonOf },
+            // Tried again on the run's next event, as the watch brings it; a run that moved on meanwhile is sorted again.
+            { guard: "stillRunning", target: "running", actions: reasonOf },
+            { target: "observed", actions: reasonOf },
           ],
-          onError: { target: "recordingFailure", actions: rejected("pending") },
+          onError: [
+            { guard: "stillRunning", target: "running", actions: rejected },
+            { target: "observed", actions: rejected },
+          ],
         },
       },
-      snapshotted: {
-        invoke: {
-          src: "signArtifacts",
-          input: ({ context }) => ({
-            ref: context.ref,
-            uid: context.uid,
-            plan: context.plan!,
-            signed: context.signed,
-          }),
-          onDone: [
-            {
-              guard: outcomeIs("Done"),
-              target: "signed",
-              actions: [
-                { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
-                {
-                  type: "noteUploadFailure",
-                  params: ({ event }) => ({ uploadFailure: event.output._tag === "Done" ? event.output.uploadFailure : undefined }),
-                },
-              ],
-            },
-            {
-              target: "recordingFailure",
-              actions: [
-                { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
-                {
-                  type: "failStep",
-                  params: ({ event }) => ({
-                    resumeAt: "snapshotted",
-                    reason: event.output._tag === "Failed" ? event.output.reason : "",
-                    permanent: event.output._tag === "Failed" ? event.output.permanent : undefined,
-                  }),
-                },
-              ],
-            },
-          ],
-          onError: { target: "recordingFailure", actions: rejected("snapshotted") },
+      running: {
+        on: {
+          OBSERVED: {
+            target: "observed",
+            actions: { type: "keepObservation", params: ({ event }) => ({ observation: event.observation }) },
+          },
         },
       },
-      signed: {
-        invoke: {
-          src: "storeArtifacts",
-          input: ({ context }) => ({
-            ref: context.ref,
-            uid: context.uid,
-            plan: context.plan!,
-            signed: context.signed,
-            stored: context.stored,
-            annotations: context.annotations,
-          }),
-          onDone: [
-            {
-              guard: { type: "everythingStored", params: ({ event }) => ({ failure: event.output.failure }) },
-              target: "stored",
-              actions: { type: "keepStored", params: ({ event }) => event.output },
-            },
-            {
-              target: "recordingFailure",
-              actions: [
-                { type: "keepStored", params: ({ event }) => event.output },
-                {
-                  type: "failStep",
-                  params: ({ context, event }) => ({
-                    resumeAt: resumeAfterStore(context),
-                    reason: [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
-                    permanent: event.output.permanent,
-                  }),
-                },
-              ],
-            },
+      queued: {
+        on: {
+          RESUME: [
+            { guard: "uploadsToRedo", target: `${PASS}.snapshotted`, actions: "takeWorker" },
+            { target: `${PASS}.resume`, actions: "takeWorker" },
           ],
-          onError: { target: "recordingFailure", actions: rejected(resumeAfterStore) },
         },
       },
-      stored: {
-        invoke: {
-          src: "writeSignedAnnotations",
-          input: ({ context }) => ({ ref: context.ref, uid: context.uid, annotations: context.annotations }),
-          onDone: [
-            { guard: outcomeIs("Done"), target: "annotated" },
-            {
-              guard: outcomeIs("Gone"),
-              target: "abandoned",
-              actions: {
-                type: "noteNothingToDo",
-                params: ({ event }) => ({ reason: event.output._tag === "Gone" ? event.output.reason : undefined }),
-              },
+      signing: {
+        initial: "pending",
+        states: {
+          /** Where a pass resumes after a failure, a retry delay or a child wait: the step that was due. */
+          resume: { type: "history", history: "shallow" },
+          pending: {
+            invoke: {
+              src: "takeSnapshot",
+              input: ({ context }) => ({
+                ref: context.ref,
+                uid: context.uid,
+                proceedWithoutMissingChildren: context.proceedWithoutMissingChildren || context.observation.deleting,
+              }),
+              onDone: [
+                {
+                  guard: outcomeIs("Ready"),
+                  target: "snapshotted",
+                  actions: {
+                    type: "keepPlan",
+                    params: ({ event }) => ({ plan: event.output._tag === "Ready" ? event.output.plan : undefined }),
+                  },
+                },
+                { guard: outcomeIs("WaitingForChildren"), target: "#run-lifecycle.awaitingChildren" },
+                {
+                  guard: outcomeIs("NothingToDo"),
+                  target: "#run-lifecycle.passEnded",
+                  actions: {
+                    type: "noteReason",
+                    params: ({ event }) => ({ reason: event.output._tag === "NothingToDo" ? event.output.reason : undefined }),
+                  },
+                },
+                {
+                  target: "#run-lifecycle.recordingFailure",
+                  actions: {
+                    type: "failStep",
+                    params: ({ event }) => ({ reason: event.output._tag === "Failed" ? event.output.reason : "" }),
+                  },
+                },
+              ],
+              onError: { target: "#run-lifecycle.recordingFailure", actions: rejected },
             },
-            {
-              target: "recordingFailure",
-              actions: {
-                type: "failStep",
-                params: ({ event }) => ({ resumeAt: "stored", reason: event.output._tag === "Failed" ? event.output.reason : "" }),
-              },
+          },
+          snapshotted: {
+            invoke: {
+              src: "signArtifacts",
+              input: ({ context }) => ({
+                ref: context.ref,
+                uid: context.uid,
+                plan: context.plan!,
+                signed: context.signed,
+              }),
+              onDone: [
+                {
+                  guard: outcomeIs("Done"),
+                  target: "signed",
+                  actions: [
+                    { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
+                    {
+                      type: "noteUploadFailure",
+                      params: ({ event }) => ({ uploadFailure: event.output._tag === "Done" ? event.output.uploadFailure : undefined }),
+                    },
+                  ],
+                },
+                {
+                  target: "#run-lifecycle.recordingFailure",
+                  actions: [
+                    { type: "keepSignatures", params: ({ event }) => ({ signed: event.output.signed }) },
+                    {
+                      type: "failStep",
+                      params: ({ event }) => ({
+                        reason: event.output._tag === "Failed" ? event.output.reason : "",
+                        permanent: event.output._tag === "Failed" ? event.output.permanent : undefined,
+                      }),
+                    },
+                  ],
+                },
+              ],
+              onError: { target: "#run-lifecycle.recordingFailure", actions: rejected },
             },
-          ],
-          onError: { target: "recordingFailure", actions: rejected("stored") },
+          },
+          signed: {
+            invoke: {
+              src: "storeArtifacts",
+              input: ({ context }) => ({
+                ref: context.ref,
+                uid: context.uid,
+                plan: context.plan!,
+                signed: context.signed,
+                stored: context.stored,
+                annotations: context.annotations,
+              }),
+              onDone: [
+                {
+                  guard: { type: "everythingStored", params: ({ event }) => ({ failure: event.output.failure }) },
+                  target: "stored",
+                  actions: { type: "keepStored", params: ({ event }) => event.output },
+                },
+                {
+                  target: "#run-lifecycle.recordingFailure",
+                  actions: [
+                    { type: "keepStored", params: ({ event }) => event.output },
+                    {
+                      type: "failStep",
+                      params: ({ context, event }) => ({
+                        reason: [event.output.failure, context.uploadFailure].filter((e) => e !== undefined).join("; "),
+                        permanent: event.output.permanent,
+                      }),
+                    },
+                  ],
+                },
+              ],
+              onError: { target: "#run-lifecycle.recordingFailure", actions: rejected },
+            },
+          },
+          stored: {
+            invoke: {
+              src: "writeSignedAnnotations",
+              input: ({ context }) => ({ ref: context.ref, uid: context.uid, annotations: context.annotations }),
+              onDone: [
+                { guard: outcomeIs("Done"), target: "#run-lifecycle.annotated" },
+                { guard: outcomeIs("Gone"), target: "#run-lifecycle.abandoned", actions: reasonOf },
+                {
+                  target: "#run-lifecycle.recordingFailure",
+                  actions: {
+                    type: "failStep",
+                    params: ({ event }) => ({ reason: event.output._tag === "Failed" ? event.output.reason : "" }),
+                  },
+                },
+              ],
+              onError: { target: "#run-lifecycle.recordingFailure", actions: rejected },
+            },
+          },
         },
       },
       recordingFailure: {
@@ -335,7 +431,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
             ref: context.ref,
             uid: context.uid,
             failedPasses: context.failedPasses,
-            giveUp: context.deleting || context.permanent !== undefined,
+            giveUp: context.observation.deleting || context.permanent !== undefined,
             reason: context.lastError ?? "unknown failure",
             permanent: context.permanent,
             pendingAnnotations: context.annotations,
@@ -356,23 +452,49 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
         after: { retryDelay: { target: "queued" } },
       },
       awaitingChildren: {
-        on: { CHILDREN_CHANGED: { target: "queued", actions: "restartPass" } },
+        on: {
+          CHILDREN_CHANGED: { target: "queued" },
+          OBSERVED: {
+            guard: "deletionSeen",
+            target: "queued",
+            actions: { type: "keepObservation", params: ({ event }) => ({ observation: event.observation }) },
+          },
+        },
         after: { childWait: { target: "queued", actions: "stopWaitingForChildren" } },
       },
-      queued: {
-        on: {
-          RESUME: [
-            { guard: { type: "resumesAt", params: { step: "snapshotted" } }, target: "snapshotted" },
-            { guard: { type: "resumesAt", params: { step: "signed" } }, target: "signed" },
-            { guard: { type: "resumesAt", params: { step: "stored" } }, target: "stored" },
-            { target: "pending" },
+      /** The pass found nothing to sign (signed by someone else, gone, re-created): only a finalizer may be owed. */
+      passEnded: {
+        always: [{ guard: "releaseOwed", target: "releasing" }, { target: "abandoned" }],
+      },
+      releasing: {
+        invoke: {
+          src: "releaseFinalizer",
+          input: ({ context }) => ({ ref: context.ref, uid: context.uid }),
+          onDone: [
+            { guard: outcomeIs("Done"), target: "released" },
+            { guard: outcomeIs("Gone"), target: "abandoned", actions: reasonOf },
+            // A run being deleted may get no further event: the release is tried again on a timer (reference defect #8).
+            { target: "releaseBackoff", actions: reasonOf },
           ],
+          onError: { target: "releaseBackoff", actions: rejected },
         },
+      },
+      releaseBackoff: {
+        on: { OBSERVED: { guard: "finalizerGone", target: "released" } },
+        after: { releaseRetryDelay: { target: "releasing" } },
       },
       annotated: { type: "final" },
       failed: { type: "final" },
+      released: { type: "final" },
       abandoned: { type: "final" },
     },
   });
 
 export type RunLifecycleMachine = ReturnType<typeof createRunLifecycleMachine>;
+
+/** The step a pass resumes at from `queued`: the one its history state recorded, or the sign step to redo failed uploads. */
+export const resumePointOf = (snapshot: SnapshotFrom<RunLifecycleMachine>): string => {
+  if (snapshot.context.uploadFailure !== undefined) return "snapshotted";
+  const recorded = Object.values(snapshot.historyValue)[0]?.[0];
+  return recorded?.key ?? "pending";
+};
