@@ -9,15 +9,19 @@ import {
   type LifecycleEvent,
   FINAL_STATES,
   type RunLifecycleMachine,
+  stateNameOf,
 } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
+import { nothingToSign, releaseOwed, type RunObservation } from "../../src/domain/lifecycle/run-observation.ts";
 import { type PassPlan, type PlannedArtifact, type SignedArtifact, storeKey } from "../../src/domain/signing-pass/signing-artifacts.ts";
 
 /**
  * A model-based test of the run's chart, stepped with xstate's pure `initialTransition`/`transition`:
- * no actor runs, no promise is held, no timer ticks. Each command delivers what the world does next
- * (the invoked step finishes with an arbitrary outcome, a timer fires, the controller resumes the run,
- * the run is being deleted, a child changes); a stub world applies the step's effect (what is really
- * signed, logged, stored and written on the run) so the invariants are checked against it.
+ * no actor runs, no promise is held, no timer ticks. The chart starts from an arbitrary first
+ * sighting (running or completed, being deleted or not, with or without our finalizer). Each command
+ * delivers what the world does next (the invoked step finishes with an arbitrary outcome, a timer
+ * fires, the controller resumes the run, the run completes, is deleted or is seen again, a child
+ * changes); a stub world applies the step's effect (what is really signed, logged, stored, and
+ * written on the run, its finalizer included) so the invariants are checked against it.
  */
 
 type Snapshot = SnapshotFrom<RunLifecycleMachine>;
@@ -42,7 +46,18 @@ interface World {
   readonly stored: Set<string>;
   /** Signing-state writes on the run, in order. */
   readonly writes: Array<RunWrite>;
+  /** The run as it really is. */
+  done: boolean;
   deleting: boolean;
+  /** Signed or failed before the chart started (by an earlier controller, or Tekton Chains). */
+  readonly terminalBefore: boolean;
+  /** Our finalizer is on the run. */
+  finalizer: boolean;
+  /** A step found the run gone: the watch delivers nothing more of it. */
+  gone: boolean;
+  /** The run was deleted with no finalizer of ours on it: the controller stopped its chart. */
+  retired: boolean;
+  readonly lane: "live" | "backlog";
   /** A permanent failure was reported and its failed pass is not recorded yet. */
   permanentPending: boolean;
   /** Steps invoked after the run's terminal write: must stay 0. */
@@ -50,7 +65,15 @@ interface World {
 }
 
 const noStep = () => Promise.reject(new Error("the pure test runs no step"));
-const unusedSteps: LifecycleSteps = { snapshot: noStep, sign: noStep, store: noStep, annotate: noStep, recordFailure: noStep };
+const unusedSteps: LifecycleSteps = {
+  addFinalizer: noStep,
+  releaseFinalizer: noStep,
+  snapshot: noStep,
+  sign: noStep,
+  store: noStep,
+  annotate: noStep,
+  recordFailure: noStep,
+};
 const identity = { ref: { kind: "TaskRun" as const, namespace: "ns", name: "r" }, uid: "u1" };
 const timing = { retryDelayMs: 10, maxRetryDelayMs: 40, childWaitMs: 50 };
 
@@ -58,7 +81,20 @@ const plannedArtifact = (index: number, backends: ReadonlyArray<"tekton" | "oci"
   ({ id: `taskrun:${index}`, shortKey: `k${index}`, storage: backends }) as unknown as PlannedArtifact;
 
 const isTerminalWrite = (write: RunWrite): boolean => write !== "retries";
-const stateOf = (world: World): string => String(world.snapshot.value);
+const stateOf = (world: World): string => stateNameOf(world.snapshot.value);
+const terminal = (world: World): boolean => world.terminalBefore || world.writes.some(isTerminalWrite);
+
+/** The run as the watch would report it now. */
+const observationOf = (world: World): RunObservation => ({
+  uid: identity.uid,
+  done: world.done,
+  deleting: world.deleting,
+  terminal: terminal(world),
+  failedPasses: 0,
+  holdsFinalizer: world.finalizer,
+  completedAt: 0,
+  lane: world.lane,
+});
 
 /** Runs the chart's effects on the stub world: which step is invoked, which timers are armed. */
 const applyEffects = (world: World, actions: ReadonlyArray<{ type: string; params?: unknown }>): void => {
@@ -85,6 +121,12 @@ const applyEffects = (world: World, actions: ReadonlyArray<{ type: string; param
 
 /** Invariants on what the chart asks the world to do. */
 const checkOnSpawn = (world: World, step: RunningStep): void => {
+  // The finalizer is added only to a run still to be signed: unfinished, not being deleted, never signed or failed.
+  if (step.src === "addFinalizer") expect([world.done, world.deleting, terminal(world)]).toEqual([false, false, false]);
+  // A release is asked for only when the run holds our finalizer and has nothing (more) to sign.
+  if (step.src === "releaseFinalizer") expect(world.finalizer && (terminal(world) || (world.deleting && !world.done))).toBe(true);
+  // A pass starts only for a completed run that is neither signed nor failed.
+  if (step.src === "takeSnapshot") expect([world.done, terminal(world)]).toEqual([true, false]);
   if (step.src === "writeSignedAnnotations") {
     // signed=true is written only after every planned artifact is signed and stored (and logged when transparency is on).
     for (const artifact of world.plan.artifacts) expect(world.signed.has(artifact.id)).toBe(true);
@@ -116,7 +158,7 @@ class FinishStep implements fc.Command<World, World> {
     this.choice = choice;
     this.bits = bits;
   }
-  check = (world: Readonly<World>): boolean => world.running !== undefined;
+  check = (world: Readonly<World>): boolean => world.running !== undefined && !world.retired;
   run(_: World, world: World): void {
     const step = world.running!;
     const done = (output: unknown) => deliver(world, { type: `xstate.done.actor.${step.id}`, output });
@@ -125,15 +167,24 @@ class FinishStep implements fc.Command<World, World> {
     if (this.choice % 7 === 6) return deliver(world, { type: `xstate.error.actor.${step.id}`, error: new Error("step crashed") });
     const permanent: PermanentFailure | undefined = this.choice % 7 === 5 ? { secretsVersion: "3" } : undefined;
     switch (step.src) {
-      case "takeSnapshot":
-        return done(
-          [
-            { _tag: "Ready", plan: world.plan },
-            { _tag: "WaitingForChildren", waitingFor: ["child"] },
-            { _tag: "NothingToDo", reason: "already signed" },
-            { _tag: "Failed", reason: "cannot read" },
-          ][this.choice % 4],
-        );
+      case "addFinalizer":
+      case "releaseFinalizer": {
+        const outcome = [{ _tag: "Done" }, { _tag: "Failed", reason: "API server unavailable" }, { _tag: "Gone", reason: "deleted" }][this.choice % 3]!;
+        if (outcome._tag === "Done") world.finalizer = step.src === "addFinalizer";
+        if (outcome._tag === "Gone") world.gone = true;
+        return done(outcome);
+      }
+      case "takeSnapshot": {
+        const outcome = [
+          { _tag: "Ready", plan: world.plan },
+          { _tag: "WaitingForChildren", waitingFor: ["child"] },
+          { _tag: "NothingToDo", reason: "the run no longer exists" },
+          { _tag: "Failed", reason: "cannot read" },
+        ][this.choice % 4]!;
+        // Only this chart signs the run here, so a snapshot finds nothing to do only when the run is gone.
+        if (outcome._tag === "NothingToDo") world.gone = true;
+        return done(outcome);
+      }
       case "signArtifacts": {
         for (const artifact of chosen(world.plan.artifacts, this.bits)) world.signed.add(artifact.id);
         if (world.plan.uploadToTransparencyLog)
@@ -163,13 +214,21 @@ class FinishStep implements fc.Command<World, World> {
       }
       case "writeSignedAnnotations": {
         const outcome = [{ _tag: "Done" }, { _tag: "Gone", reason: "deleted" }, { _tag: "Failed", reason: "conflict" }][this.choice % 3]!;
-        if (outcome._tag === "Done") world.writes.push("signed");
+        if (outcome._tag === "Done") {
+          world.writes.push("signed");
+          world.finalizer = false;
+        }
+        if (outcome._tag === "Gone") world.gone = true;
         return done(outcome);
       }
       case "recordFailedPass": {
-        if (this.choice % 3 === 2) return done({ _tag: "Gone", reason: "deleted" });
+        if (this.choice % 3 === 2) {
+          world.gone = true;
+          return done({ _tag: "Gone", reason: "deleted" });
+        }
         const { exhausted } = recordFailedPass(Number(step.input.failedPasses), Boolean(step.input.giveUp));
         world.writes.push(exhausted ? "failed" : "retries");
+        if (exhausted) world.finalizer = false;
         const wasPermanent = world.permanentPending;
         world.permanentPending = false;
         done({ _tag: "Recorded", exhausted });
@@ -189,7 +248,7 @@ class FireTimer implements fc.Command<World, World> {
   constructor(index: number) {
     this.index = index;
   }
-  check = (world: Readonly<World>): boolean => world.timers.size > 0;
+  check = (world: Readonly<World>): boolean => world.timers.size > 0 && !world.retired;
   run(_: World, world: World): void {
     const [id, event] = [...world.timers][this.index % world.timers.size]!;
     world.timers.delete(id);
@@ -203,13 +262,48 @@ class Send implements fc.Command<World, World> {
   constructor(event: LifecycleEvent) {
     this.event = event;
   }
-  check = (world: Readonly<World>): boolean => world.snapshot.status === "active";
+  check = (world: Readonly<World>): boolean => world.snapshot.status === "active" && !world.retired;
   run(_: World, world: World): void {
-    if (this.event.type === "RUN_DELETING") world.deleting = true;
     deliver(world, this.event);
   }
   toString = () => this.event.type;
 }
+
+type RunChange = "complete" | "delete" | "seen again";
+
+/** The run changes (or is just delivered again) and the watch tells the chart; a deleted run without our finalizer is gone. */
+class ChangeRun implements fc.Command<World, World> {
+  readonly change: RunChange;
+  constructor(change: RunChange) {
+    this.change = change;
+  }
+  check = (world: Readonly<World>): boolean => world.snapshot.status === "active" && !world.gone && !world.retired;
+  run(_: World, world: World): void {
+    if (this.change === "complete") world.done = true;
+    if (this.change === "delete") world.deleting = true;
+    // The API server deletes a run with no finalizer at once; the controller then stops its chart.
+    if (world.deleting && !world.finalizer) {
+      world.retired = true;
+      return;
+    }
+    deliver(world, { type: "OBSERVED", observation: observationOf(world) });
+  }
+  toString = () => this.change;
+}
+
+/**
+ * The world turns kind: every step succeeds, timers fire, a worker resumes the run, the run
+ * completes. Every chart must then end, so a run's life can never wait for good.
+ */
+const drain = (world: World): void => {
+  for (let i = 0; i < 200 && world.snapshot.status === "active" && !world.retired; i++) {
+    if (world.running !== undefined) new FinishStep(0, []).run(world, world);
+    else if (stateOf(world) === "queued") deliver(world, { type: "RESUME" });
+    else if (stateOf(world) === "running" && !world.gone) new ChangeRun("complete").run(world, world);
+    else if (world.timers.size > 0) new FireTimer(0).run(world, world);
+    else throw new Error(`stuck in ${stateOf(world)}`);
+  }
+};
 
 /** Mostly `true`: most artifacts sign, log and store, so runs get far enough to test the late invariants. */
 const mostlyTrue = fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, { arbitrary: fc.constant(false), weight: 1 });
@@ -226,7 +320,8 @@ const commands = fc.commands(
     finishStep,
     fc.nat(3).map((index) => new FireTimer(index)),
     fc.constant(new Send({ type: "RESUME" })),
-    fc.constantFrom<LifecycleEvent>({ type: "RUN_DELETING" }, { type: "CHILDREN_CHANGED" }).map((event) => new Send(event)),
+    fc.constant(new Send({ type: "CHILDREN_CHANGED" })),
+    fc.constantFrom<RunChange>("complete", "delete", "seen again").map((change) => new ChangeRun(change)),
   ],
   { size: "+1" },
 );
@@ -237,12 +332,34 @@ const worlds = fc
     backends: fc.constantFrom<ReadonlyArray<"tekton" | "oci">>(["tekton"], ["tekton", "oci"]),
     uploadToTransparencyLog: fc.boolean(),
     failedPasses: fc.nat(4),
+    run: fc.record({
+      done: fc.boolean(),
+      deleting: fc.boolean(),
+      terminalBefore: fc.boolean(),
+      finalizer: fc.boolean(),
+      lane: fc.constantFrom<"live" | "backlog">("live", "backlog"),
+    }),
   })
-  .map(({ artifacts, backends, uploadToTransparencyLog, failedPasses }) => () => {
+  // The controller starts a chart only for a run with something to sign or a finalizer to release.
+  .filter(({ run }) => {
+    const first = { uid: identity.uid, terminal: run.terminalBefore, holdsFinalizer: run.finalizer, failedPasses: 0, completedAt: 0, ...run };
+    return releaseOwed(first) || !nothingToSign(first);
+  })
+  .map(({ artifacts, backends, uploadToTransparencyLog, failedPasses, run }) => () => {
     const planned = Array.from({ length: artifacts }, (_, i) => plannedArtifact(i, backends));
     const plan: PassPlan = { artifacts: planned, uploadToTransparencyLog, warnings: [], missingChildren: [] };
     const machine = createRunLifecycleMachine(unusedSteps);
-    const [snapshot, actions] = initialTransition(machine, { ...identity, failedPasses, timing });
+    const observation: RunObservation = {
+      uid: identity.uid,
+      done: run.done,
+      deleting: run.deleting,
+      terminal: run.terminalBefore,
+      failedPasses,
+      holdsFinalizer: run.finalizer,
+      completedAt: 0,
+      lane: run.lane,
+    };
+    const [snapshot, actions] = initialTransition(machine, { ...identity, observation, timing });
     const world: World = {
       machine,
       plan,
@@ -254,7 +371,13 @@ const worlds = fc
       logged: new Set(),
       stored: new Set(),
       writes: [],
-      deleting: false,
+      done: run.done,
+      deleting: run.deleting,
+      terminalBefore: run.terminalBefore,
+      finalizer: run.finalizer,
+      gone: false,
+      retired: false,
+      lane: run.lane,
       permanentPending: false,
       stepsAfterTerminalWrite: 0,
     };
@@ -263,10 +386,12 @@ const worlds = fc
   });
 
 describe("run lifecycle chart, model-based", () => {
-  // Whatever the world does, the chart writes signed=true only when everything is signed, stored and
-  // logged, writes at most one terminal state and nothing after it, gives up at once on deletion or a
-  // permanent failure, and is final exactly when it holds no step and no timer.
-  it("keeps its invariants under arbitrary step outcomes, timers, resumes, deletions and child changes", () => {
+  // Whatever the world does, the chart adds the finalizer only to a run still to be signed, releases
+  // only a finalizer it holds on a run with nothing to sign, writes signed=true only when everything
+  // is signed, stored and logged, writes at most one terminal state and nothing after it, gives up at
+  // once on deletion or a permanent failure, is final exactly when it holds no step and no timer, and
+  // once the world lets it, always ends with our finalizer off the run.
+  it("keeps its invariants under arbitrary first sightings, step outcomes, timers, resumes, run changes and child changes", () => {
     fc.assert(
       fc.property(worlds, commands, (makeWorld, cmds) => {
         const world = makeWorld();
@@ -274,11 +399,17 @@ describe("run lifecycle chart, model-based", () => {
         const final = (FINAL_STATES as ReadonlyArray<string>).includes(stateOf(world));
         expect(world.snapshot.status === "done").toBe(final);
         if (final) expect([world.running, world.timers.size]).toEqual([undefined, 0]);
-        // A run that is not final waits on something: a step, a timer, a worker or its children.
-        if (!final) expect(world.running !== undefined || world.timers.size > 0 || stateOf(world) === "queued" || stateOf(world) === "awaitingChildren").toBe(true);
+        // A run that is not final waits on something: a step, a timer, a worker, its children or its completion.
+        const waiting = ["queued", "awaitingChildren", "running"].includes(stateOf(world));
+        if (!final) expect(world.running !== undefined || world.timers.size > 0 || waiting).toBe(true);
         expect(world.writes.filter(isTerminalWrite).length).toBeLessThanOrEqual(1);
         expect(world.writes.findIndex(isTerminalWrite) === -1 || world.writes.findIndex(isTerminalWrite) === world.writes.length - 1).toBe(true);
         expect(world.stepsAfterTerminalWrite).toBe(0);
+        // Every life ends, and it ends with our finalizer off a run that still exists: a deletion never waits for good.
+        drain(world);
+        if (!world.retired) expect(world.snapshot.status).toBe("done");
+        if (!world.gone) expect(world.finalizer).toBe(false);
+        expect(world.writes.filter(isTerminalWrite).length).toBeLessThanOrEqual(1);
       }),
       { numRuns: 300 },
     );

@@ -481,7 +481,8 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       },
       releaseBackoff: {
         on: { OBSERVED: { guard: "finalizerGone", target: "released" } },
-        after: { releaseRetryDelay: { target: "releasing" } },
+        // Sorted again from the run as last seen: one that completed meanwhile gets its last pass instead.
+        after: { releaseRetryDelay: { target: "observed" } },
       },
       annotated: { type: "final" },
       failed: { type: "final" },
