@@ -55,6 +55,7 @@ const noStep = () => Promise.reject(new Error("the pure test runs no step"));
 const machine = createRunLifecycleMachine({
   addFinalizer: noStep,
   releaseFinalizer: noStep,
+  rearm: noStep,
   snapshot: noStep,
   sign: noStep,
   store: noStep,

@@ -16,6 +16,7 @@ const completed = (failedPasses = 0): RunObservation => ({
   deleting: false,
   terminal: false,
   failedPasses,
+  failedSecretsVersion: undefined,
   holdsFinalizer: true,
   completedAt: 0,
   lane: "live",
@@ -23,12 +24,13 @@ const completed = (failedPasses = 0): RunObservation => ({
 
 /** Steps that succeed, except for the scripted failures; every call is counted. */
 const scriptedSteps = (failures: Partial<Record<keyof LifecycleSteps, number>>) => {
-  const calls = { addFinalizer: 0, releaseFinalizer: 0, snapshot: 0, sign: 0, store: 0, annotate: 0, recordFailure: 0 };
+  const calls = { addFinalizer: 0, releaseFinalizer: 0, rearm: 0, snapshot: 0, sign: 0, store: 0, annotate: 0, recordFailure: 0 };
   const failing = (step: keyof LifecycleSteps) => (failures[step] ?? 0) >= ++calls[step];
   const signed: Record<string, SignedArtifact> = {};
   const steps: LifecycleSteps = {
     addFinalizer: async () => (failing("addFinalizer") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
     releaseFinalizer: async () => (failing("releaseFinalizer") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
+    rearm: async () => (failing("rearm") ? { _tag: "Failed", reason: "boom" } : { _tag: "Done" }),
     snapshot: async () => (failing("snapshot") ? { _tag: "Failed", reason: "boom" } : { _tag: "Ready", plan }),
     sign: async () => (failing("sign") ? { _tag: "Failed", signed, reason: "boom" } : { _tag: "Done", signed }),
     store: async () => (failing("store") ? { stored: [], annotations: {}, failure: "boom" } : { stored: [], annotations: {} }),
@@ -88,7 +90,7 @@ describe("run lifecycle statechart", () => {
 
   it.each(["sign", "store"] as const)("ends failed after one recorded pass when %s fails permanently, passing the class on", async (step) => {
     const { steps } = scriptedSteps({});
-    const permanent = { secretsVersion: "7" };
+    const permanent = {};
     const recorded: Array<Parameters<LifecycleSteps["recordFailure"]>[0]> = [];
     const failing: LifecycleSteps = {
       ...steps,
@@ -188,5 +190,26 @@ describe("run lifecycle statechart", () => {
     expect(stateNameOf((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("released");
     expect(states).toEqual(["releasing", "releaseBackoff", "releasing", "releaseBackoff", "releasing", "released"]);
     expect(calls).toMatchObject({ releaseFinalizer: 3, snapshot: 0 });
+  });
+
+  it("waits for the Secret to change after failing on its key material, then clears the failure and signs the run again", async () => {
+    const { steps, calls } = scriptedSteps({});
+    let badKey = true;
+    const keyed: LifecycleSteps = {
+      ...steps,
+      sign: async (input) => (badKey ? { _tag: "Failed", signed: {}, reason: "bad key", permanent: { secretsVersion: "7" } } : steps.sign(input)),
+    };
+    const actor = createActor(createRunLifecycleMachine(keyed), { input: { ...identity, observation: completed(), timing } });
+    actor.subscribe((snapshot) => {
+      if (snapshot.matches("queued")) queueMicrotask(() => actor.send({ type: "RESUME" }));
+    });
+    actor.start();
+    await waitFor(actor, (s) => s.matches("awaitingNewSecrets"), { timeout: 2_000 });
+    actor.send({ type: "SECRETS_VERSION", version: "7" });
+    expect(stateNameOf(actor.getSnapshot().value)).toBe("awaitingNewSecrets");
+    badKey = false;
+    actor.send({ type: "SECRETS_VERSION", version: "8" });
+    expect(stateNameOf((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("annotated");
+    expect(calls).toMatchObject({ rearm: 1, recordFailure: 1, annotate: 1 });
   });
 });

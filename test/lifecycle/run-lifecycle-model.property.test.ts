@@ -53,6 +53,8 @@ interface World {
   readonly terminalBefore: boolean;
   /** Our finalizer is on the run. */
   finalizer: boolean;
+  /** The `signing-secrets` version the run was marked failed on, for its key material. */
+  failedVersion: string | undefined;
   /** A step found the run gone: the watch delivers nothing more of it. */
   gone: boolean;
   /** The run was deleted with no finalizer of ours on it: the controller stopped its chart. */
@@ -68,6 +70,7 @@ const noStep = () => Promise.reject(new Error("the pure test runs no step"));
 const unusedSteps: LifecycleSteps = {
   addFinalizer: noStep,
   releaseFinalizer: noStep,
+  rearm: noStep,
   snapshot: noStep,
   sign: noStep,
   store: noStep,
@@ -91,6 +94,7 @@ const observationOf = (world: World): RunObservation => ({
   deleting: world.deleting,
   terminal: terminal(world),
   failedPasses: 0,
+  failedSecretsVersion: world.deleting ? undefined : world.failedVersion,
   holdsFinalizer: world.finalizer,
   completedAt: 0,
   lane: world.lane,
@@ -108,7 +112,7 @@ const applyEffects = (world: World, actions: ReadonlyArray<{ type: string; param
       expect(world.running).toBeUndefined();
       const step = { id: String(params!.id), src: params!.src as LifecycleActorName, input: params!.input as Record<string, unknown> };
       world.running = step;
-      if (world.writes.some(isTerminalWrite)) world.stepsAfterTerminalWrite++;
+      if (world.writes.some(isTerminalWrite) && step.src !== "clearKeyMaterialFailure") world.stepsAfterTerminalWrite++;
       checkOnSpawn(world, step);
     } else if (action.type === "xstate.raise" && params?.delay !== undefined) {
       expect(Number(params.delay)).toBeLessThanOrEqual(Math.max(timing.maxRetryDelayMs, timing.childWaitMs));
@@ -125,6 +129,9 @@ const checkOnSpawn = (world: World, step: RunningStep): void => {
   if (step.src === "addFinalizer") expect([world.done, world.deleting, terminal(world)]).toEqual([false, false, false]);
   // A release is asked for only when the run holds our finalizer and has nothing (more) to sign.
   if (step.src === "releaseFinalizer") expect(world.finalizer && (terminal(world) || (world.deleting && !world.done))).toBe(true);
+  // A run is signed again only when it failed on key material and the Secret is now at another version.
+  if (step.src === "clearKeyMaterialFailure")
+    expect([world.writes.at(-1), world.failedVersion === undefined, step.input.currentVersion === world.failedVersion]).toEqual(["failed", false, false]);
   // A pass starts only for a completed run that is neither signed nor failed.
   if (step.src === "takeSnapshot") expect([world.done, terminal(world)]).toEqual([true, false]);
   if (step.src === "writeSignedAnnotations") {
@@ -168,9 +175,14 @@ class FinishStep implements fc.Command<World, World> {
     const permanent: PermanentFailure | undefined = this.choice % 7 === 5 ? { secretsVersion: "3" } : undefined;
     switch (step.src) {
       case "addFinalizer":
-      case "releaseFinalizer": {
+      case "releaseFinalizer":
+      case "clearKeyMaterialFailure": {
         const outcome = [{ _tag: "Done" }, { _tag: "Failed", reason: "API server unavailable" }, { _tag: "Gone", reason: "deleted" }][this.choice % 3]!;
-        if (outcome._tag === "Done") world.finalizer = step.src === "addFinalizer";
+        if (outcome._tag === "Done" && step.src === "clearKeyMaterialFailure") {
+          // The run is unsigned again: a new life whose writes are checked afresh.
+          world.writes.length = 0;
+          world.failedVersion = undefined;
+        } else if (outcome._tag === "Done") world.finalizer = step.src === "addFinalizer";
         if (outcome._tag === "Gone") world.gone = true;
         return done(outcome);
       }
@@ -229,13 +241,16 @@ class FinishStep implements fc.Command<World, World> {
         const { exhausted } = recordFailedPass(Number(step.input.failedPasses), Boolean(step.input.giveUp));
         world.writes.push(exhausted ? "failed" : "retries");
         if (exhausted) world.finalizer = false;
+        if (exhausted && world.permanentPending) world.failedVersion = String((step.input.permanent as PermanentFailure | undefined)?.secretsVersion);
         const wasPermanent = world.permanentPending;
         world.permanentPending = false;
         done({ _tag: "Recorded", exhausted });
         // A permanent failure produces exactly one failed write, and the run ends failed.
-        if (wasPermanent) expect([stateOf(world), world.writes.filter((w) => w === "failed").length]).toEqual(["failed", 1]);
+        // One failed on key material, unless being deleted, waits for the Secret to change.
+        if (wasPermanent)
+          expect([stateOf(world), world.writes.filter((w) => w === "failed").length]).toEqual([world.deleting ? "failed" : "awaitingNewSecrets", 1]);
         // A run being deleted ends at its first failure recorded after the deletion, so its finalizer is released.
-        if (step.input.giveUp === true) expect(world.snapshot.status).toBe("done");
+        if (step.input.giveUp === true) expect(world.snapshot.status === "done" || stateOf(world) === "awaitingNewSecrets").toBe(true);
         return;
       }
     }
@@ -301,6 +316,7 @@ const drain = (world: World): void => {
     else if (stateOf(world) === "queued") deliver(world, { type: "RESUME" });
     else if (stateOf(world) === "running" && !world.gone) new ChangeRun("complete").run(world, world);
     else if (world.timers.size > 0) new FireTimer(0).run(world, world);
+    else if (stateOf(world) === "awaitingNewSecrets") deliver(world, { type: "SECRETS_VERSION", version: "4" });
     else throw new Error(`stuck in ${stateOf(world)}`);
   }
 };
@@ -321,6 +337,7 @@ const commands = fc.commands(
     fc.nat(3).map((index) => new FireTimer(index)),
     fc.constant(new Send({ type: "RESUME" })),
     fc.constant(new Send({ type: "CHILDREN_CHANGED" })),
+    fc.constantFrom("3", "4").map((version) => new Send({ type: "SECRETS_VERSION", version })),
     fc.constantFrom<RunChange>("complete", "delete", "seen again").map((change) => new ChangeRun(change)),
   ],
   { size: "+1" },
@@ -342,7 +359,15 @@ const worlds = fc
   })
   // The controller starts a chart only for a run with something to sign or a finalizer to release.
   .filter(({ run }) => {
-    const first = { uid: identity.uid, terminal: run.terminalBefore, holdsFinalizer: run.finalizer, failedPasses: 0, completedAt: 0, ...run };
+    const first = {
+      uid: identity.uid,
+      terminal: run.terminalBefore,
+      holdsFinalizer: run.finalizer,
+      failedPasses: 0,
+      failedSecretsVersion: undefined,
+      completedAt: 0,
+      ...run,
+    };
     return releaseOwed(first) || !nothingToSign(first);
   })
   .map(({ artifacts, backends, uploadToTransparencyLog, failedPasses, run }) => () => {
@@ -355,6 +380,7 @@ const worlds = fc
       deleting: run.deleting,
       terminal: run.terminalBefore,
       failedPasses,
+      failedSecretsVersion: undefined,
       holdsFinalizer: run.finalizer,
       completedAt: 0,
       lane: run.lane,
@@ -375,6 +401,7 @@ const worlds = fc
       deleting: run.deleting,
       terminalBefore: run.terminalBefore,
       finalizer: run.finalizer,
+      failedVersion: undefined,
       gone: false,
       retired: false,
       lane: run.lane,
@@ -390,7 +417,8 @@ describe("run lifecycle chart, model-based", () => {
   // only a finalizer it holds on a run with nothing to sign, writes signed=true only when everything
   // is signed, stored and logged, writes at most one terminal state and nothing after it, gives up at
   // once on deletion or a permanent failure, is final exactly when it holds no step and no timer, and
-  // once the world lets it, always ends with our finalizer off the run.
+  // once the world lets it, always ends with our finalizer off the run; a run failed on key material
+  // is signed again only after the Secret changed.
   it("keeps its invariants under arbitrary first sightings, step outcomes, timers, resumes, run changes and child changes", () => {
     fc.assert(
       fc.property(worlds, commands, (makeWorld, cmds) => {

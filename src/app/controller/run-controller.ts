@@ -3,7 +3,6 @@ import { createActor, type Actor, type SnapshotFrom } from "xstate";
 import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { decideRunCommand, type Lane } from "../../domain/lifecycle/decide-run-command.ts";
-import { REARM_REMOVED_ANNOTATIONS, rearmableSecretsVersionOf, signAgainUnder } from "../../domain/lifecycle/key-material-failure.ts";
 import {
   createRunLifecycleMachine,
   FINAL_STATES,
@@ -63,12 +62,6 @@ export interface ControllerHooks {
 /** Event messages are cut here: the API server limits them, and a decode error can be long. */
 const MAX_EVENT_MESSAGE = 1024;
 
-interface KeyMaterialFailure {
-  readonly ref: RunRef;
-  readonly uid: string;
-  readonly secretsVersion: string;
-}
-
 /**
  * Signed or failed, with no write left to make. A signed run being deleted under our finalizer
  * still needs one (its release), which a replica that leads only later must be able to make, so
@@ -106,8 +99,8 @@ export class RunController {
   /** Keys of runs seen signed or failed: all that is kept of them. */
   private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
-  /** Runs marked failed on key material that could not be used, by key: the secrets version it was. */
-  private readonly keyMaterialFailures = new Map<string, KeyMaterialFailure>();
+  /** Keys of the charts of runs failed on key material, waiting for `signing-secrets` to change. */
+  private readonly awaitingNewSecrets = new Set<string>();
   private readonly queue = new WorkQueue();
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
@@ -193,7 +186,6 @@ export class RunController {
     if (event.type === "delete") {
       this.runs.delete(key);
       this.settledRuns.delete(key);
-      this.keyMaterialFailures.delete(key);
       const chart = this.actors.get(key);
       if (chart?.getSnapshot().context.uid === run.metadata.uid) this.retire(key, chart);
       this.notifyParent(run);
@@ -231,10 +223,6 @@ export class RunController {
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
-    const failedSecretsVersion = rearmableSecretsVersionOf(run);
-    if (failedSecretsVersion !== undefined)
-      this.keyMaterialFailures.set(key, { ref: runRefOf(run), uid: run.metadata.uid, secretsVersion: failedSecretsVersion });
-    else this.keyMaterialFailures.delete(key);
     if (!isSettled(run)) {
       this.settledRuns.delete(key);
       this.runs.set(key, run);
@@ -312,7 +300,7 @@ export class RunController {
   }
 
   private retire(key: string, actor: LifecycleActor): void {
-    if (this.actors.get(key) === actor) this.actors.delete(key);
+    if (this.actors.get(key) === actor) this.forget(key);
     actor.stop();
   }
 
@@ -365,12 +353,15 @@ export class RunController {
     actor.subscribe({
       next: (snapshot) => {
         const current = stateName(snapshot);
+        if (this.actors.get(key) !== actor) return;
         if (isParked(snapshot) && !this.leadership.leads(ref.kind)) {
           this.retire(key, actor);
           return;
         }
         // Waiting for a worker: first in the lane it was seen in, live once a pass has started.
         if (current === "queued") this.queue.add(key, snapshot.context.lane, snapshot.context.observation.completedAt);
+        if (current === "awaitingNewSecrets") this.awaitingNewSecrets.add(key);
+        else this.awaitingNewSecrets.delete(key);
         if (current === previous) return;
         previous = current;
         this.hooks.onTransition?.(ref, current);
@@ -382,43 +373,25 @@ export class RunController {
   }
 
   private settle(key: string, actor: LifecycleActor, outcome: Outcome, reason: string | undefined): void {
-    if (this.actors.get(key) === actor) this.actors.delete(key);
+    if (this.actors.get(key) === actor) this.forget(key);
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 
+  private forget(key: string): void {
+    this.actors.delete(key);
+    this.awaitingNewSecrets.delete(key);
+  }
+
   /**
-   * A run marked failed because the key material in `signing-secrets` could not be used is signed
-   * again once the Secret changes (signing.md §1): one write clears `signed`, `retries` and the
-   * failed version, and the run's next event queues it like any unsigned run. A write that fails
-   * is tried again at the next refresh.
+   * Runs marked failed because the key material in `signing-secrets` could not be used are signed
+   * again once the Secret changes (signing.md §1): their charts hear the version in force, and
+   * decide. A read that fails is tried again at the next refresh.
    */
   private async signAgainAfterSecretChange(): Promise<void> {
-    if (this.keyMaterialFailures.size === 0) return;
+    if (this.awaitingNewSecrets.size === 0) return;
     const secrets = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readSigningSecrets())));
     if (Result.isFailure(secrets)) return;
-    const version = secrets.success.version;
-    for (const [key, failure] of [...this.keyMaterialFailures]) {
-      if (!signAgainUnder(failure.secretsVersion, version) || !this.leadership.leads(failure.ref.kind)) continue;
-      this.keyMaterialFailures.delete(key);
-      const clear = { uid: failure.uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS };
-      const message =
-        `signing-secrets changed since this run failed on its key material ` +
-        `(version ${failure.secretsVersion}, now ${version}): signing it again`;
-      this.log(
-        Cluster.use((cluster) =>
-          cluster.writeRun(failure.ref, clear).pipe(
-            Effect.andThen(cluster.recordEvent(failure.ref, { type: "Normal", reason: "SigningRetried", message })),
-            Effect.catch((error) =>
-              error._tag === "RunGone"
-                ? Effect.void
-                : Effect.sync(() => this.keyMaterialFailures.set(key, failure)).pipe(
-                    Effect.andThen(Effect.logWarning(`could not clear the key-material failure of ${key}: ${error._tag}`)),
-                  ),
-            ),
-          ),
-        ),
-      );
-    }
+    for (const key of [...this.awaitingNewSecrets]) this.actors.get(key)?.send({ type: "SECRETS_VERSION", version: secrets.success.version });
   }
 
   /**

@@ -8,6 +8,7 @@ import {
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import type { LifecycleSteps, PermanentFailure, RunIdentity, WriteOutcome } from "../../domain/lifecycle/lifecycle-steps.ts";
+import { REARM_REMOVED_ANNOTATIONS } from "../../domain/lifecycle/key-material-failure.ts";
 import { recordFailedPass } from "../../domain/lifecycle/retry-budget.ts";
 import type { RunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
@@ -99,6 +100,26 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
 
   releaseFinalizer: (input) =>
     runner.runPromise(writeFinalizer(input, { removeFinalizer: finalizerFor(input.ref.kind) }, "remove the finalizer")),
+
+  rearm: ({ ref, uid, failedVersion, currentVersion }) =>
+    runner.runPromise(
+      Cluster.use((cluster) => {
+        const message =
+          `signing-secrets changed since this run failed on its key material ` +
+          `(version ${failedVersion}, now ${currentVersion}): signing it again`;
+        return cluster.writeRun(ref, { uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS }).pipe(
+          Effect.andThen(cluster.recordEvent(ref, { type: "Normal", reason: "SigningRetried", message })),
+          Effect.as<WriteOutcome>({ _tag: "Done" }),
+          Effect.catch((error): Effect.Effect<WriteOutcome> =>
+            error._tag === "RunGone"
+              ? Effect.succeed({ _tag: "Gone", reason: "the run no longer exists" })
+              : Effect.logWarning(`could not clear the key-material failure of ${runKey(ref)}: ${error._tag}`).pipe(
+                  Effect.as<WriteOutcome>({ _tag: "Failed", reason: `could not clear the key-material failure: ${error._tag}` }),
+                ),
+          ),
+        );
+      }),
+    ),
 
   snapshot: async (input) => {
     const run = liveRun(view, input);

@@ -23,12 +23,14 @@ export type RunCommand =
 
 /**
  * Routes an observed run (controller.md §2/§3, annotations.md §6): to its chart, to a new chart
- * when it has something left to sign or a finalizer to release, or nowhere. A signed backlog costs
+ * when it has something left to sign, a finalizer to release, or a key-material failure to sign
+ * again once the Secret changes (signing.md §1), or nowhere. A signed backlog costs
  * no chart and no write. Pure, so every case is a unit test.
  */
 export const decideRunCommand = (run: RunObject, cached: CachedRunState): RunCommand => {
   const observation = observeRun(run, cached.lane);
   if (cached.chartUid === observation.uid) return { _tag: "Observe", observation };
-  if (releaseOwed(observation) || !nothingToSign(observation)) return { _tag: "Start", observation };
+  const owed = releaseOwed(observation) || !nothingToSign(observation) || observation.failedSecretsVersion !== undefined;
+  if (owed) return { _tag: "Start", observation };
   return cached.chartUid === undefined ? { _tag: "Nothing" } : { _tag: "Stop" };
 };

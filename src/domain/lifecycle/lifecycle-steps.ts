@@ -67,6 +67,8 @@ export interface LifecycleSteps {
   readonly addFinalizer: (input: RunIdentity) => Promise<WriteOutcome>;
   /** Removes our finalizer from a run with nothing (more) to sign; an Event only on failure. */
   readonly releaseFinalizer: (input: RunIdentity) => Promise<WriteOutcome>;
+  /** One write makes a run failed on `failedVersion`'s key material unsigned again, with a fresh retry budget. */
+  readonly rearm: (input: RunIdentity & { readonly failedVersion: string; readonly currentVersion: string }) => Promise<WriteOutcome>;
   readonly snapshot: (input: RunIdentity & { readonly proceedWithoutMissingChildren: boolean }) => Promise<SnapshotOutcome>;
   readonly sign: (
     input: RunIdentity & { readonly plan: PassPlan; readonly signed: Readonly<Record<string, SignedArtifact>> },

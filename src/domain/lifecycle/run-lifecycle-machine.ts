@@ -1,5 +1,6 @@
 import { assign, fromPromise, setup, type SnapshotFrom, type StateValue } from "xstate";
 import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts.ts";
+import { signAgainUnder } from "./key-material-failure.ts";
 import { transparencyAnnotations } from "../transparency/transparency-annotations.ts";
 import type {
   FailureRecordOutcome,
@@ -47,6 +48,8 @@ export interface LifecycleContext extends RunIdentity {
   readonly uploadFailure: string | undefined;
   /** How the failure being recorded is classified; undefined for a transient one. */
   readonly permanent: PermanentFailure | undefined;
+  /** The `signing-secrets` version whose key material the run failed on, while it waits for another. */
+  readonly failedSecretsVersion: string | undefined;
 }
 
 export type LifecycleEvent =
@@ -55,12 +58,15 @@ export type LifecycleEvent =
   /** A worker slot is free: continue from `queued`. */
   | { readonly type: "RESUME" }
   /** A child TaskRun of a waiting PipelineRun changed. */
-  | { readonly type: "CHILDREN_CHANGED" };
+  | { readonly type: "CHILDREN_CHANGED" }
+  /** The `signing-secrets` version now in the cluster, for a run that failed on an earlier one's key material. */
+  | { readonly type: "SECRETS_VERSION"; readonly version: string };
 
 /** Which step of `LifecycleSteps` each named actor of the chart runs. */
 export const STEP_OF_ACTOR = {
   addFinalizer: "addFinalizer",
   releaseFinalizer: "releaseFinalizer",
+  clearKeyMaterialFailure: "rearm",
   takeSnapshot: "snapshot",
   signArtifacts: "sign",
   storeArtifacts: "store",
@@ -71,7 +77,7 @@ export const STEP_OF_ACTOR = {
 export type LifecycleActorName = keyof typeof STEP_OF_ACTOR;
 
 /** States in which the actor holds no worker slot and runs no step: it waits for the run, time, children or a slot. */
-export const PARKED_STATES = ["running", "retrying", "awaitingChildren", "queued", "releaseBackoff"] as const;
+export const PARKED_STATES = ["running", "retrying", "awaitingChildren", "queued", "releaseBackoff", "awaitingNewSecrets"] as const;
 /** States that hold a worker slot: a signing pass and its failure bookkeeping. */
 export const WORKER_STATES = ["pending", "snapshotted", "signed", "stored", "recordingFailure"] as const;
 export const FINAL_STATES = ["annotated", "failed", "released", "abandoned"] as const;
@@ -151,6 +157,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
     actors: {
       addFinalizer: fromPromise<WriteOutcome, RunIdentity>(({ input }) => steps.addFinalizer(input)),
       releaseFinalizer: fromPromise<WriteOutcome, RunIdentity>(({ input }) => steps.releaseFinalizer(input)),
+      clearKeyMaterialFailure: fromPromise<WriteOutcome, Parameters<LifecycleSteps["rearm"]>[0]>(({ input }) => steps.rearm(input)),
       takeSnapshot: fromPromise<SnapshotOutcome, Parameters<LifecycleSteps["snapshot"]>[0]>(({ input }) =>
         steps.snapshot(input),
       ),
@@ -183,8 +190,23 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
         params.failure === undefined && context.uploadFailure === undefined,
       /** Failed uploads are retried from the sign step, which redoes only the uploads; else the pass resumes where it failed. */
       uploadsToRedo: ({ context }) => context.uploadFailure !== undefined,
+      /** A pass has its plan: it resumes where it stopped; else (first pass, or signing again after a re-arm) it starts afresh. */
+      passUnderWay: ({ context }) => context.plan !== undefined,
       failureRecordedAndExhausted: (_, params: { readonly outcome: FailureRecordOutcome }) =>
         params.outcome._tag === "Recorded" && params.outcome.exhausted,
+      /** Marked failed on the key material of a `signing-secrets` version (not while being deleted): worth a pass once it changes. */
+      failedOnKeyMaterial: ({ context }) => context.observation.failedSecretsVersion !== undefined,
+      /** This pass was just marked failed on key material: the run waits for the Secret to change. */
+      failedOnKeyMaterialNow: ({ context }, params: { readonly outcome: FailureRecordOutcome }) =>
+        params.outcome._tag === "Recorded" &&
+        params.outcome.exhausted &&
+        context.permanent?.secretsVersion !== undefined &&
+        !context.observation.deleting,
+      secretsChanged: ({ context, event }) =>
+        event.type === "SECRETS_VERSION" && context.failedSecretsVersion !== undefined && signAgainUnder(context.failedSecretsVersion, event.version),
+      /** Signed, or being deleted, since: no longer waiting for the Secret to change. */
+      leftKeyMaterialFailure: ({ event }) =>
+        event.type === "OBSERVED" && event.observation.failedSecretsVersion === undefined && event.observation.terminal,
     },
     actions: {
       keepObservation: assign(({ context }, params: { readonly observation: RunObservation }) => ({
@@ -212,6 +234,22 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       failStep: assign((_, params: StepFailure) => ({ lastError: params.reason, permanent: params.permanent })),
       countFailedPass: assign({ failedPasses: ({ context }) => context.failedPasses + 1 }),
       stopWaitingForChildren: assign({ proceedWithoutMissingChildren: true }),
+      /** Waits for the Secret to change holding only the failed version: the pass's artifacts are let go. */
+      waitForNewSecrets: assign(({ context }) => ({
+        failedSecretsVersion: context.permanent?.secretsVersion ?? context.observation.failedSecretsVersion,
+        plan: undefined,
+        signed: {},
+        stored: [],
+        annotations: {},
+      })),
+      /** What the re-arm wrote: the run is unsigned again, with a fresh retry budget. */
+      noteRearmed: assign(({ context }) => ({
+        observation: { ...context.observation, terminal: false, failedPasses: 0, failedSecretsVersion: undefined },
+        failedSecretsVersion: undefined,
+        permanent: undefined,
+        uploadFailure: undefined,
+        proceedWithoutMissingChildren: false,
+      })),
     },
     delays: {
       retryDelay: ({ context }) =>
@@ -237,6 +275,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       lastError: undefined,
       uploadFailure: undefined,
       permanent: undefined,
+      failedSecretsVersion: undefined,
     }),
     initial: "observed",
     on: {
@@ -247,6 +286,7 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
       observed: {
         always: [
           { guard: "releaseOwed", target: "releasing" },
+          { guard: "failedOnKeyMaterial", target: "awaitingNewSecrets", actions: "waitForNewSecrets" },
           {
             guard: "nothingToSign",
             target: "abandoned",
@@ -286,7 +326,8 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
         on: {
           RESUME: [
             { guard: "uploadsToRedo", target: `${PASS}.snapshotted`, actions: "takeWorker" },
-            { target: `${PASS}.resume`, actions: "takeWorker" },
+            { guard: "passUnderWay", target: `${PASS}.resume`, actions: "takeWorker" },
+            { target: PASS, actions: "takeWorker" },
           ],
         },
       },
@@ -438,6 +479,11 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           }),
           onDone: [
             {
+              guard: { type: "failedOnKeyMaterialNow", params: ({ event }) => ({ outcome: event.output }) },
+              target: "awaitingNewSecrets",
+              actions: "waitForNewSecrets",
+            },
+            {
               guard: { type: "failureRecordedAndExhausted", params: ({ event }) => ({ outcome: event.output }) },
               target: "failed",
             },
@@ -479,6 +525,38 @@ export const createRunLifecycleMachine = (steps: LifecycleSteps) =>
           onError: { target: "releaseBackoff", actions: rejected },
         },
       },
+      /**
+       * Failed on the key material of one `signing-secrets` version (signing.md §1): the controller
+       * tells the chart the version in force at each config refresh; another version re-arms the run.
+       */
+      awaitingNewSecrets: {
+        on: {
+          SECRETS_VERSION: { guard: "secretsChanged", target: "rearming" },
+          OBSERVED: {
+            guard: "leftKeyMaterialFailure",
+            target: "observed",
+            actions: { type: "keepObservation", params: ({ event }) => ({ observation: event.observation }) },
+          },
+        },
+      },
+      rearming: {
+        invoke: {
+          src: "clearKeyMaterialFailure",
+          input: ({ context, event }) => ({
+            ref: context.ref,
+            uid: context.uid,
+            failedVersion: context.failedSecretsVersion ?? "",
+            currentVersion: event.type === "SECRETS_VERSION" ? event.version : "",
+          }),
+          onDone: [
+            { guard: outcomeIs("Done"), target: "observed", actions: "noteRearmed" },
+            { guard: outcomeIs("Gone"), target: "abandoned", actions: reasonOf },
+            // Tried again at the next config refresh.
+            { target: "awaitingNewSecrets", actions: reasonOf },
+          ],
+          onError: { target: "awaitingNewSecrets", actions: rejected },
+        },
+      },
       releaseBackoff: {
         on: { OBSERVED: { guard: "finalizerGone", target: "released" } },
         // Sorted again from the run as last seen: one that completed meanwhile gets its last pass instead.
@@ -496,6 +574,7 @@ export type RunLifecycleMachine = ReturnType<typeof createRunLifecycleMachine>;
 /** The step a pass resumes at from `queued`: the one its history state recorded, or the sign step to redo failed uploads. */
 export const resumePointOf = (snapshot: SnapshotFrom<RunLifecycleMachine>): string => {
   if (snapshot.context.uploadFailure !== undefined) return "snapshotted";
+  if (snapshot.context.plan === undefined) return "pending";
   const recorded = Object.values(snapshot.historyValue)[0]?.[0];
   return recorded?.key ?? "pending";
 };

@@ -2,6 +2,7 @@ import { finalizerFor } from "../annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../annotations/signing-state.ts";
 import { completedAtMillis, isBeingDeleted, isDone } from "../run/run-completion.ts";
 import type { RunObject } from "../run/run-object.ts";
+import { rearmableSecretsVersionOf } from "./key-material-failure.ts";
 
 /**
  * How a run waits for a worker: `live` (completed while we watched, and retries) is served before
@@ -18,6 +19,8 @@ export interface RunObservation {
   readonly terminal: boolean;
   /** Failed passes recorded on the run (its `retries` annotation). */
   readonly failedPasses: number;
+  /** Marked failed on the key material of this `signing-secrets` version: worth a pass once the Secret changes. */
+  readonly failedSecretsVersion: string | undefined;
   /** Our finalizer is on the run. */
   readonly holdsFinalizer: boolean;
   readonly completedAt: number;
@@ -33,6 +36,7 @@ export const observeRun = (run: RunObject, lane: Lane): RunObservation => {
     deleting: isBeingDeleted(run),
     terminal: isTerminal(state),
     failedPasses: state._tag === "Unsigned" ? state.failedPasses : 0,
+    failedSecretsVersion: rearmableSecretsVersionOf(run),
     holdsFinalizer: run.metadata.finalizers?.includes(finalizerFor(run.kind)) === true,
     completedAt: completedAtMillis(run),
     lane,
