@@ -3,9 +3,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { initialTransition } from "xstate";
 import { decideRunCommand, type CachedRunState, type Lane } from "../../src/domain/lifecycle/decide-run-command.ts";
-import type { LifecycleSteps } from "../../src/domain/lifecycle/lifecycle-steps.ts";
 import { createRunLifecycleMachine, stateNameOf } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
 import type { RunObservation } from "../../src/domain/lifecycle/run-observation.ts";
+import { unusedSteps } from "./unused-steps.ts";
 import { decodeRunObject, type RunKind, type RunObject } from "../../src/domain/run/run-object.ts";
 
 type Signing = "unsigned" | "signed" | "failed" | "retrying";
@@ -51,17 +51,7 @@ const base: Shape = { kind: "TaskRun", signing: "unsigned", completion: "succeed
 const idle: CachedRunState = { chartUid: undefined, lane: "live" };
 const COMPLETED_AT = Date.parse("2026-01-01T00:00:05Z");
 
-const noStep = () => Promise.reject(new Error("the pure test runs no step"));
-const machine = createRunLifecycleMachine({
-  addFinalizer: noStep,
-  releaseFinalizer: noStep,
-  rearm: noStep,
-  snapshot: noStep,
-  sign: noStep,
-  store: noStep,
-  annotate: noStep,
-  recordFailure: noStep,
-} satisfies LifecycleSteps);
+const machine = createRunLifecycleMachine(unusedSteps);
 const timing = { retryDelayMs: 10, maxRetryDelayMs: 40, childWaitMs: 50 };
 
 /** Where a new chart goes first for this observation, and the step it invokes there (pure `initialTransition`). */

@@ -43,8 +43,8 @@ const scriptedSteps = (failures: Partial<Record<keyof LifecycleSteps, number>>) 
   return { steps, calls };
 };
 
-/** Runs an actor, answering `queued` with RESUME as a controller's worker would, and returns the states it went through. */
-const drive = async (steps: LifecycleSteps, observation = completed()) => {
+/** Starts an actor that answers `queued` with RESUME as a controller's worker would; `states` lists the states it goes through. */
+const started = (steps: LifecycleSteps, observation = completed()) => {
   const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation, timing } });
   const states: Array<string> = [];
   actor.subscribe((snapshot) => {
@@ -53,6 +53,12 @@ const drive = async (steps: LifecycleSteps, observation = completed()) => {
     if (state === "queued") queueMicrotask(() => actor.send({ type: "RESUME" }));
   });
   actor.start();
+  return { actor, states };
+};
+
+/** Runs an actor to its end and returns the states it went through. */
+const drive = async (steps: LifecycleSteps, observation = completed()) => {
+  const { actor, states } = started(steps, observation);
   const done = await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 });
   return { states, final: stateNameOf(done.value) };
 };
@@ -161,14 +167,7 @@ describe("run lifecycle statechart", () => {
   it("adds the finalizer to a running run, waits for it to complete, then signs it: the whole life in one chart", async () => {
     const { steps, calls } = scriptedSteps({});
     const running: RunObservation = { ...completed(), done: false, holdsFinalizer: false };
-    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation: running, timing } });
-    const states: Array<string> = [];
-    actor.subscribe((snapshot) => {
-      const state = stateNameOf(snapshot.value);
-      if (states.at(-1) !== state) states.push(state);
-      if (state === "queued") queueMicrotask(() => actor.send({ type: "RESUME" }));
-    });
-    actor.start();
+    const { actor, states } = started(steps, running);
     await waitFor(actor, (s) => s.matches("running"), { timeout: 2_000 });
     actor.send({ type: "OBSERVED", observation: { ...running, holdsFinalizer: true } });
     expect(stateNameOf(actor.getSnapshot().value)).toBe("running");
@@ -180,14 +179,8 @@ describe("run lifecycle statechart", () => {
 
   it("releases the finalizer of a run deleted before it completed, trying again after the retry delay until it succeeds", async () => {
     const { steps, calls } = scriptedSteps({ releaseFinalizer: 2 });
-    const deleted: RunObservation = { ...completed(), done: false, deleting: true };
-    const actor = createActor(createRunLifecycleMachine(steps), { input: { ...identity, observation: deleted, timing } });
-    const states: Array<string> = [];
-    actor.subscribe((snapshot) => {
-      if (states.at(-1) !== stateNameOf(snapshot.value)) states.push(stateNameOf(snapshot.value));
-    });
-    actor.start();
-    expect(stateNameOf((await waitFor(actor, (s) => s.status === "done", { timeout: 2_000 })).value)).toBe("released");
+    const { states, final } = await drive(steps, { ...completed(), done: false, deleting: true });
+    expect(final).toBe("released");
     expect(states).toEqual(["releasing", "releaseBackoff", "releasing", "releaseBackoff", "releasing", "released"]);
     expect(calls).toMatchObject({ releaseFinalizer: 3, snapshot: 0 });
   });
@@ -199,11 +192,7 @@ describe("run lifecycle statechart", () => {
       ...steps,
       sign: async (input) => (badKey ? { _tag: "Failed", signed: {}, reason: "bad key", permanent: { secretsVersion: "7" } } : steps.sign(input)),
     };
-    const actor = createActor(createRunLifecycleMachine(keyed), { input: { ...identity, observation: completed(), timing } });
-    actor.subscribe((snapshot) => {
-      if (snapshot.matches("queued")) queueMicrotask(() => actor.send({ type: "RESUME" }));
-    });
-    actor.start();
+    const { actor } = started(keyed);
     await waitFor(actor, (s) => s.matches("awaitingNewSecrets"), { timeout: 2_000 });
     actor.send({ type: "SECRETS_VERSION", version: "7" });
     expect(stateNameOf(actor.getSnapshot().value)).toBe("awaitingNewSecrets");

@@ -12,6 +12,7 @@ import {
   stateNameOf,
 } from "../../src/domain/lifecycle/run-lifecycle-machine.ts";
 import { nothingToSign, releaseOwed, type RunObservation } from "../../src/domain/lifecycle/run-observation.ts";
+import { unusedSteps } from "./unused-steps.ts";
 import { type PassPlan, type PlannedArtifact, type SignedArtifact, storeKey } from "../../src/domain/signing-pass/signing-artifacts.ts";
 
 /**
@@ -66,17 +67,6 @@ interface World {
   stepsAfterTerminalWrite: number;
 }
 
-const noStep = () => Promise.reject(new Error("the pure test runs no step"));
-const unusedSteps: LifecycleSteps = {
-  addFinalizer: noStep,
-  releaseFinalizer: noStep,
-  rearm: noStep,
-  snapshot: noStep,
-  sign: noStep,
-  store: noStep,
-  annotate: noStep,
-  recordFailure: noStep,
-};
 const identity = { ref: { kind: "TaskRun" as const, namespace: "ns", name: "r" }, uid: "u1" };
 const timing = { retryDelayMs: 10, maxRetryDelayMs: 40, childWaitMs: 50 };
 
@@ -427,8 +417,8 @@ describe("run lifecycle chart, model-based", () => {
         const final = (FINAL_STATES as ReadonlyArray<string>).includes(stateOf(world));
         expect(world.snapshot.status === "done").toBe(final);
         if (final) expect([world.running, world.timers.size]).toEqual([undefined, 0]);
-        // A run that is not final waits on something: a step, a timer, a worker, its children or its completion.
-        const waiting = ["queued", "awaitingChildren", "running"].includes(stateOf(world));
+        // A run that is not final waits on something: a step, a timer, a worker, its children, its completion or a new Secret.
+        const waiting = ["queued", "awaitingChildren", "running", "awaitingNewSecrets"].includes(stateOf(world));
         if (!final) expect(world.running !== undefined || world.timers.size > 0 || waiting).toBe(true);
         expect(world.writes.filter(isTerminalWrite).length).toBeLessThanOrEqual(1);
         expect(world.writes.findIndex(isTerminalWrite) === -1 || world.writes.findIndex(isTerminalWrite) === world.writes.length - 1).toBe(true);
