@@ -48,7 +48,7 @@ const runOf = (shape: Shape): RunObject => {
 };
 
 const base: Shape = { kind: "TaskRun", signing: "unsigned", completion: "succeeded", deleting: false, finalizers: [] };
-const idle: CachedRunState = { chartUid: undefined, lane: "live" };
+const idle: CachedRunState = { chartUid: undefined, endedUid: undefined, lane: "live" };
 const COMPLETED_AT = Date.parse("2026-01-01T00:00:05Z");
 
 const machine = createRunLifecycleMachine(unusedSteps);
@@ -85,6 +85,15 @@ describe("decideRunCommand, and where the chart it starts goes first", () => {
     expect(decideRunCommand(runOf({ ...base, signing: "signed" }), { ...idle, chartUid: "uid-0" })).toEqual({ _tag: "Stop" });
   });
 
+  it("takes a sighting from before the last write of the run's ended chart as late, until the watch shows that write", () => {
+    const ended = { ...idle, endedUid: "uid-1" };
+    expect(decideRunCommand(runOf(base), ended)).toEqual({ _tag: "Late" });
+    expect(decideRunCommand(runOf({ ...base, signing: "signed", finalizers: ["chains.tekton.dev/taskrun"] }), ended)).toEqual({ _tag: "Late" });
+    expect(decideRunCommand(runOf({ ...base, signing: "signed" }), ended)).toEqual({ _tag: "Nothing" });
+    // A run re-created under the same name is new work.
+    expect(decideRunCommand(runOf(base), { ...idle, endedUid: "uid-0" })).toMatchObject({ _tag: "Start" });
+  });
+
   it("queues a completed unsigned run in the lane it was seen in, with its completion time", () => {
     expect(startOf(base)).toEqual({ state: "queued", step: undefined, lane: "live" });
     expect(startOf({ ...base, completion: "failed" }, { ...idle, lane: "backlog" })).toEqual({ state: "queued", step: undefined, lane: "backlog" });
@@ -119,7 +128,7 @@ describe("decideRunCommand, and where the chart it starts goes first", () => {
   it("adds finalizers only where signing is still to come, releases only held ones, and never signs a terminal run again", () => {
     fc.assert(
       fc.property(shapes, lanes, (shape, lane) => {
-        const command = decideRunCommand(runOf(shape), { chartUid: undefined, lane });
+        const command = decideRunCommand(runOf(shape), { ...idle, lane });
         const terminal = shape.signing === "signed" || shape.signing === "failed";
         if (command._tag !== "Start") {
           // No chart: nothing to sign, and no finalizer of ours to release now.

@@ -99,6 +99,8 @@ export class RunController {
   /** Keys of runs seen signed or failed: all that is kept of them. */
   private readonly settledRuns = new Set<string>();
   private readonly actors = new Map<string, LifecycleActor>();
+  /** Run uids, by key, whose chart ended with the run's last write that the watch has not shown yet. */
+  private readonly endedCharts = new Map<string, string>();
   /** Keys of the charts of runs failed on key material, waiting for `signing-secrets` to change. */
   private readonly awaitingNewSecrets = new Set<string>();
   private readonly queue = new WorkQueue();
@@ -186,6 +188,7 @@ export class RunController {
     if (event.type === "delete") {
       this.runs.delete(key);
       this.settledRuns.delete(key);
+      this.endedCharts.delete(key);
       const chart = this.actors.get(key);
       if (chart?.getSnapshot().context.uid === run.metadata.uid) this.retire(key, chart);
       this.notifyParent(run);
@@ -265,9 +268,11 @@ export class RunController {
   private consider(run: RunObject, lane: Lane): void {
     const key = runKey(runRefOf(run));
     const chart = this.actors.get(key);
-    const command = decideRunCommand(run, { chartUid: chart?.getSnapshot().context.uid, lane });
+    const command = decideRunCommand(run, { chartUid: chart?.getSnapshot().context.uid, endedUid: this.endedCharts.get(key), lane });
+    if (command._tag !== "Late") this.endedCharts.delete(key);
     switch (command._tag) {
       case "Nothing":
+      case "Late":
         return;
       case "Observe":
         return void chart?.send({ type: "OBSERVED", observation: command.observation });
@@ -374,6 +379,8 @@ export class RunController {
 
   private settle(key: string, actor: LifecycleActor, outcome: Outcome, reason: string | undefined): void {
     if (this.actors.get(key) === actor) this.forget(key);
+    // The watch may still deliver the run as it was before that last write: those sightings are late, not work.
+    if (outcome !== "abandoned") this.endedCharts.set(key, actor.getSnapshot().context.uid);
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 
