@@ -1,7 +1,7 @@
 import { assign, fromPromise, setup, type SnapshotFrom, type StateValue } from "xstate";
 import type { PassPlan, SignedArtifact } from "../signing-pass/signing-artifacts.ts";
-import { signAgainUnder } from "./key-material-failure.ts";
 import { transparencyAnnotations } from "../transparency/transparency-annotations.ts";
+import { signAgainUnder } from "./key-material-failure.ts";
 import type {
   FailureRecordOutcome,
   LifecycleSteps,
@@ -120,7 +120,10 @@ const rejected = {
 };
 
 /** The reason a write outcome carries, for the failure or the end it leads to. */
-const reasonOf = { type: "noteReason" as const, params: ({ event }: { event: { output: WriteOutcome } }) => ({ reason: event.output._tag === "Done" ? undefined : event.output.reason }) };
+const reasonOf = {
+  type: "noteReason" as const,
+  params: ({ event }: { event: { output: WriteOutcome } }) => ({ reason: event.output._tag === "Done" ? undefined : event.output.reason }),
+};
 
 /** The run as last seen, counting our own finalizer write the watch may not have shown yet. */
 const seen = (context: LifecycleContext): RunObservation => ({
@@ -129,6 +132,7 @@ const seen = (context: LifecycleContext): RunObservation => ({
 });
 
 const PASS = "#run-lifecycle.signing";
+
 /**
  * The whole life of one run, from the first time the watch sees it to the last write it needs; the
  * one place where a run's life is decided (the controller only routes watch events here and hands
@@ -143,7 +147,8 @@ const PASS = "#run-lifecycle.signing";
  * budget is spent, at once on a permanent failure or when the run is being deleted. A run with
  * nothing to sign whose finalizer is still on (deleted before it finished, or finished by someone
  * else) is `releasing` it, retried after `releaseBackoff` until it is `released`: a deletion never
- * waits for good. Durable state lives only in the run's annotations, so a fresh actor for the same
+ * waits for good. A run failed on the key material of one `signing-secrets` version waits in
+ * `awaitingNewSecrets`; another version re-arms it (`rearming`) for a fresh pass. Durable state lives only in the run's annotations, so a fresh actor for the same
  * run (after a restart) picks up correctly. Actors (the steps), guards and actions are named in
  * `setup()`, so the chart below reads as the run's life and nothing else.
  */
