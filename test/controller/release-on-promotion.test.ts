@@ -3,6 +3,7 @@ import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { Leadership } from "../../src/app/controller/leadership.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { InMemoryCluster } from "../../src/adapters/memory/in-memory-cluster.ts";
+import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import { refOfJson as refOf, type RunJson } from "../../src/adapters/memory/run-json.ts";
 import type { RunKind } from "../../src/domain/run/run-object.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
@@ -111,5 +112,33 @@ describe("releasing a run whose first release writes fail", () => {
     expect(failed.reduce((sum, event) => sum + event.count, 0)).toBe(3);
     // Three refused attempts, then the one that lands.
     expect(cluster.writes(refOf(run))).toHaveLength(4);
+  });
+});
+
+describe("signing again, after a promotion, a run failed on key material", () => {
+  it("starts the chart of a run that failed on an older Secret when leadership comes, and signs it again", async () => {
+    const cluster = new InMemoryCluster();
+    const base = sampleTaskRun("failed-on-old-key");
+    const run: RunJson = {
+      ...base,
+      metadata: {
+        ...base.metadata,
+        annotations: { ...base.metadata.annotations, "chains.tekton.dev/signed": "failed", "chains.tekton.dev/failed-secrets-version": "0" },
+      },
+    };
+    cluster.createRun(run);
+    cluster.updateRun(refOf(run), completeRun("True", new Date()));
+    const { leadership, grant } = grantedLater();
+    // The harness puts a fresh key in signing-secrets: version 1, not the version the run failed on.
+    chains = await EmbeddedChains.start({ cluster, controller: { leadership, configRefreshMs: 20 } });
+    await cluster.settled();
+    expect(cluster.writes()).toHaveLength(0);
+    grant();
+    const deadline = Date.now() + 5_000;
+    while (chains.annotations(refOf(run))["chains.tekton.dev/signed"] !== "true") {
+      if (Date.now() > deadline) throw new Error(`not signed again: ${JSON.stringify(chains.annotations(refOf(run)))}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(chains.annotations(refOf(run))["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import { createActor, type Actor, type SnapshotFrom } from "xstate";
 import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { decideRunCommand, type Lane } from "../../domain/lifecycle/decide-run-command.ts";
+import { rearmableSecretsVersionOf } from "../../domain/lifecycle/key-material-failure.ts";
 import {
   createRunLifecycleMachine,
   FINAL_STATES,
@@ -12,7 +13,7 @@ import {
   stateNameOf,
   WORKER_STATES,
 } from "../../domain/lifecycle/run-lifecycle-machine.ts";
-import type { RunObservation } from "../../domain/lifecycle/run-observation.ts";
+import { observeRun, type RunObservation } from "../../domain/lifecycle/run-observation.ts";
 import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { isBeingDeleted } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
@@ -103,6 +104,11 @@ export class RunController {
   private readonly endedCharts = new Map<string, string>();
   /** Keys of the charts of runs failed on key material, waiting for `signing-secrets` to change. */
   private readonly awaitingNewSecrets = new Set<string>();
+  /**
+   * How each run failed on key material was first seen, by key, led or not: all that is kept of
+   * it (the run is settled), so a replica that leads later starts its chart too.
+   */
+  private readonly keyMaterialFailures = new Map<string, { readonly ref: RunRef; readonly observation: RunObservation }>();
   private readonly queue = new WorkQueue();
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
@@ -189,6 +195,7 @@ export class RunController {
       this.runs.delete(key);
       this.settledRuns.delete(key);
       this.endedCharts.delete(key);
+      this.keyMaterialFailures.delete(key);
       const chart = this.actors.get(key);
       if (chart?.getSnapshot().context.uid === run.metadata.uid) this.retire(key, chart);
       this.notifyParent(run);
@@ -226,6 +233,8 @@ export class RunController {
   /** Keeps the full object only while it is still needed (see the class comment). */
   private hold(run: RunObject): void {
     const key = runKey(runRefOf(run));
+    if (rearmableSecretsVersionOf(run) === undefined) this.keyMaterialFailures.delete(key);
+    else this.keyMaterialFailures.set(key, { ref: runRefOf(run), observation: observeRun(run, "backlog") });
     if (!isSettled(run)) {
       this.settledRuns.delete(key);
       this.runs.set(key, run);
@@ -280,7 +289,7 @@ export class RunController {
         return void (chart === undefined ? undefined : this.retire(key, chart));
       case "Start":
         if (chart !== undefined) this.retire(key, chart);
-        return this.spawn(run, command.observation);
+        return this.spawn(runRefOf(run), command.observation);
     }
   }
 
@@ -292,6 +301,8 @@ export class RunController {
     for (const run of [...this.runs.values()]) {
       if (run.kind === kind && isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
     }
+    for (const [key, { ref, observation }] of [...this.keyMaterialFailures])
+      if (ref.kind === kind && !this.actors.has(key)) this.spawn(ref, observation);
   }
 
   /**
@@ -349,9 +360,8 @@ export class RunController {
   }
 
   /** Starts the chart of a run the leader has something to do for. */
-  private spawn(run: RunObject, observation: RunObservation): void {
-    const key = runKey(runRefOf(run));
-    const ref = runRefOf(run);
+  private spawn(ref: RunRef, observation: RunObservation): void {
+    const key = runKey(ref);
     const actor = createActor(this.machine, { input: { ref, uid: observation.uid, observation, timing: this.options.timing } });
     this.actors.set(key, actor);
     let previous = "";
