@@ -101,7 +101,7 @@ export class EmulatedChains {
   /** The controller's parts besides the cluster: the given log and stores, else in-memory ones. */
   #parts(cluster: KubernetesCluster, metrics: InMemoryMetrics) {
     return {
-      cluster: cluster.service(),
+      cluster: cluster.ports(),
       metrics,
       transparencyLog: this.#ports.transparencyLog ?? new InMemoryTransparencyLog(),
       stores: this.#ports.stores ?? [this.oci],

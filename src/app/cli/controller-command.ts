@@ -233,7 +233,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (connected === undefined) return stopped(await stopping);
   if (Result.isFailure(connected)) return refused(connected.failure);
   const kube = (cluster = connected.success);
-  const service = kube.service();
+  const ports = kube.ports();
 
   let timing: LeaderElectionTiming | undefined;
   if (!args.disableHa) {
@@ -265,7 +265,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   minimumLogLevel = logging.minimumLevel;
   for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observed.success[1], observabilityConfigMap)]) logLine("warning", warning);
   // Read once here so that an unreachable API is waited for; startController then reads it from the synced cache.
-  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, service.readConfig());
+  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, ports.configSource.readConfig());
   if (config === undefined) return stopped(await stopping);
   if (Result.isFailure(config)) return refused(config.failure);
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
@@ -277,7 +277,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: args.trustedRoot, env, config }));
   const started = await startController(
     {
-      cluster: service,
+      cluster: ports,
       metrics,
       transparencyLog: ({ config }) =>
         makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),

@@ -6,11 +6,12 @@ import { makeArtifactStores } from "../../adapters/storage/artifact-store-regist
 import { tektonAnnotationStore } from "../../adapters/tekton-storage/tekton-annotation-store.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { type ArtifactStore, ArtifactStores } from "../../ports/artifact-store.ts";
-import { Cluster } from "../../ports/cluster.ts";
+import type { ClusterPorts } from "../../ports/cluster.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { Signers, SignerUnavailable } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import type { EffectRunner, PassServices } from "../lifecycle/lifecycle-steps-on-ports.ts";
+import { clusterLayer } from "./layers.ts";
 
 /** A backend the runtime builds, for backends that read the config in force (e.g. `oci`). */
 export type ArtifactStoreFactory = (context: { readonly config: () => ChainsConfig }) => ArtifactStore;
@@ -22,7 +23,7 @@ export type TransparencyLogFactory = (context: { readonly config: () => ChainsCo
 export type KeylessContextFactory = (context: { readonly config: () => ChainsConfig }) => KeylessContext;
 
 export interface RuntimeParts {
-  readonly cluster: Cluster["Service"];
+  readonly cluster: ClusterPorts;
   readonly metrics: Metrics["Service"];
   readonly transparencyLog: TransparencyLog["Service"] | TransparencyLogFactory;
   /** Backends besides `tekton`, which is always available. */
@@ -49,7 +50,7 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
   const keyless = typeof parts.keyless === "function" ? parts.keyless({ config: parts.config }) : parts.keyless;
   const signers = makeCachedSigners({
     secrets: () =>
-      parts.cluster
+      parts.cluster.configSource
         .readSigningSecrets()
         .pipe(
           Effect.mapError(
@@ -60,7 +61,7 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
     now: keyless?.now,
   }, (name, material) => buildSigner(name, material, keyless));
   const services = Layer.mergeAll(
-    Layer.succeed(Cluster, parts.cluster),
+    clusterLayer(parts.cluster),
     Layer.succeed(Metrics, parts.metrics),
     Layer.succeed(
       TransparencyLog,

@@ -21,7 +21,7 @@ export const startController = async (
   options: ControllerOptions,
   hooks: ControllerHooks = {},
 ): Promise<Result.Result<RunningController, ConfigInvalid | ClusterUnavailable>> => {
-  const data = await Effect.runPromise(Effect.result(parts.cluster.readConfig()));
+  const data = await Effect.runPromise(Effect.result(parts.cluster.configSource.readConfig()));
   if (Result.isFailure(data)) return Result.fail(data.failure);
   const initial = ConfigHolder.initial(data.success);
   if (Result.isFailure(initial)) return Result.fail(initial.failure);

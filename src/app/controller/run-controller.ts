@@ -15,7 +15,11 @@ import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { isBeingDeleted, isDone } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
-import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
+import { ClusterEvents } from "../../ports/cluster-events.ts";
+import type { ClusterServices, ClusterUnavailable } from "../../ports/cluster.ts";
+import { ConfigSource } from "../../ports/config-source.ts";
+import { RunSource, type RunWatch, type RunWatchEvent } from "../../ports/run-source.ts";
+import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passMetric } from "../lifecycle/pass-metrics.ts";
@@ -133,7 +137,7 @@ export class RunController {
       leading ? controller.promote(kind) : controller.demote(kind),
     );
     const watch = await runner.runPromise(
-      Effect.result(Cluster.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
+      Effect.result(RunSource.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
     );
     if (Result.isFailure(watch)) return Result.fail(watch.failure);
     controller.watch = watch.success;
@@ -218,7 +222,7 @@ export class RunController {
         return Effect.logWarning(`ignoring an object that is not a run: ${failure.reference}: ${failure.reason}`);
       }).pipe(
         Effect.andThen(
-          recordable ? Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
+          recordable ? ClusterEvents.use((events) => events.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
         ),
       ),
     );
@@ -349,9 +353,9 @@ export class RunController {
     const ref = runRefOf(run);
     const name = JSON.stringify(ref.name);
     this.log(
-      Cluster.use((cluster) =>
-        cluster.writeRun(ref, { ...change, uid: run.metadata.uid }).pipe(
-          Effect.andThen(cluster.recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: `Updated ${name} finalizers` })),
+      Effect.all([RunWriter, ClusterEvents]).pipe(Effect.andThen(([writer, events]) =>
+        writer.writeRun(ref, { ...change, uid: run.metadata.uid }).pipe(
+          Effect.andThen(events.recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: `Updated ${name} finalizers` })),
           Effect.catch((error) => {
             const reason = error._tag === "ClusterUnavailable" ? `${error.operation}: ${error.reason}` : error._tag;
             return Effect.sync(onFailure).pipe(
@@ -359,12 +363,12 @@ export class RunController {
               Effect.andThen(
                 error._tag === "RunGone"
                   ? Effect.void
-                  : cluster.recordEvent(ref, { type: "Warning", reason: "FinalizerUpdateFailed", message: `Failed to update finalizers for ${name}: ${reason}` }),
+                  : events.recordEvent(ref, { type: "Warning", reason: "FinalizerUpdateFailed", message: `Failed to update finalizers for ${name}: ${reason}` }),
               ),
             );
           }),
         ),
-      ),
+      )),
     );
   }
 
@@ -453,7 +457,7 @@ export class RunController {
    */
   private async signAgainAfterSecretChange(): Promise<void> {
     if (this.keyMaterialFailures.size === 0) return;
-    const secrets = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readSigningSecrets())));
+    const secrets = await this.runner.runPromise(Effect.result(ConfigSource.use((c) => c.readSigningSecrets())));
     if (Result.isFailure(secrets)) return;
     const version = secrets.success.version;
     for (const [key, failure] of [...this.keyMaterialFailures]) {
@@ -464,9 +468,9 @@ export class RunController {
         `signing-secrets changed since this run failed on its key material ` +
         `(version ${failure.secretsVersion}, now ${version}): signing it again`;
       this.log(
-        Cluster.use((cluster) =>
-          cluster.writeRun(failure.ref, clear).pipe(
-            Effect.andThen(cluster.recordEvent(failure.ref, { type: "Normal", reason: "SigningRetried", message })),
+        Effect.all([RunWriter, ClusterEvents]).pipe(Effect.andThen(([writer, events]) =>
+          writer.writeRun(failure.ref, clear).pipe(
+            Effect.andThen(events.recordEvent(failure.ref, { type: "Normal", reason: "SigningRetried", message })),
             Effect.catch((error) =>
               error._tag === "RunGone"
                 ? Effect.void
@@ -475,7 +479,7 @@ export class RunController {
                   ),
             ),
           ),
-        ),
+        )),
       );
     }
   }
@@ -486,14 +490,14 @@ export class RunController {
    */
   private async refreshConfig(): Promise<void> {
     await this.signAgainAfterSecretChange();
-    const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
+    const data = await this.runner.runPromise(Effect.result(ConfigSource.use((c) => c.readConfig())));
     if (Result.isFailure(data)) return;
     const update = this.configHolder.update(data.success);
     if (update._tag === "Rejected") {
       const message = `chains-config rejected, keeping the previous config: ${update.error.message}`;
       await this.runner.runPromise(
         Effect.logWarning(message).pipe(
-          Effect.andThen(Cluster.use((cluster) => cluster.recordConfigEvent({ type: "Warning", reason: "ConfigRejected", message }))),
+          Effect.andThen(ClusterEvents.use((events) => events.recordConfigEvent({ type: "Warning", reason: "ConfigRejected", message }))),
         ),
       );
     }
@@ -501,7 +505,7 @@ export class RunController {
   }
 
   /** Fire-and-forget for effects that already handle their errors. */
-  private log(effect: Effect.Effect<void, never, Cluster | Metrics>): void {
+  private log(effect: Effect.Effect<void, never, ClusterServices | Metrics>): void {
     // Only interruption can reject it (the runtime disposed at shutdown): what was cut short is
     // redone from the runs' state by the next leader or start.
     this.runner.runPromise(effect).catch(() => undefined);

@@ -92,7 +92,7 @@ export class EmbeddedChains {
   ): Promise<RunningController> {
     const started = await startController(
       {
-        cluster: cluster.service(),
+        cluster: cluster.ports(),
         metrics,
         transparencyLog: tlog,
         stores: options.stores ?? [],

@@ -14,7 +14,9 @@ import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { planSigningPass } from "../../domain/signing-pass/plan-signing-pass.ts";
 import { type SignedArtifact, storeKey } from "../../domain/signing-pass/signing-artifacts.ts";
 import { ArtifactStores } from "../../ports/artifact-store.ts";
-import { Cluster } from "../../ports/cluster.ts";
+import { ClusterEvents } from "../../ports/cluster-events.ts";
+import type { ClusterServices } from "../../ports/cluster.ts";
+import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { Signers } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
@@ -23,7 +25,7 @@ import { combinedPermanence, permanenceOf } from "./failure-permanence.ts";
 import { passMetric } from "./pass-metrics.ts";
 import { pipelineChildrenWithReads } from "./pipeline-children.ts";
 
-export type PassServices = Cluster | Signers | ArtifactStores | TransparencyLog | Metrics;
+export type PassServices = ClusterServices | Signers | ArtifactStores | TransparencyLog | Metrics;
 
 /** What the controller knows right now: its cache of runs and the config in force. */
 export interface ControllerView {
@@ -58,7 +60,7 @@ const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | s
 const recordWarning = (ref: RunRef, reason: string, message: string) =>
   Effect.logWarning(message).pipe(
     Effect.annotateLogs({ run: runKey(ref) }),
-    Effect.andThen(Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason, message }))),
+    Effect.andThen(ClusterEvents.use((events) => events.recordEvent(ref, { type: "Warning", reason, message }))),
   );
 
 const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
@@ -220,10 +222,10 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   annotate: (input) =>
     runner.runPromise(
       Effect.gen(function* () {
-        const cluster = yield* Cluster;
+        const writer = yield* RunWriter;
         const metrics = yield* Metrics;
         const written = yield* Effect.result(
-          cluster.writeRun(input.ref, {
+          writer.writeRun(input.ref, {
             uid: input.uid,
             annotations: { ...input.annotations, [SIGNED_ANNOTATION]: "true" },
             removeFinalizer: finalizerFor(input.ref.kind),
@@ -243,7 +245,8 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   recordFailure: (input) =>
     runner.runPromise(
       Effect.gen(function* () {
-        const cluster = yield* Cluster;
+        const writer = yield* RunWriter;
+        const events = yield* ClusterEvents;
         const record = recordFailedPass(input.failedPasses, input.giveUp);
         const transparency = Object.fromEntries(
           Object.entries(input.pendingAnnotations).filter(([key]) => isTransparencyKey(key)),
@@ -258,13 +261,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         yield* Effect.logWarning(`signing pass failed, ${outcome}: ${input.reason}`).pipe(
           Effect.annotateLogs({ run: runKey(input.ref) }),
         );
-        yield* cluster.recordEvent(input.ref, {
+        yield* events.recordEvent(input.ref, {
           type: "Warning",
           reason: record.exhausted ? "SigningFailed" : "SigningRetry",
           message: `chains-ts ${outcome}: ${input.reason}`,
         });
         const written = yield* Effect.result(
-          cluster.writeRun(input.ref, {
+          writer.writeRun(input.ref, {
             uid: input.uid,
             annotations: {
               ...transparency,

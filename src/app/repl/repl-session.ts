@@ -80,7 +80,7 @@ export class ReplSession {
     this.#print = print;
     this.#effects = new SideEffects(this.#cluster, [this.#oci], this.#tlog);
     this.#runtime = makeControllerRuntime({
-      cluster: this.#cluster.service(),
+      cluster: this.#cluster.ports(),
       metrics: new InMemoryMetrics(),
       transparencyLog: this.#tlog,
       stores: [this.#oci],
