@@ -8,7 +8,7 @@ import { InMemoryTransparencyLog } from "../../src/adapters/memory/in-memory-tra
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { startController, type RunningController } from "../../src/app/composition/start-controller.ts";
-import type { ArtifactStoreFactory, TransparencyLogFactory } from "../../src/app/composition/controller-runtime.ts";
+import type { ArtifactStoreFactory, TransparencyLogFactory } from "../../src/app/composition/layers.ts";
 import type { ArtifactStore } from "../../src/ports/artifact-store.ts";
 import type { TransparencyLog } from "../../src/ports/transparency-log.ts";
 import { defaultControllerOptions, type ControllerOptions } from "../../src/app/controller/run-controller.ts";

@@ -13,30 +13,16 @@ import {
   type LeaderElectionTiming,
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
-import { makeRekorTransparencyLog } from "../../adapters/rekor/rekor-transparency-log.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
+import { kubernetesParts } from "../composition/layers.ts";
 import { startController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
-import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
-import type { SigstoreTrust } from "../../ports/sigstore-trust.ts";
-import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { controllerHelp, DEFAULT_SECRETS_MOUNT } from "./controller-command-help.ts";
 import { UsageError } from "./usage-error.ts";
-import { distributionSession } from "../../adapters/oci/distribution-client.ts";
-import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
-import { httpArtifactStores } from "../../adapters/storage/http-artifact-stores.ts";
-import { makeDocdbArtifactStore } from "../../adapters/storage/docdb/docdb-artifact-store.ts";
-import { documentWriterByDriver } from "../../adapters/storage/docdb/document-writer.ts";
-import { makeDynamoDbDocumentWriter } from "../../adapters/storage/docdb/dynamodb-document-writer.ts";
-import { makeFirestoreDocumentWriter } from "../../adapters/storage/docdb/firestore-document-writer.ts";
-import { makeGooglePubsubPublisher } from "../../adapters/storage/pubsub/google-pubsub-publisher.ts";
-import { InMemoryMessagePublisher } from "../../adapters/storage/pubsub/in-memory-message-publisher.ts";
-import { makePubsubArtifactStore } from "../../adapters/storage/pubsub/pubsub-artifact-store.ts";
-import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
 import { LOGGING_CONFIG_MAP, parseLoggingConfig } from "../../domain/observability/logging-config.ts";
@@ -271,33 +257,8 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
   if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
 
-  const registryCredentials = kube.registryCredentials(controllerKeychain({ env, log: logLine }));
-  // One trust source for Rekor and Fulcio, so both check against the same trusted root.
-  let trust: SigstoreTrust["Service"] | undefined;
-  const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: args.trustedRoot, env, config }));
   const started = await startController(
-    {
-      cluster: ports,
-      metrics,
-      transparencyLog: ({ config }) =>
-        makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
-      keyless: ({ config }) => ({ now: () => new Date(), trustedRoot: trustFor(config).trustedRoot, env }),
-      stores: [
-        ({ config }) =>
-          makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
-        ...httpArtifactStores(env),
-        // The Google clients are imported on the first store to these backends, not at start-up.
-        ({ config }) =>
-          makeDocdbArtifactStore({
-            config,
-            documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
-          }),
-        ({ config }) =>
-          makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
-      ],
-      logs: "json",
-      logLevel: minimumLogLevel,
-    },
+    await kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel }),
     {
       ...defaultControllerOptions,
       workers: 2 * args.threads,
