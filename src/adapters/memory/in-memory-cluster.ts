@@ -11,7 +11,7 @@ import type { RunWatch, RunWatchEvent } from "../../ports/run-source.ts";
 import { ForeignAnnotation, RunGone, type RunWrite } from "../../ports/run-writer.ts";
 import { InjectedFailures } from "./injected-failures.ts";
 import { kubernetesTimeOf, refOfJson, type RunJson } from "./run-json.ts";
-import { systemClock } from "./system-clock.ts";
+import { systemClock } from "../clock/system-clock.ts";
 
 export type ClusterOperation = "writeRun" | "readRun" | "readConfig" | "readSigningSecrets" | "watch";
 

@@ -1,6 +1,7 @@
 import { Effect, Layer, Logger, type LogLevel, References } from "effect";
 import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import type { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
+import { systemClock } from "../../adapters/clock/system-clock.ts";
 import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
 import { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
 import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
@@ -78,7 +79,7 @@ export const passLayer = (parts: RuntimeParts): Layer.Layer<PassServices> => {
           ),
         ),
     config: parts.config,
-    now: keyless?.now,
+    ...(keyless === undefined ? {} : { clock: keyless.clock }),
   }, (name, material) => buildSigner(name, material, keyless));
   return Layer.mergeAll(
     clusterLayer(parts.cluster),
@@ -153,7 +154,7 @@ export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit
     cluster: input.cluster.ports(),
     metrics: input.metrics,
     transparencyLog: ({ config }) => makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
-    keyless: ({ config }) => ({ now: () => new Date(), trustedRoot: trustFor(config).trustedRoot, env }),
+    keyless: ({ config }) => ({ clock: systemClock, trustedRoot: trustFor(config).trustedRoot, env }),
     stores: [
       ({ config }) => makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
       ...httpArtifactStores(env),
