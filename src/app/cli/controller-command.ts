@@ -1,7 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Cause, Effect, Exit, LogLevel, Result } from "effect";
-import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
@@ -16,7 +15,7 @@ import {
 import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
-import { kubernetesParts } from "../composition/layers.ts";
+import { adapterLogTo, kubernetesParts } from "../composition/layers.ts";
 import { startController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
@@ -105,13 +104,8 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
 /** The logging ConfigMap's level once read; Info before (start-up lines are always useful). */
 let minimumLogLevel: LogLevel.LogLevel = "Info";
 
-/** One JSON log line on stdout, shaped like the controller's own structured logs. */
-const logLine: AdapterLog = (level, message) => {
-  if (!LogLevel.isGreaterThanOrEqualTo(level === "warning" ? "Warn" : "Info", minimumLogLevel)) return;
-  process.stdout.write(
-    JSON.stringify({ level: level === "warning" ? "WARN" : "INFO", timestamp: new Date().toISOString(), message, component: "kubernetes" }) + "\n",
-  );
-};
+/** The command's own lines and the adapters', through the controller's logger. */
+const logLine = adapterLogTo(() => minimumLogLevel);
 
 const directoryExists = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 

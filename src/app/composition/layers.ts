@@ -96,11 +96,27 @@ export const passLayer = (parts: RuntimeParts): Layer.Layer<PassServices> => {
         ...parts.stores.map((store) => (typeof store === "function" ? store({ config: parts.config }) : store)),
       ]),
     ),
-    parts.logs === "json"
-      ? Layer.merge(Logger.layer([Logger.consoleJson]), Layer.succeed(References.MinimumLogLevel, parts.logLevel ?? "Info"))
-      : Layer.succeed(References.MinimumLogLevel, "None"),
+    parts.logs === "json" ? jsonLogger(parts.logLevel ?? "Info") : Layer.succeed(References.MinimumLogLevel, "None"),
   );
 };
+
+/** The controller's one logger: JSON lines on stdout; lines below `level` are dropped. */
+export const jsonLogger = (level: LogLevel.LogLevel): Layer.Layer<never> =>
+  Layer.merge(Logger.layer([Logger.consoleJson]), Layer.succeed(References.MinimumLogLevel, level));
+
+/**
+ * What adapters report outside any Effect (watch restarts, start-up waits, keychain lookups), as
+ * lines of that same logger; `level` is read per line, since the logging ConfigMap is read late.
+ */
+export const adapterLogTo =
+  (level: () => LogLevel.LogLevel): AdapterLog =>
+  (severity, message) =>
+    Effect.runSync(
+      (severity === "warning" ? Effect.logWarning(message) : Effect.logInfo(message)).pipe(
+        Effect.annotateLogs({ component: "kubernetes" }),
+        Effect.provide(jsonLogger(level())),
+      ),
+    );
 
 export interface KubernetesPartsInput {
   readonly cluster: KubernetesCluster;
