@@ -53,9 +53,8 @@ export class EmbeddedChains {
   /** SPKI PEM of the generated signing key (`""` when `signingSecrets` were given). */
   readonly publicKeyPem: string;
   private readonly options: EmbeddedChainsOptions;
-  private running: RunningController;
-
   private readonly environment: InMemoryEnvironment;
+  private running: RunningController;
 
   private constructor(options: EmbeddedChainsOptions, environment: InMemoryEnvironment, publicKeyPem: string, running: RunningController) {
     this.options = options;
@@ -68,13 +67,12 @@ export class EmbeddedChains {
     this.stores = environment.stores;
   }
 
-  static async start(given: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
+  static async start(options: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
     const environment = inMemoryEnvironment({
-      ...(given.cluster === undefined ? {} : { cluster: given.cluster }),
-      ...(given.stores === undefined ? {} : { stores: given.stores }),
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      ...(options.stores === undefined ? {} : { stores: options.stores }),
     });
     const { cluster } = environment;
-    const options = given;
     let publicKeyPem = "";
     if (options.signingSecrets === undefined) {
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
