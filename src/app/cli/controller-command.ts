@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Cause, Effect, Exit, LogLevel, Result } from "effect";
+import { Cause, Effect, Exit, LogLevel, Result, Scope } from "effect";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
@@ -23,7 +23,7 @@ import type { CliCommand } from "./command.ts";
 import { controllerHelp, DEFAULT_SECRETS_MOUNT } from "./controller-command-help.ts";
 import { UsageError } from "./usage-error.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
-import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
+import { ObservabilityUnavailable, observabilityServers } from "../observability/observability-servers.ts";
 import { LOGGING_CONFIG_MAP, parseLoggingConfig } from "../../domain/observability/logging-config.ts";
 import { OBSERVABILITY_CONFIG_MAP, observabilityConfigWarnings } from "../../domain/observability/observability-config.ts";
 
@@ -157,20 +157,20 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const interrupted = new AbortController();
   void stopping.then(() => interrupted.abort());
   const metrics = new PrometheusMetrics();
-  let observability: ObservabilityServers;
-  try {
-    // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
-    observability = await startObservabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
-  } catch (error) {
-    return fail(`cannot serve probes or metrics: ${error instanceof Error ? error.message : String(error)}`);
+  // What the process holds, each released when the scope closes, in reverse order: the Leases
+  // handed back first, then the API connections, then the probe and metrics servers.
+  const resources = Scope.makeUnsafe();
+  const hold = <A, E>(resource: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromiseExit(Scope.provide(resources)(resource));
+  const holdNow = <A>(resource: Effect.Effect<A, never, Scope.Scope>) => Effect.runSync(Scope.provide(resources)(resource));
+  const release = () => Effect.runPromise(Scope.close(resources, Exit.void));
+  // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
+  const served = await hold(observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics }));
+  if (Exit.isFailure(served)) {
+    const error = Cause.squash(served.cause);
+    return fail(`cannot serve probes or metrics: ${error instanceof ObservabilityUnavailable ? error.reason : String(error)}`);
   }
-  let cluster: KubernetesCluster | undefined;
+  const observability = served.value;
   let leadership: LeaseLeadership | undefined;
-  const release = async () => {
-    await leadership?.stop({ release: true });
-    cluster?.close();
-    await observability.close();
-  };
   const stopped = async (signal: string) => {
     logLine("info", `${signal}: stopping`);
     await release();
@@ -212,7 +212,8 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   );
   if (connected === undefined) return stopped(await stopping);
   if (Result.isFailure(connected)) return refused(connected.failure);
-  const kube = (cluster = connected.success);
+  const kube = connected.success;
+  holdNow(Effect.acquireRelease(Effect.succeed(kube), (connection) => Effect.sync(() => connection.close())));
   const ports = kube.ports();
 
   let timing: LeaderElectionTiming | undefined;
@@ -249,7 +250,12 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (config === undefined) return stopped(await stopping);
   if (Result.isFailure(config)) return refused(config.failure);
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
-  if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
+  if (timing !== undefined) {
+    const leases = { store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine };
+    leadership = holdNow(
+      Effect.acquireRelease(Effect.sync(() => startLeaseLeadership(leases)), (held) => Effect.promise(() => held.stop({ release: true }))),
+    );
+  }
 
   const started = await startController(
     await kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel }),
