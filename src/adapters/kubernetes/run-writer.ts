@@ -150,17 +150,20 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   };
 };
 
-/** A conflict is tried again at once on fresh state; a transient failure after a doubling wait. */
-const writeRetrySchedule = (retryDelayMs: number) =>
+/**
+ * The wait before the next attempt: none after a conflict (it is retried at once on fresh state);
+ * retryDelay × 2^(n-1) after a transient failure of attempt n (conflicts count as attempts).
+ */
+export const writeRetrySchedule = (retryDelayMs: number) =>
   Schedule.exponential(Duration.millis(retryDelayMs)).pipe(
     Schedule.setInputType<AttemptError>(),
     Schedule.modifyDelay(({ input, duration }) => Effect.succeed(input instanceof WriteAttemptFailed && input.wait ? duration : Duration.zero)),
   );
 
-type AttemptError = WriteAttemptFailed | ClusterUnavailable | RunGone;
+export type AttemptError = WriteAttemptFailed | ClusterUnavailable | RunGone;
 
 /** An attempt that may succeed when made again; `fresh` is the run as read after a conflict. */
-class WriteAttemptFailed extends Data.TaggedError("WriteAttemptFailed")<{
+export class WriteAttemptFailed extends Data.TaggedError("WriteAttemptFailed")<{
   readonly reason: string;
   readonly wait: boolean;
   readonly fresh?: SeenRun;
