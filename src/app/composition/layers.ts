@@ -16,7 +16,6 @@ import { type ArtifactStore, ArtifactStores } from "../../ports/artifact-store.t
 import { ClusterEvents } from "../../ports/cluster-events.ts";
 import type { ClusterPorts, ClusterServices } from "../../ports/cluster.ts";
 import { ConfigSource } from "../../ports/config-source.ts";
-import type { Metrics as MetricsPort } from "../../ports/metrics.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { RunSource } from "../../ports/run-source.ts";
 import { RunWriter } from "../../ports/run-writer.ts";
@@ -40,7 +39,7 @@ export type KeylessContextFactory = (context: { readonly config: () => ChainsCon
 
 export interface RuntimeParts {
   readonly cluster: ClusterPorts;
-  readonly metrics: MetricsPort["Service"];
+  readonly metrics: Metrics["Service"];
   readonly transparencyLog: TransparencyLog["Service"] | TransparencyLogFactory;
   /** Backends besides `tekton`, which is always available. */
   readonly stores: ReadonlyArray<ArtifactStore | ArtifactStoreFactory>;
@@ -120,7 +119,7 @@ export const adapterLogTo =
 
 export interface KubernetesPartsInput {
   readonly cluster: KubernetesCluster;
-  readonly metrics: MetricsPort["Service"];
+  readonly metrics: Metrics["Service"];
   readonly env: NodeJS.ProcessEnv;
   /** `--trusted-root FILE`, when given. */
   readonly trustedRoot: string | undefined;
