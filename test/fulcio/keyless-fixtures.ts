@@ -75,7 +75,7 @@ export const keylessSetup = (root: SigstoreTrustedRoot, env: Readonly<Record<str
     dir,
     tokenPath,
     context: {
-      now: clock.now,
+      clock,
       trustedRoot: Effect.succeed(root),
       env,
       filesystemTokenPath: tokenPath,

@@ -105,7 +105,7 @@ describeWithTools("openssl")("keyless signer (Fulcio)", () => {
   const cachedKeylessSigners = () => {
     const config = keylessConfig(sigstore);
     return makeCachedSigners(
-      { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => config, now: setup.clock.now },
+      { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => config, clock: setup.clock },
       (name, material) => buildSigner(name, material, setup.context),
     );
   };

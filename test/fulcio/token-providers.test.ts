@@ -26,7 +26,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const context = (overrides: Partial<KeylessContext> = {}): KeylessContext => ({
-  now: () => now,
+  clock: { now: () => now },
   trustedRoot: Effect.die("not used"),
   env: {},
   filesystemTokenPath: join(dir, "absent-oidc-token"),

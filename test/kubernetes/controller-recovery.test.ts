@@ -23,7 +23,7 @@ const predicateType = (c: EmulatedChains, name: string): string => {
 
 /** Waits until the adapter's watch cache serves the edited chains-config. */
 const configSeen = async (c: EmulatedChains, key: string, value: string) => {
-  const service = c.cluster!.service();
+  const service = c.cluster!.ports().configSource;
   for (let i = 0; i < 200; i++) {
     const data = await Effect.runPromise(service.readConfig());
     if (data[key] === value) return;

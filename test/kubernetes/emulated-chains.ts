@@ -8,7 +8,7 @@ import { InMemoryTransparencyLog } from "../../src/adapters/memory/in-memory-tra
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { startController, type RunningController } from "../../src/app/composition/start-controller.ts";
-import type { ArtifactStoreFactory, TransparencyLogFactory } from "../../src/app/composition/controller-runtime.ts";
+import type { ArtifactStoreFactory, TransparencyLogFactory } from "../../src/app/composition/layers.ts";
 import type { ArtifactStore } from "../../src/ports/artifact-store.ts";
 import type { TransparencyLog } from "../../src/ports/transparency-log.ts";
 import { defaultControllerOptions, type ControllerOptions } from "../../src/app/controller/run-controller.ts";
@@ -101,7 +101,7 @@ export class EmulatedChains {
   /** The controller's parts besides the cluster: the given log and stores, else in-memory ones. */
   #parts(cluster: KubernetesCluster, metrics: InMemoryMetrics) {
     return {
-      cluster: cluster.service(),
+      cluster: cluster.ports(),
       metrics,
       transparencyLog: this.#ports.transparencyLog ?? new InMemoryTransparencyLog(),
       stores: this.#ports.stores ?? [this.oci],

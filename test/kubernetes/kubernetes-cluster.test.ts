@@ -5,7 +5,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { Effect, Result } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { KubernetesCluster, type KubernetesClusterOptions } from "../../src/adapters/kubernetes/kubernetes-cluster.ts";
-import type { RunWatchEvent } from "../../src/ports/cluster.ts";
+import type { ClusterPorts } from "../../src/ports/cluster.ts";
+import type { RunWatchEvent } from "../../src/ports/run-source.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
@@ -25,7 +26,7 @@ const connect = async (emulator: EmulatorOptions = {}, options: Partial<Kubernet
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(emu.kubeconfig());
   cluster = await KubernetesCluster.connect({ kubeConfig, timing, writeRetryDelayMs: 10, ...options });
-  return { emu, service: cluster.service() };
+  return { emu, service: cluster.ports() };
 };
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.result(effect));
@@ -37,9 +38,9 @@ describe("KubernetesCluster.readRun", () => {
   it("reads one run live, and reads a missing one as undefined", async () => {
     const { emu, service } = await connect();
     emu.store.seed(plainTaskRun("a"));
-    const found = await run(service.readRun(ref("a")));
+    const found = await run(service.runSource.readRun(ref("a")));
     expect(Result.isSuccess(found) && metadataOf(found.success)["uid"]).toBe(uidOf(emu, "a"));
-    const missing = await run(service.readRun(ref("nope")));
+    const missing = await run(service.runSource.readRun(ref("nope")));
     expect(Result.isSuccess(missing) && missing.success).toBeUndefined();
     expect(emu.requestLog.count({ verb: "get", resource: "taskruns" })).toBe(2);
   });
@@ -52,7 +53,7 @@ describe("KubernetesCluster.writeRun", () => {
     metadataOf(seeded)["annotations"] = { "example.com/keep": "1", "chains.tekton.dev/transparency-upload": "true" };
     metadataOf(seeded)["finalizers"] = ["example.com/keep"];
     emu.store.seed(seeded);
-    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
+    const written = await run(service.runWriter.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
     expect(Result.isSuccess(written)).toBe(true);
     const meta = metadataOf(emu.store.get("taskruns", "default", "a"));
     expect(meta["annotations"]).toEqual({ "example.com/keep": "1", "chains.tekton.dev/transparency-upload": "true", "chains.tekton.dev/signed": "true" });
@@ -65,19 +66,19 @@ describe("KubernetesCluster.writeRun", () => {
   it("refuses a key outside chains.tekton.dev/ without sending anything", async () => {
     const { emu, service } = await connect();
     emu.store.seed(plainTaskRun("a"));
-    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "example.com/x": "y" } }));
+    const written = await run(service.runWriter.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "example.com/x": "y" } }));
     expect(Result.isFailure(written) && written.failure._tag).toBe("ForeignAnnotation");
     expect(emu.requestLog.writes({ resource: "taskruns" })).toHaveLength(0);
   });
 
   it("answers RunGone for a missing run and for a re-created one (uid precondition)", async () => {
     const { emu, service } = await connect();
-    const missing = await run(service.writeRun(ref("nope"), { uid: "x", annotations: { "chains.tekton.dev/signed": "true" } }));
+    const missing = await run(service.runWriter.writeRun(ref("nope"), { uid: "x", annotations: { "chains.tekton.dev/signed": "true" } }));
     expect(Result.isFailure(missing) && missing.failure._tag).toBe("RunGone");
     emu.store.seed(plainTaskRun("a"));
-    const stale = await run(service.writeRun(ref("a"), { uid: "an-old-uid", annotations: { "chains.tekton.dev/signed": "true" } }));
+    const stale = await run(service.runWriter.writeRun(ref("a"), { uid: "an-old-uid", annotations: { "chains.tekton.dev/signed": "true" } }));
     expect(Result.isFailure(stale) && stale.failure._tag).toBe("RunGone");
-    const finalizer = await run(service.writeRun(ref("a"), { uid: "an-old-uid", addFinalizer: "chains.tekton.dev/taskrun" }));
+    const finalizer = await run(service.runWriter.writeRun(ref("a"), { uid: "an-old-uid", addFinalizer: "chains.tekton.dev/taskrun" }));
     expect(Result.isFailure(finalizer) && finalizer.failure._tag).toBe("RunGone");
     expect(metadataOf(emu.store.get("taskruns", "default", "a"))["annotations"]).toBeUndefined();
   });
@@ -90,7 +91,7 @@ describe("KubernetesCluster.writeRun", () => {
     // Our GET is answered, then someone else adds a finalizer before our PATCH arrives.
     emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 1, respond: { delayMs: 100 } });
     const writing = run(
-      service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" }, removeFinalizer: "chains.tekton.dev/taskrun" }),
+      service.runWriter.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" }, removeFinalizer: "chains.tekton.dev/taskrun" }),
     );
     await until(() => emu.requestLog.count({ verb: "patch", resource: "taskruns" }) === 1, "our PATCH");
     emu.store.modify("taskruns", "default", "a", (o) => {
@@ -110,9 +111,9 @@ describe("KubernetesCluster.writeRun", () => {
     emu.store.seed(seeded);
     emu.store.delete("taskruns", "default", "a");
     const uid = uidOf(emu, "a");
-    const add = await run(service.writeRun(ref("a"), { uid, addFinalizer: "example.com/more" }));
+    const add = await run(service.runWriter.writeRun(ref("a"), { uid, addFinalizer: "example.com/more" }));
     expect(Result.isFailure(add) && add.failure._tag).toBe("ClusterUnavailable");
-    const remove = await run(service.writeRun(ref("a"), { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
+    const remove = await run(service.runWriter.writeRun(ref("a"), { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
     expect(Result.isSuccess(remove)).toBe(true);
     expect(emu.store.get("taskruns", "default", "a")).toBeUndefined();
   });
@@ -121,17 +122,17 @@ describe("KubernetesCluster.writeRun", () => {
     const { emu, service } = await connect({}, { writeAttempts: 3 });
     emu.store.seed(plainTaskRun("a"));
     emu.faults.add({ match: { verb: "patch" }, times: Infinity, respond: { status: 503 } });
-    const written = await run(service.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
+    const written = await run(service.runWriter.writeRun(ref("a"), { uid: uidOf(emu, "a"), annotations: { "chains.tekton.dev/signed": "true" } }));
     expect(Result.isFailure(written) && written.failure._tag).toBe("ClusterUnavailable");
     expect(emu.requestLog.count({ verb: "patch" })).toBe(3);
   });
 });
 
 describe("KubernetesCluster.watchRuns", () => {
-  const collect = (service: ReturnType<KubernetesCluster["service"]>) => {
+  const collect = (service: ClusterPorts) => {
     const events: Array<string> = [];
     const watching = Effect.runPromise(
-      service.watchRuns((event: RunWatchEvent) => {
+      service.runSource.watchRuns((event: RunWatchEvent) => {
         const name = event.type === "synced" ? "" : String(metadataOf(event.object)["name"]);
         events.push(event.type === "upsert" ? `upsert ${name}${event.initial ? " initial" : ""}` : `${event.type}${name === "" ? "" : ` ${name}`}`);
       }),
@@ -182,7 +183,7 @@ describe("KubernetesCluster.watchRuns", () => {
     const { emu } = await connect({ tektonVersions: ["v1beta1"] });
     expect(cluster!.version).toBe("v1beta1");
     emu.store.seed({ ...plainTaskRun("old"), apiVersion: "tekton.dev/v1beta1" });
-    const { events, watching } = collect(cluster!.service());
+    const { events, watching } = collect(cluster!.ports());
     const watch = await watching;
     await until(() => events.includes("synced"), "the sync");
     watch.stop();
@@ -202,19 +203,19 @@ describe("KubernetesCluster config, secrets and events", () => {
   it("serves chains-config from a watch: updates arrive, reads send no request", async () => {
     const { emu, service } = await connect();
     emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: { "artifacts.taskrun.format": "in-toto" } });
-    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({ "artifacts.taskrun.format": "in-toto" });
+    expect(Result.getOrThrow(await run(service.configSource.readConfig()))).toEqual({ "artifacts.taskrun.format": "in-toto" });
     emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
       o["data"] = { "artifacts.taskrun.format": "slsa/v1" };
     });
     for (let i = 0; i < 300; i++) {
-      if (Result.getOrThrow(await run(service.readConfig()))["artifacts.taskrun.format"] === "slsa/v1") break;
+      if (Result.getOrThrow(await run(service.configSource.readConfig()))["artifacts.taskrun.format"] === "slsa/v1") break;
       await new Promise((r) => setTimeout(r, 10));
     }
-    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({ "artifacts.taskrun.format": "slsa/v1" });
+    expect(Result.getOrThrow(await run(service.configSource.readConfig()))).toEqual({ "artifacts.taskrun.format": "slsa/v1" });
     emu.store.delete("configmaps", "tekton-chains", "chains-config");
     await until(() => emu.store.get("configmaps", "tekton-chains", "chains-config") === undefined, "the deletion");
-    for (let i = 0; i < 300 && Object.keys(Result.getOrThrow(await run(service.readConfig()))).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(Result.getOrThrow(await run(service.readConfig()))).toEqual({});
+    for (let i = 0; i < 300 && Object.keys(Result.getOrThrow(await run(service.configSource.readConfig()))).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(Result.getOrThrow(await run(service.configSource.readConfig()))).toEqual({});
     expect(emu.requestLog.count({ resource: "configmaps", verb: "list" })).toBe(1);
     expect(emu.requestLog.count({ resource: "configmaps", verb: "get" })).toBe(0);
   });
@@ -222,7 +223,7 @@ describe("KubernetesCluster config, secrets and events", () => {
   it("reads signing secrets from the Secret, versioned by its resourceVersion", async () => {
     const { emu, service } = await connect();
     emu.store.seed({ apiVersion: "v1", kind: "Secret", metadata: { name: "signing-secrets", namespace: "tekton-chains" }, data: { "x509.pem": Buffer.from("key-1").toString("base64") } });
-    const first = Result.getOrThrow(await run(service.readSigningSecrets()));
+    const first = Result.getOrThrow(await run(service.configSource.readSigningSecrets()));
     expect(Buffer.from(first.files.get("x509.pem")!).toString()).toBe("key-1");
     emu.store.modify("secrets", "tekton-chains", "signing-secrets", (o) => {
       o["data"] = { "x509.pem": Buffer.from("key-2").toString("base64") };
@@ -230,7 +231,7 @@ describe("KubernetesCluster config, secrets and events", () => {
     let second = first;
     for (let i = 0; i < 300 && second.version === first.version; i++) {
       await new Promise((r) => setTimeout(r, 10));
-      second = Result.getOrThrow(await run(service.readSigningSecrets()));
+      second = Result.getOrThrow(await run(service.configSource.readSigningSecrets()));
     }
     expect(second.version).not.toBe(first.version);
     expect(Buffer.from(second.files.get("x509.pem")!).toString()).toBe("key-2");
@@ -240,7 +241,7 @@ describe("KubernetesCluster config, secrets and events", () => {
     const dir = await mkdtemp(join(tmpdir(), "signing-secrets-"));
     await writeFile(join(dir, "cosign.key"), "from-the-mount");
     const { emu, service } = await connect({}, { signingSecretsDirectory: dir });
-    const snapshot = Result.getOrThrow(await run(service.readSigningSecrets()));
+    const snapshot = Result.getOrThrow(await run(service.configSource.readSigningSecrets()));
     expect(Buffer.from(snapshot.files.get("cosign.key")!).toString()).toBe("from-the-mount");
     expect(emu.requestLog.count({ resource: "secrets" })).toBe(0);
   });
@@ -248,9 +249,9 @@ describe("KubernetesCluster config, secrets and events", () => {
   it("records an Event on the run from component chains-ts", async () => {
     const { emu, service } = await connect();
     emu.store.seed(plainTaskRun("a"));
-    const watch = await Effect.runPromise(service.watchRuns(() => undefined));
+    const watch = await Effect.runPromise(service.runSource.watchRuns(() => undefined));
     await until(() => emu.watches.openCount >= 2, "the run watch");
-    await Effect.runPromise(service.recordEvent(ref("a"), { type: "Warning", reason: "SigningRetry", message: "no key" }));
+    await Effect.runPromise(service.events.recordEvent(ref("a"), { type: "Warning", reason: "SigningRetry", message: "no key" }));
     watch.stop();
     const events = emu.store.list("events", "default") as Array<JsonObject & { involvedObject: Record<string, string>; source: { component: string } }>;
     expect(events).toHaveLength(1);
@@ -263,7 +264,7 @@ describe("KubernetesCluster config, secrets and events", () => {
     const lines: Array<string> = [];
     const { emu, service } = await connect({}, { log: (_level, message) => lines.push(message) });
     emu.faults.add({ match: { resource: "events" }, times: 1, respond: { status: 500 } });
-    await Effect.runPromise(service.recordEvent(ref("a"), { type: "Normal", reason: "X", message: "y" }));
+    await Effect.runPromise(service.events.recordEvent(ref("a"), { type: "Normal", reason: "X", message: "y" }));
     expect(lines.some((l) => l.includes("could not record Event X"))).toBe(true);
   });
 });
@@ -277,7 +278,7 @@ describe("KubernetesCluster watch supervision", () => {
     );
     const seen: Array<string> = [];
     const watch = await Effect.runPromise(
-      cluster!.service().watchRuns((event) => {
+      cluster!.ports().runSource.watchRuns((event) => {
         if (event.type === "upsert") seen.push(String(metadataOf(event.object)["name"]));
       }),
     );
@@ -294,7 +295,7 @@ describe("KubernetesCluster.recordEvent", () => {
   it("aggregates repeats (same run, type and reason) into one Event with a count, as client-go's recorder does", async () => {
     const { emu, service } = await connect();
     emu.store.seed(plainTaskRun("a"));
-    const record = (reason: string, message: string) => run(service.recordEvent(ref("a"), { type: "Warning", reason, message }));
+    const record = (reason: string, message: string) => run(service.events.recordEvent(ref("a"), { type: "Warning", reason, message }));
     await record("SigningRetry", "first");
     await record("SigningRetry", "second");
     await record("SigningRetry", "third");

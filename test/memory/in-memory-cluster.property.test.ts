@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { InMemoryCluster } from "../../src/adapters/memory/in-memory-cluster.ts";
 import { refOfJson, type RunJson } from "../../src/adapters/memory/run-json.ts";
 import { CHAINS_PREFIX } from "../../src/domain/annotations/chains-annotations.ts";
-import type { RunWatchEvent, RunWrite } from "../../src/ports/cluster.ts";
+import type { RunWatchEvent } from "../../src/ports/run-source.ts";
+import type { RunWrite } from "../../src/ports/run-writer.ts";
 import { runJson } from "./run-fixtures.ts";
 
 const chainsFinalizers = ["chains.tekton.dev/taskrun", "chains.tekton.dev/pipelinerun", "chains.tekton.dev"];
@@ -67,7 +68,7 @@ describe("InMemoryCluster writes (properties)", () => {
         for (const s of steps) {
           // The foreign-key check refuses before the request is sent, so an unused injection is reset here.
           cluster.failNext("writeRun", s.outage ? 1 : 0);
-          await Effect.runPromiseExit(cluster.service().writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
+          await Effect.runPromiseExit(cluster.ports().runWriter.writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
           expect(foreignPart(cluster.getRun(ref))).toEqual(before);
         }
       }),
@@ -85,7 +86,7 @@ describe("InMemoryCluster writes (properties)", () => {
         for (const s of steps) {
           // The foreign-key check refuses before the request is sent, so an unused injection is reset here.
           cluster.failNext("writeRun", s.outage ? 1 : 0);
-          const exit = await Effect.runPromiseExit(cluster.service().writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
+          const exit = await Effect.runPromiseExit(cluster.ports().runWriter.writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
           const accepted = s.foreign === undefined && !s.outage && !s.staleUid;
           expect(Exit.isSuccess(exit)).toBe(accepted);
           if (accepted) {
@@ -111,12 +112,12 @@ describe("InMemoryCluster writes (properties)", () => {
         const ref = refOfJson(created);
         let last: RunWatchEvent | undefined;
         await Effect.runPromise(
-          cluster.service().watchRuns((event) => {
+          cluster.ports().runSource.watchRuns((event) => {
             if (event.type !== "synced") last = event;
           }),
         );
         for (const s of steps) {
-          await Effect.runPromiseExit(cluster.service().writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
+          await Effect.runPromiseExit(cluster.ports().runWriter.writeRun(ref, writeOf(s, created.metadata.uid ?? "")));
         }
         await cluster.settled();
         expect(last?.type === "upsert" ? last.object : undefined).toEqual(cluster.getRun(ref));

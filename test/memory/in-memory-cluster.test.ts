@@ -6,7 +6,7 @@ import { completeRun } from "../../src/adapters/memory/run-completion-mutation.t
 import { refOfJson, type RunJson } from "../../src/adapters/memory/run-json.ts";
 import { decodeRunObject } from "../../src/domain/run/run-object.ts";
 import { isDone } from "../../src/domain/run/run-completion.ts";
-import type { RunWatchEvent } from "../../src/ports/cluster.ts";
+import type { RunWatchEvent } from "../../src/ports/run-source.ts";
 import { runJson } from "./run-fixtures.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect);
@@ -16,7 +16,7 @@ const nameOf = (event: RunWatchEvent): string =>
   event.type === "synced" ? "synced" : `${event.type}:${(event.object as RunJson).metadata.name}`;
 
 const watchInto = async (cluster: InMemoryCluster, events: Array<RunWatchEvent> = []) => {
-  const watch = await run(cluster.service().watchRuns((event) => events.push(event)));
+  const watch = await run(cluster.ports().runSource.watchRuns((event) => events.push(event)));
   return { events, watch };
 };
 
@@ -61,7 +61,7 @@ describe("InMemoryCluster watch", () => {
     const { events } = await watchInto(cluster);
     await cluster.settled();
     const before = events.length;
-    await run(cluster.service().writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", annotations: { "chains.tekton.dev/signed": "true" } }));
+    await run(cluster.ports().runWriter.writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", annotations: { "chains.tekton.dev/signed": "true" } }));
     expect(events).toHaveLength(before);
     await cluster.settled();
     expect(events).toHaveLength(before + 1);
@@ -89,12 +89,12 @@ describe("InMemoryCluster watch", () => {
     const seen: Array<string> = [];
     let depth = 0;
     await run(
-      cluster.service().watchRuns((event) => {
+      cluster.ports().runSource.watchRuns((event) => {
         depth += 1;
         expect(depth).toBe(1);
         seen.push(nameOf(event));
         if (event.type === "synced") {
-          Effect.runSync(cluster.service().writeRun(ref, { uid: a.metadata.uid ?? "", addFinalizer: "chains.tekton.dev/taskrun" }));
+          Effect.runSync(cluster.ports().runWriter.writeRun(ref, { uid: a.metadata.uid ?? "", addFinalizer: "chains.tekton.dev/taskrun" }));
         }
         depth -= 1;
       }),
@@ -130,7 +130,7 @@ describe("InMemoryCluster writeRun", () => {
   it("merges chains annotations and leaves every other annotation alone", async () => {
     const { cluster, ref, uid } = setup();
     const updated = (await run(
-      cluster.service().writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true" } }),
+      cluster.ports().runWriter.writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true" } }),
     )) as RunJson;
     expect(updated.metadata.annotations).toEqual({
       "team.example.com/owner": "alice",
@@ -144,7 +144,7 @@ describe("InMemoryCluster writeRun", () => {
     const { cluster, ref, uid } = setup();
     const before = cluster.getRun(ref);
     const error = await failure(
-      cluster.service().writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true", "tekton.dev/x": "1" } }),
+      cluster.ports().runWriter.writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true", "tekton.dev/x": "1" } }),
     );
     expect(error._tag).toBe("ForeignAnnotation");
     expect(error._tag === "ForeignAnnotation" && error.key).toBe("tekton.dev/x");
@@ -154,11 +154,11 @@ describe("InMemoryCluster writeRun", () => {
 
   it("adds a finalizer once and removes only the one named", async () => {
     const { cluster, ref, uid } = setup();
-    const service = cluster.service();
-    await run(service.writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/taskrun" }));
-    await run(service.writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/taskrun" }));
+    const service = cluster.ports();
+    await run(service.runWriter.writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/taskrun" }));
+    await run(service.runWriter.writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/taskrun" }));
     expect(cluster.getRun(ref)?.metadata.finalizers).toEqual(["example.com/protect", "chains.tekton.dev/taskrun"]);
-    await run(service.writeRun(ref, { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
+    await run(service.runWriter.writeRun(ref, { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
     expect(cluster.getRun(ref)?.metadata.finalizers).toEqual(["example.com/protect"]);
     expect(cluster.writes(ref).map((w) => w.outcome)).toEqual(["applied", "unchanged", "applied"]);
   });
@@ -168,7 +168,7 @@ describe("InMemoryCluster writeRun", () => {
     const { events } = await watchInto(cluster);
     await cluster.settled();
     const version = cluster.getRun(ref)?.metadata.resourceVersion;
-    await run(cluster.service().writeRun(ref, { uid, annotations: { "chains.tekton.dev/transparency-upload": "true" } }));
+    await run(cluster.ports().runWriter.writeRun(ref, { uid, annotations: { "chains.tekton.dev/transparency-upload": "true" } }));
     await cluster.settled();
     expect(cluster.getRun(ref)?.metadata.resourceVersion).toBe(version);
     expect(events.map(nameOf)).toEqual(["upsert:build", "synced"]);
@@ -176,15 +176,15 @@ describe("InMemoryCluster writeRun", () => {
 
   it("fails with RunGone for a missing run or a re-created one", async () => {
     const { cluster, ref, uid } = setup();
-    const service = cluster.service();
-    const other = await failure(service.writeRun(ref, { uid: "someone-else", annotations: {} }));
+    const service = cluster.ports();
+    const other = await failure(service.runWriter.writeRun(ref, { uid: "someone-else", annotations: {} }));
     expect(other).toMatchObject({ _tag: "RunGone", run: "TaskRun/default/build" });
-    const missing = await failure(service.writeRun({ ...ref, name: "nope" }, { uid }));
+    const missing = await failure(service.runWriter.writeRun({ ...ref, name: "nope" }, { uid }));
     expect(missing._tag).toBe("RunGone");
     cluster.updateRun(ref, (r) => void (r.metadata.finalizers = []));
     cluster.deleteRun(ref);
     cluster.createRun(runJson("build"));
-    expect((await failure(service.writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true" } })))._tag).toBe(
+    expect((await failure(service.runWriter.writeRun(ref, { uid, annotations: { "chains.tekton.dev/signed": "true" } })))._tag).toBe(
       "RunGone",
     );
     expect(cluster.getRun(ref)?.metadata.annotations).toBeUndefined();
@@ -209,10 +209,10 @@ describe("InMemoryCluster deletion", () => {
     cluster.deleteRun(ref);
     expect(cluster.getRun(ref)?.metadata.deletionTimestamp).toBe("2024-03-04T05:06:07Z");
 
-    const refused = await failure(cluster.service().writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/other" }));
+    const refused = await failure(cluster.ports().runWriter.writeRun(ref, { uid, addFinalizer: "chains.tekton.dev/other" }));
     expect(refused._tag).toBe("ClusterUnavailable");
 
-    await run(cluster.service().writeRun(ref, { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
+    await run(cluster.ports().runWriter.writeRun(ref, { uid, removeFinalizer: "chains.tekton.dev/taskrun" }));
     expect(cluster.getRun(ref)?.metadata.finalizers).toEqual(["example.com/protect"]);
     cluster.updateRun(ref, (r) => void (r.metadata.finalizers = []));
     expect(cluster.getRun(ref)).toBeUndefined();
@@ -220,7 +220,7 @@ describe("InMemoryCluster deletion", () => {
     const b = cluster.createRun(runJson("b", { finalizers: ["chains.tekton.dev/taskrun"] }));
     cluster.deleteRun(refOfJson(b));
     const last = (await run(
-      cluster.service().writeRun(refOfJson(b), {
+      cluster.ports().runWriter.writeRun(refOfJson(b), {
         uid: b.metadata.uid ?? "",
         annotations: { "chains.tekton.dev/signed": "true" },
         removeFinalizer: "chains.tekton.dev/taskrun",
@@ -247,24 +247,24 @@ describe("InMemoryCluster deletion", () => {
 describe("InMemoryCluster config, secrets, events and failure injection", () => {
   it("reads config and versioned secrets as copies", async () => {
     const cluster = new InMemoryCluster();
-    const service = cluster.service();
-    expect(await run(service.readConfig())).toEqual({});
+    const service = cluster.ports();
+    expect(await run(service.configSource.readConfig())).toEqual({});
     cluster.setConfig({ "artifacts.taskrun.format": "in-toto" });
-    const config = await run(service.readConfig());
+    const config = await run(service.configSource.readConfig());
     expect(config).toEqual({ "artifacts.taskrun.format": "in-toto" });
 
-    const empty = await run(service.readSigningSecrets());
+    const empty = await run(service.configSource.readSigningSecrets());
     cluster.setSecret("cosign.key", "KEY");
-    const one = await run(service.readSigningSecrets());
+    const one = await run(service.configSource.readSigningSecrets());
     expect(one.version).not.toBe(empty.version);
     expect(new TextDecoder().decode(one.files.get("cosign.key"))).toBe("KEY");
     one.files.get("cosign.key")?.fill(0);
     cluster.setSecret("cosign.key", new TextEncoder().encode("KEY"));
-    const same = await run(service.readSigningSecrets());
+    const same = await run(service.configSource.readSigningSecrets());
     expect(same.version).toBe(one.version);
     expect(new TextDecoder().decode(same.files.get("cosign.key"))).toBe("KEY");
     cluster.deleteSecret("cosign.key");
-    const gone = await run(service.readSigningSecrets());
+    const gone = await run(service.configSource.readSigningSecrets());
     expect(gone.version).not.toBe(one.version);
     expect(gone.files.size).toBe(0);
   });
@@ -273,7 +273,7 @@ describe("InMemoryCluster config, secrets, events and failure injection", () => 
     const clock = new ManualClock(new Date("2024-01-02T03:04:05Z"));
     const cluster = new InMemoryCluster({ clock });
     const ref = { kind: "TaskRun", namespace: "ns", name: "a" } as const;
-    await run(cluster.service().recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: "added" }));
+    await run(cluster.ports().events.recordEvent(ref, { type: "Normal", reason: "FinalizerUpdate", message: "added" }));
     expect(cluster.events()).toEqual([
       { ref, type: "Normal", reason: "FinalizerUpdate", message: "added", time: new Date("2024-01-02T03:04:05Z"), count: 1 },
     ]);
@@ -285,7 +285,7 @@ describe("InMemoryCluster config, secrets, events and failure injection", () => 
     const a = { kind: "TaskRun", namespace: "ns", name: "a" } as const;
     const b = { kind: "TaskRun", namespace: "ns", name: "b" } as const;
     const record = (ref: typeof a | typeof b, reason: string, message: string) =>
-      run(cluster.service().recordEvent(ref, { type: "Warning", reason, message }));
+      run(cluster.ports().events.recordEvent(ref, { type: "Warning", reason, message }));
     await record(a, "SigningRetry", "first");
     await record(b, "SigningRetry", "other run");
     clock.advance(1_000);
@@ -303,17 +303,17 @@ describe("InMemoryCluster config, secrets, events and failure injection", () => 
     async (operation) => {
       const cluster = new InMemoryCluster();
       const a = cluster.createRun(runJson("a"));
-      const service = cluster.service();
+      const service = cluster.ports();
       const call = (): Effect.Effect<unknown, { readonly _tag: string }> => {
         switch (operation) {
           case "writeRun":
-            return service.writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", annotations: { "chains.tekton.dev/retries": "0" } });
+            return service.runWriter.writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", annotations: { "chains.tekton.dev/retries": "0" } });
           case "readConfig":
-            return service.readConfig();
+            return service.configSource.readConfig();
           case "readSigningSecrets":
-            return service.readSigningSecrets();
+            return service.configSource.readSigningSecrets();
           case "watch":
-            return service.watchRuns(() => {});
+            return service.runSource.watchRuns(() => {});
         }
       };
       cluster.failNext(operation, 2, "apiserver down");
@@ -328,7 +328,7 @@ describe("InMemoryCluster config, secrets, events and failure injection", () => 
     const cluster = new InMemoryCluster();
     const a = cluster.createRun(runJson("a"));
     cluster.failNext("writeRun", 1);
-    await failure(cluster.service().writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", addFinalizer: "chains.tekton.dev/taskrun" }));
+    await failure(cluster.ports().runWriter.writeRun(refOfJson(a), { uid: a.metadata.uid ?? "", addFinalizer: "chains.tekton.dev/taskrun" }));
     expect(cluster.getRun(refOfJson(a))).toEqual(a);
   });
 });

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Effect, Redacted } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import { gceMetadataKeychain } from "../../src/adapters/registry-keychains/gce-metadata-keychain.ts";
 import type { Keychain, RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 
@@ -41,17 +42,14 @@ const startMetadataServer = async (tokens: ReadonlyArray<string | number>, port 
   return { host: `127.0.0.1:${address.port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
 };
 
-const clock = () => {
-  let now = 1_000_000;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-};
+const clock = () => new ManualClock(new Date(1_000_000));
 
 describe("GCE metadata keychain (storage.md §5 step 3, Google)", () => {
   it("gives gcr.io and Artifact Registry the service account's token as oauth2accesstoken, and nothing to other hosts", async () => {
     const metadata = await startMetadataServer(["ya29.first-s3cret", "ya29.second-s3cret"]);
     const time = clock();
     const logs: string[] = [];
-    const keychain = gceMetadataKeychain({ env: { GCE_METADATA_HOST: metadata.host }, log: (l, m) => logs.push(`${l} ${m}`), now: time.now });
+    const keychain = gceMetadataKeychain({ env: { GCE_METADATA_HOST: metadata.host }, log: (l, m) => logs.push(`${l} ${m}`), clock: time });
     expect(await lookup(keychain, "registry.example.com")).toBe("Anonymous");
     expect(await lookup(keychain, "ghcr.io")).toBe("Anonymous");
     expect(await lookup(keychain, "notgcr.io")).toBe("Anonymous");
@@ -83,7 +81,7 @@ describe("GCE metadata keychain (storage.md §5 step 3, Google)", () => {
     const keychain = gceMetadataKeychain({
       env: { GCE_METADATA_HOST: `127.0.0.1:${port}` },
       log: (l, m) => logs.push(`${l} ${m}`),
-      now: time.now,
+      clock: time,
       timeoutMs: 3_600_000,
     });
     expect(await lookup(keychain, "gcr.io")).toBe("Anonymous");

@@ -11,7 +11,7 @@ describe("bearer token cache", () => {
     const auth = new RegistryAuthenticator({
       credentialFor: (registry, repository) =>
         Effect.sync(() => lookedUp.push(`${registry}/${repository}`)).pipe(Effect.as(basicCredential("u", "p"))),
-      now: () => now,
+      clock: { now: () => new Date(now) },
       fetchToken: (url) => {
         requested.push(url.searchParams.getAll("scope").join(" "));
         return Effect.succeed(Response.json({ token: `t${requested.length}`, expires_in: expiresIn }));

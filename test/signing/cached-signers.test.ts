@@ -156,7 +156,7 @@ describe("cached Signers with an expiring signer (keyless)", () => {
             return { scheme: "ecdsa-sha256", publicKeyPem: "", keyId: `k${builds}`, certificatePem: "", chainPem: "", renewAt: new Date(renewAt), sign: () => Effect.succeed(new Uint8Array()) };
           });
         const signers = makeCachedSigners(
-          { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => defaultConfig, now: () => new Date(now) },
+          { secrets: () => Effect.succeed({ version: "1", files: new Map() }), config: () => defaultConfig, clock: { now: () => new Date(now) } },
           build,
         );
         await Effect.runPromise(signers.get("x509"));

@@ -28,14 +28,19 @@ it("loads a backend on its first store only, once, and tries again after a faile
   expect(backend.stored()).toHaveLength(2);
 });
 
-// What loading the controller command resolves: it registers the gcs backend, but neither the
-// backend's module nor the Cloud Storage client is loaded until a store names gcs.
+// What loading the controller command and building its adapters resolves: it registers the gcs
+// backend, but neither the backend's module nor the Cloud Storage client is loaded until a store
+// names gcs.
 it("does not load the Cloud Storage client when the controller command loads", () => {
+  const source = (path: string) => JSON.stringify(new URL(path, import.meta.url).href);
   const probe = `
     import { registerHooks } from "node:module";
     const seen = [];
     registerHooks({ resolve: (specifier, context, next) => (seen.push(specifier), next(specifier, context)) });
-    await import(${JSON.stringify(new URL("../../src/app/cli/controller-command.ts", import.meta.url).href)});
+    await import(${source("../../src/app/cli/controller-command.ts")});
+    const { kubernetesParts } = await import(${source("../../src/app/composition/layers.ts")});
+    const cluster = { registryCredentials: () => () => undefined, ports: () => ({}) };
+    await kubernetesParts({ cluster, metrics: {}, env: {}, trustedRoot: undefined, log: () => undefined, logLevel: "Info" });
     process.stderr.write(JSON.stringify(seen));
   `;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" });

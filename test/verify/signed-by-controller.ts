@@ -45,7 +45,7 @@ export const signedByController = async (
   });
   const started = await startController(
     {
-      cluster: cluster.service(),
+      cluster: cluster.ports(),
       metrics: new InMemoryMetrics(),
       transparencyLog: makeRekorTransparencyLog({ url: () => sigstore.url, trust: trustedRootFile(sigstore.trustedRootPath, "--trusted-root") }),
       stores: [],

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Data, Effect } from "effect";
-import type { SecretSnapshot } from "../../ports/cluster.ts";
+import type { SecretSnapshot } from "../../ports/config-source.ts";
 
 export class SecretsDirectoryUnreadable extends Data.TaggedError("SecretsDirectoryUnreadable")<{
   readonly directory: string;

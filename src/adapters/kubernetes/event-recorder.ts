@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import type { ClusterEvent } from "../../ports/cluster.ts";
+import type { ClusterEvent } from "../../ports/cluster-events.ts";
 import type { AdapterLog } from "./adapter-log.ts";
 import { describeApiError, httpStatusOf } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";

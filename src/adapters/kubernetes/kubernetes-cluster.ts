@@ -1,6 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { Effect } from "effect";
-import { Cluster, ClusterUnavailable, type SecretSnapshot } from "../../ports/cluster.ts";
+import { ClusterUnavailable, type ClusterPorts } from "../../ports/cluster.ts";
+import type { SecretSnapshot } from "../../ports/config-source.ts";
 import { readSigningSecretsDirectory } from "../files/signing-secrets-directory.ts";
 import { type AdapterLog, silentLog } from "./adapter-log.ts";
 import { KubeApi } from "./kube-api.ts";
@@ -44,7 +45,7 @@ export interface KubernetesClusterOptions {
 }
 
 /**
- * The Cluster port on a real API server (or the loopback emulator): runs are watched through
+ * The cluster ports on a real API server (or the loopback emulator): runs are watched through
  * supervised list-watches, config and secrets are served from watch caches, runs are written with
  * merge patches, and Events are created best effort.
  */
@@ -129,7 +130,7 @@ export class KubernetesCluster {
     }
   }
 
-  service(): Cluster["Service"] {
+  ports(): ClusterPorts {
     const syncTimeoutMs = this.#options.syncTimeoutMs ?? 30_000;
     const namespace = this.#systemNamespace;
     const log = this.#options.log ?? silentLog;
@@ -149,33 +150,39 @@ export class KubernetesCluster {
     const directory = this.#options.signingSecretsDirectory;
     const secret = this.#secret;
     return {
-      watchRuns: (onEvent) => Effect.sync(() => this.#informer.start(onEvent)),
-      readRun: (ref) =>
-        Effect.tryPromise({
-          try: () => readRunObject(this.#api, this.version, ref),
-          catch: (error) => new ClusterUnavailable({ operation: `read ${runKey(ref)}`, reason: describeApiError(error) }),
-        }),
-      writeRun,
-      readConfig: () =>
-        fromCache(this.#config, `read ConfigMap ${namespace}/${CONFIG_MAP_NAME}`).pipe(Effect.map((data) => data ?? {})),
-      readSigningSecrets: () =>
-        secret !== undefined
-          ? fromCache(secret, `read Secret ${namespace}/${SIGNING_SECRET_NAME}`).pipe(
-              Effect.map((snapshot) => snapshot ?? { version: "absent", files: new Map() }),
-            )
-          : readSigningSecretsDirectory(directory ?? "").pipe(
-              Effect.mapError(
-                (error) => new ClusterUnavailable({ operation: `read signing secrets from ${error.directory}`, reason: error.reason }),
+      runSource: {
+        watchRuns: (onEvent) => Effect.sync(() => this.#informer.start(onEvent)),
+        readRun: (ref) =>
+          Effect.tryPromise({
+            try: () => readRunObject(this.#api, this.version, ref),
+            catch: (error) => new ClusterUnavailable({ operation: `read ${runKey(ref)}`, reason: describeApiError(error) }),
+          }),
+      },
+      runWriter: { writeRun },
+      configSource: {
+        readConfig: () =>
+          fromCache(this.#config, `read ConfigMap ${namespace}/${CONFIG_MAP_NAME}`).pipe(Effect.map((data) => data ?? {})),
+        readSigningSecrets: () =>
+          secret !== undefined
+            ? fromCache(secret, `read Secret ${namespace}/${SIGNING_SECRET_NAME}`).pipe(
+                Effect.map((snapshot) => snapshot ?? { version: "absent", files: new Map() }),
+              )
+            : readSigningSecretsDirectory(directory ?? "").pipe(
+                Effect.mapError(
+                  (error) => new ClusterUnavailable({ operation: `read signing secrets from ${error.directory}`, reason: error.reason }),
+                ),
               ),
-            ),
-      recordEvent: (ref, event) =>
-        Effect.promise(() =>
-          recordEvent({ apiVersion: `${TEKTON_GROUP}/${this.version}`, kind: ref.kind, namespace: ref.namespace, name: ref.name, uid: this.#informer.uidOf(ref) }, event),
-        ),
-      recordConfigEvent: (event) =>
-        Effect.promise(() =>
-          recordEvent({ apiVersion: "v1", kind: "ConfigMap", namespace, name: CONFIG_MAP_NAME, uid: this.#config.uid() }, event),
-        ),
+      },
+      events: {
+        recordEvent: (ref, event) =>
+          Effect.promise(() =>
+            recordEvent({ apiVersion: `${TEKTON_GROUP}/${this.version}`, kind: ref.kind, namespace: ref.namespace, name: ref.name, uid: this.#informer.uidOf(ref) }, event),
+          ),
+        recordConfigEvent: (event) =>
+          Effect.promise(() =>
+            recordEvent({ apiVersion: "v1", kind: "ConfigMap", namespace, name: CONFIG_MAP_NAME, uid: this.#config.uid() }, event),
+          ),
+      },
     };
   }
 

@@ -1,6 +1,6 @@
 import type { RunKind } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
-import type { RunWatch, RunWatchEvent } from "../../ports/cluster.ts";
+import type { RunWatch, RunWatchEvent } from "../../ports/run-source.ts";
 import type { AdapterLog } from "./adapter-log.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { type ListWatch, type ListWatchSink, type ListWatchTiming, PAGE_SIZE, pageOf, startListWatch } from "./list-watch.ts";

@@ -1,8 +1,9 @@
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { Effect } from "effect";
+import { Data, Duration, Effect, Schedule } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
-import { ClusterUnavailable, ForeignAnnotation, RunGone, type RunWrite } from "../../ports/cluster.ts";
+import { ClusterUnavailable } from "../../ports/cluster.ts";
+import { ForeignAnnotation, RunGone, type RunWrite } from "../../ports/run-writer.ts";
 import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { type SeenRun, seenRunOf } from "./seen-run.ts";
@@ -109,39 +110,64 @@ export const makeRunWriter = (options: RunWriterOptions) => {
     });
   };
 
-  const writeRun = async (ref: RunRef, write: RunWrite): Promise<unknown> => {
-    const key = runKey(ref);
-    let lastReason = "";
-    let known: SeenRun | undefined;
-    for (let i = 1; i <= attempts; i++) {
-      try {
-        return await attempt(ref, write, known);
-      } catch (error) {
-        if (error instanceof UidMismatch) throw new RunGone({ run: key });
-        if (error instanceof FatalWrite) throw new ClusterUnavailable({ operation: `write ${key}`, reason: error.message });
-        const failure = await classify(ref, write, error);
-        if (failure._tag === "gone") throw new RunGone({ run: key });
-        if (failure._tag === "fatal") throw new ClusterUnavailable({ operation: `write ${key}`, reason: failure.reason });
-        lastReason = failure.reason;
-        known = failure.fresh;
-        if (failure.wait && i < attempts) await new Promise((resolve) => setTimeout(resolve, retryDelayMs * 2 ** (i - 1)));
-      }
-    }
-    throw new ClusterUnavailable({ operation: `write ${key}`, reason: `gave up after ${attempts} attempts: ${lastReason}` });
-  };
+  /** One attempt; a failure worth another attempt is a WriteAttemptFailed, with the state it read. */
+  const attemptOnce = (ref: RunRef, write: RunWrite, known: SeenRun | undefined): Effect.Effect<unknown, AttemptError> =>
+    Effect.tryPromise({ try: () => attempt(ref, write, known), catch: (error) => error }).pipe(
+      Effect.catch((error): Effect.Effect<never, AttemptError> => {
+        const key = runKey(ref);
+        if (error instanceof UidMismatch) return Effect.fail(new RunGone({ run: key }));
+        if (error instanceof FatalWrite) return Effect.fail(new ClusterUnavailable({ operation: `write ${key}`, reason: error.message }));
+        return Effect.promise(() => classify(ref, write, error)).pipe(
+          Effect.andThen((failure): Effect.Effect<never, AttemptError> =>
+            failure._tag === "gone"
+              ? Effect.fail(new RunGone({ run: key }))
+              : failure._tag === "fatal"
+                ? Effect.fail(new ClusterUnavailable({ operation: `write ${key}`, reason: failure.reason }))
+                : Effect.fail(
+                    new WriteAttemptFailed({ reason: failure.reason, wait: failure.wait, ...(failure.fresh === undefined ? {} : { fresh: failure.fresh }) }),
+                  ),
+          ),
+        );
+      }),
+    );
+
+  const writeRun = (ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone> =>
+    Effect.suspend(() => {
+      let known: SeenRun | undefined;
+      return Effect.suspend(() => attemptOnce(ref, write, known)).pipe(
+        Effect.tapError((error) => Effect.sync(() => (known = error instanceof WriteAttemptFailed ? error.fresh : undefined))),
+        Effect.retry({ schedule: writeRetrySchedule(retryDelayMs), times: attempts - 1, while: (error) => error instanceof WriteAttemptFailed }),
+        Effect.catchTag("WriteAttemptFailed", (failure) =>
+          Effect.fail(new ClusterUnavailable({ operation: `write ${runKey(ref)}`, reason: `gave up after ${attempts} attempts: ${failure.reason}` })),
+        ),
+      );
+    });
 
   return (ref: RunRef, write: RunWrite): Effect.Effect<unknown, ClusterUnavailable | RunGone | ForeignAnnotation> => {
     const foreign = [...Object.keys(write.annotations ?? {}), ...(write.removeAnnotations ?? [])].find((k) => !isChainsAnnotation(k));
     if (foreign !== undefined) return Effect.fail(new ForeignAnnotation({ key: foreign }));
-    return Effect.tryPromise({
-      try: () => writeRun(ref, write),
-      catch: (error) =>
-        error instanceof RunGone || error instanceof ClusterUnavailable
-          ? error
-          : new ClusterUnavailable({ operation: `write ${runKey(ref)}`, reason: describeApiError(error) }),
-    });
+    return writeRun(ref, write);
   };
 };
+
+/**
+ * The wait before the next attempt: none after a conflict (it is retried at once on fresh state);
+ * retryDelay × 2^(n-1) after a transient failure of attempt n (conflicts count as attempts).
+ */
+export const writeRetrySchedule = (retryDelayMs: number) =>
+  Schedule.exponential(Duration.millis(retryDelayMs)).pipe(
+    Schedule.setInputType<AttemptError>(),
+    Schedule.modifyDelay(({ input, duration }) => Effect.succeed(input instanceof WriteAttemptFailed && input.wait ? duration : Duration.zero)),
+  );
+
+export type AttemptError = WriteAttemptFailed | ClusterUnavailable | RunGone;
+
+/** An attempt that may succeed when made again; `fresh` is the run as read after a conflict. */
+export class WriteAttemptFailed extends Data.TaggedError("WriteAttemptFailed")<{
+  readonly reason: string;
+  readonly wait: boolean;
+  readonly fresh?: SeenRun;
+}> {}
 
 class UidMismatch extends Error {}
 class FatalWrite extends Error {}

@@ -1,23 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
-import { Effect, Layer } from "effect";
+import { Effect } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import type { Clock } from "../../ports/clock.ts";
-import {
-  Cluster,
-  ClusterUnavailable,
-  ForeignAnnotation,
-  RunGone,
-  type ClusterEvent,
-  type RunWatch,
-  type RunWatchEvent,
-  type RunWrite,
-} from "../../ports/cluster.ts";
+import type { ClusterEvent } from "../../ports/cluster-events.ts";
+import { ClusterUnavailable, type ClusterPorts } from "../../ports/cluster.ts";
+import type { RunWatch, RunWatchEvent } from "../../ports/run-source.ts";
+import { ForeignAnnotation, RunGone, type RunWrite } from "../../ports/run-writer.ts";
 import { InjectedFailures } from "./injected-failures.ts";
 import { kubernetesTimeOf, refOfJson, type RunJson } from "./run-json.ts";
-import { systemClock } from "./system-clock.ts";
+import { systemClock } from "../clock/system-clock.ts";
 
 export type ClusterOperation = "writeRun" | "readRun" | "readConfig" | "readSigningSecrets" | "watch";
 
@@ -192,50 +186,54 @@ export class InMemoryCluster {
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
-  service(): Cluster["Service"] {
+  ports(): ClusterPorts {
     return {
-      watchRuns: (onEvent) => Effect.suspend(() => this.#watch(onEvent)),
-      writeRun: (ref, write) => {
-        if (this.#writesToHold === 0) return Effect.suspend(() => this.#write(ref, write));
-        this.#writesToHold -= 1;
-        return Effect.promise(() => new Promise<void>((resolve) => this.#heldWrites.push(resolve))).pipe(
-          Effect.andThen(Effect.suspend(() => this.#write(ref, write))),
-        );
+      runSource: {
+        watchRuns: (onEvent) => Effect.suspend(() => this.#watch(onEvent)),
+        readRun: (ref) => Effect.suspend(() => this.#unlessFailing("readRun", `read ${runKey(ref)}`, () => this.getRun(ref))),
       },
-      readRun: (ref) => Effect.suspend(() => this.#unlessFailing("readRun", `read ${runKey(ref)}`, () => this.getRun(ref))),
-      readConfig: () =>
-        Effect.suspend(() =>
-          this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
-        ),
-      readSigningSecrets: () =>
-        Effect.suspend(() =>
-          this.#unlessFailing("readSigningSecrets", "read Secret signing-secrets", () => ({
-            version: String(this.#secretsVersion),
-            files: new Map([...this.#secrets].map(([name, bytes]) => [name, bytes.slice()])),
-          })),
-        ),
-      recordEvent: (ref, event) =>
-        Effect.sync(() =>
-          aggregate(this.#events, (e) => runKey(e.ref) === runKey(ref) && e.type === event.type && e.reason === event.reason, (count) => ({
-            ...event,
-            ref: { ...ref },
-            time: this.#clock.now(),
-            count,
-          })),
-        ),
-      recordConfigEvent: (event) =>
-        Effect.sync(() =>
-          aggregate(this.#configEvents, (e) => e.type === event.type && e.reason === event.reason, (count) => ({
-            ...event,
-            time: this.#clock.now(),
-            count,
-          })),
-        ),
+      runWriter: {
+        writeRun: (ref, write) => {
+          if (this.#writesToHold === 0) return Effect.suspend(() => this.#write(ref, write));
+          this.#writesToHold -= 1;
+          return Effect.promise(() => new Promise<void>((resolve) => this.#heldWrites.push(resolve))).pipe(
+            Effect.andThen(Effect.suspend(() => this.#write(ref, write))),
+          );
+        },
+      },
+      configSource: {
+        readConfig: () =>
+          Effect.suspend(() =>
+            this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
+          ),
+        readSigningSecrets: () =>
+          Effect.suspend(() =>
+            this.#unlessFailing("readSigningSecrets", "read Secret signing-secrets", () => ({
+              version: String(this.#secretsVersion),
+              files: new Map([...this.#secrets].map(([name, bytes]) => [name, bytes.slice()])),
+            })),
+          ),
+      },
+      events: {
+        recordEvent: (ref, event) =>
+          Effect.sync(() =>
+            aggregate(this.#events, (e) => runKey(e.ref) === runKey(ref) && e.type === event.type && e.reason === event.reason, (count) => ({
+              ...event,
+              ref: { ...ref },
+              time: this.#clock.now(),
+              count,
+            })),
+          ),
+        recordConfigEvent: (event) =>
+          Effect.sync(() =>
+            aggregate(this.#configEvents, (e) => e.type === event.type && e.reason === event.reason, (count) => ({
+              ...event,
+              time: this.#clock.now(),
+              count,
+            })),
+          ),
+      },
     };
-  }
-
-  layer(): Layer.Layer<Cluster> {
-    return Layer.succeed(Cluster, this.service());
   }
 
   #unlessFailing<A>(operation: ClusterOperation, description: string, read: () => A) {

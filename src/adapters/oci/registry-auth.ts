@@ -2,6 +2,8 @@ import { Effect, Redacted } from "effect";
 import { MAX_TOKEN_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import type { Keychain, RegistryCredential } from "../../domain/oci/registry-credential.ts";
 import { registryScheme } from "../../domain/oci/registry-scheme.ts";
+import type { Clock } from "../../ports/clock.ts";
+import { systemClock } from "../clock/system-clock.ts";
 import { tokenRealmRefusal } from "../../domain/oci/token-realm.ts";
 import type { AuthChallenge } from "./www-authenticate.ts";
 
@@ -51,13 +53,15 @@ export class RegistryAuthenticator {
   constructor(options: {
     readonly credentialFor: Keychain;
     readonly fetchToken: (url: URL, init: RequestInit) => Effect.Effect<Response, TokenFailure>;
-    readonly now?: () => number;
+    /** The clock token lifetimes are judged by; the system clock by default. */
+    readonly clock?: Clock["Service"];
     /** `storage.oci.repository.insecure`: the registry, and so its token realm, may be plain HTTP. */
     readonly insecure?: boolean;
   }) {
     this.#credentialFor = options.credentialFor;
     this.#fetchToken = options.fetchToken;
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now().getTime();
     this.#insecure = options.insecure ?? false;
   }
 

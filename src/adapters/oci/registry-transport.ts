@@ -4,7 +4,7 @@ import type { Keychain } from "../../domain/oci/registry-credential.ts";
 import { registryScheme } from "../../domain/oci/registry-scheme.ts";
 import { OciRegistryError, type OciRegistryErrorKind, type RepositoryRef } from "../../ports/oci-registry.ts";
 import { authSchemeFrom, RegistryAuthenticator, repositoryScope, type TokenFailure } from "./registry-auth.ts";
-import { backoffDelayMs, type RetryPolicy } from "./retry-policy.ts";
+import { type RetryPolicy, retrySchedule } from "./retry-policy.ts";
 import { parseWwwAuthenticate } from "./www-authenticate.ts";
 
 /** One registry call. `url` is a `/v2/…` path, or an absolute upload `Location` from the registry. */
@@ -166,17 +166,7 @@ export class RegistryTransport {
 export const withRetries = <A, E extends { readonly retryable?: boolean } | OciRegistryError>(
   policy: RetryPolicy,
   effect: Effect.Effect<A, E>,
-): Effect.Effect<A, E> => {
-  const attempt = (n: number): Effect.Effect<A, E> =>
-    effect.pipe(
-      Effect.catch((error: E) =>
-        n < policy.attempts && isRetryable(error)
-          ? Effect.sleep(backoffDelayMs(policy, n)).pipe(Effect.andThen(attempt(n + 1)))
-          : Effect.fail(error),
-      ),
-    );
-  return attempt(1);
-};
+): Effect.Effect<A, E> => Effect.retry(effect, { schedule: retrySchedule(policy), times: policy.attempts - 1, while: isRetryable });
 
 const isRetryable = (error: { readonly retryable?: boolean } | OciRegistryError): boolean => {
   if (error instanceof OciRegistryError) {

@@ -1,3 +1,5 @@
+import { Duration, Effect, Random, Schedule } from "effect";
+
 /** Bounds of the registry client's retries: how often, how long to wait, how long one request may take. */
 export interface RetryPolicy {
   /** Total tries per request (or per blob upload), including the first. */
@@ -15,6 +17,13 @@ export const defaultRetryPolicy: RetryPolicy = {
   requestTimeoutMs: 30_000,
 };
 
-/** Exponential backoff with full jitter: attempt 1 waits up to initial, attempt 2 up to 2×initial, … */
-export const backoffDelayMs = (policy: RetryPolicy, retry: number, random: () => number = Math.random): number =>
-  Math.round(random() * Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1)));
+/**
+ * The waits between tries: exponential with full jitter, capped, so retry n waits a random time up
+ * to min(maxDelay, initialDelay × 2^(n-1)).
+ */
+export const retrySchedule = (policy: RetryPolicy): Schedule.Schedule<unknown> =>
+  Schedule.exponential(Duration.millis(policy.initialDelayMs)).pipe(
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.map(Random.next, (random) => Duration.millis(Math.round(random * Math.min(policy.maxDelayMs, Duration.toMillis(duration))))),
+    ),
+  );

@@ -6,6 +6,8 @@ import {
   parseAccessTokenResponse,
 } from "../../domain/oci/google-access-token.ts";
 import { anonymous, basicCredential, type Keychain } from "../../domain/oci/registry-credential.ts";
+import type { Clock } from "../../ports/clock.ts";
+import { systemClock } from "../clock/system-clock.ts";
 import { gceMetadataUrl, metadataFlavorHeader } from "../gce/gce-metadata-url.ts";
 import type { AdapterLog } from "../kubernetes/adapter-log.ts";
 
@@ -17,7 +19,8 @@ export interface GceMetadataKeychainOptions {
   readonly timeoutMs?: number;
   /** How long a server that could not give a token is not asked again. Default 5 minutes. */
   readonly retryAfterMs?: number;
-  readonly now?: () => number;
+  /** The clock token lifetimes are judged by; the system clock by default. */
+  readonly clock?: Clock["Service"];
 }
 
 type TokenState =
@@ -35,7 +38,8 @@ type TokenState =
 export const gceMetadataKeychain = (options: GceMetadataKeychainOptions): Keychain => {
   const url = gceMetadataUrl(options.env, "instance/service-accounts/default/token");
   const host = new URL(url).host;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = () => clock.now().getTime();
   const timeoutMs = options.timeoutMs ?? 3_000;
   const retryAfterMs = options.retryAfterMs ?? 5 * 60_000;
   let state: TokenState | undefined;

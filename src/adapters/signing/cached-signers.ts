@@ -1,5 +1,7 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
+import type { Clock } from "../../ports/clock.ts";
+import { systemClock } from "../clock/system-clock.ts";
 import { type Signer, type SignerName, type Signers, SignerUnavailable } from "../../ports/signer.ts";
 import { buildSigner, type SigningMaterial } from "./signer-registry.ts";
 
@@ -9,7 +11,7 @@ export interface SigningSource {
   readonly secrets: () => Effect.Effect<{ readonly version: string; readonly files: ReadonlyMap<string, Uint8Array> }, SignerUnavailable>;
   readonly config: () => ChainsConfig;
   /** The clock a signer's `renewAt` is judged by; the system clock by default. */
-  readonly now?: () => Date;
+  readonly clock?: Clock["Service"];
 }
 
 export type BuildSigner = (name: SignerName, material: SigningMaterial) => Effect.Effect<Signer, SignerUnavailable>;
@@ -44,7 +46,7 @@ interface Entry {
  */
 export const makeCachedSigners = (source: SigningSource, build: BuildSigner = buildSigner): Signers["Service"] => {
   const entries = new Map<SignerName, Entry>();
-  const now = source.now ?? (() => new Date());
+  const clock = source.clock ?? systemClock;
 
   const get = (name: SignerName): Effect.Effect<Signer, SignerUnavailable> =>
     Effect.gen(function* () {
@@ -56,7 +58,7 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
       const fresh = yield* Effect.cached(Effect.suspend(() => build(name, { secrets: secrets.files, config })));
       const entry = yield* Effect.sync((): Entry => {
         const current = entries.get(name);
-        const expired = current?.renewAt !== undefined && now() >= current.renewAt;
+        const expired = current?.renewAt !== undefined && clock.now() >= current.renewAt;
         if (current !== undefined && current.stamp === stamp && !expired) return current;
         const created: Entry = { stamp, signer: fresh };
         entries.set(name, created);

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Cause, Effect, Exit, LogLevel, Result } from "effect";
-import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
+import { Cause, Effect, Exit, LogLevel, Result, Scope } from "effect";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
@@ -13,32 +12,18 @@ import {
   type LeaderElectionTiming,
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
-import { makeRekorTransparencyLog } from "../../adapters/rekor/rekor-transparency-log.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
+import { adapterLogTo, kubernetesParts } from "../composition/layers.ts";
 import { startController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
-import { sigstoreTrustSource } from "../composition/sigstore-trust-source.ts";
-import type { SigstoreTrust } from "../../ports/sigstore-trust.ts";
-import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { controllerHelp, DEFAULT_SECRETS_MOUNT } from "./controller-command-help.ts";
 import { UsageError } from "./usage-error.ts";
-import { distributionSession } from "../../adapters/oci/distribution-client.ts";
-import { makeOciArtifactStore } from "../../adapters/oci-storage/oci-artifact-store.ts";
-import { httpArtifactStores } from "../../adapters/storage/http-artifact-stores.ts";
-import { makeDocdbArtifactStore } from "../../adapters/storage/docdb/docdb-artifact-store.ts";
-import { documentWriterByDriver } from "../../adapters/storage/docdb/document-writer.ts";
-import { makeDynamoDbDocumentWriter } from "../../adapters/storage/docdb/dynamodb-document-writer.ts";
-import { makeFirestoreDocumentWriter } from "../../adapters/storage/docdb/firestore-document-writer.ts";
-import { makeGooglePubsubPublisher } from "../../adapters/storage/pubsub/google-pubsub-publisher.ts";
-import { InMemoryMessagePublisher } from "../../adapters/storage/pubsub/in-memory-message-publisher.ts";
-import { makePubsubArtifactStore } from "../../adapters/storage/pubsub/pubsub-artifact-store.ts";
-import { controllerKeychain } from "../../adapters/registry-keychains/controller-keychain.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
-import { type ObservabilityServers, startObservabilityServers } from "../observability/observability-servers.ts";
+import { ObservabilityUnavailable, observabilityServers } from "../observability/observability-servers.ts";
 import { LOGGING_CONFIG_MAP, parseLoggingConfig } from "../../domain/observability/logging-config.ts";
 import { OBSERVABILITY_CONFIG_MAP, observabilityConfigWarnings } from "../../domain/observability/observability-config.ts";
 
@@ -119,13 +104,8 @@ const parseControllerArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv
 /** The logging ConfigMap's level once read; Info before (start-up lines are always useful). */
 let minimumLogLevel: LogLevel.LogLevel = "Info";
 
-/** One JSON log line on stdout, shaped like the controller's own structured logs. */
-const logLine: AdapterLog = (level, message) => {
-  if (!LogLevel.isGreaterThanOrEqualTo(level === "warning" ? "Warn" : "Info", minimumLogLevel)) return;
-  process.stdout.write(
-    JSON.stringify({ level: level === "warning" ? "WARN" : "INFO", timestamp: new Date().toISOString(), message, component: "kubernetes" }) + "\n",
-  );
-};
+/** The command's own lines and the adapters', through the controller's logger. */
+const logLine = adapterLogTo(() => minimumLogLevel);
 
 const directoryExists = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
@@ -177,20 +157,20 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const interrupted = new AbortController();
   void stopping.then(() => interrupted.abort());
   const metrics = new PrometheusMetrics();
-  let observability: ObservabilityServers;
-  try {
-    // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
-    observability = await startObservabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
-  } catch (error) {
-    return fail(`cannot serve probes or metrics: ${error instanceof Error ? error.message : String(error)}`);
+  // What the process holds, each released when the scope closes, in reverse order: the Leases
+  // handed back first, then the API connections, then the probe and metrics servers.
+  const resources = Scope.makeUnsafe();
+  const hold = <A, E>(resource: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromiseExit(Scope.provide(resources)(resource));
+  const holdNow = <A>(resource: Effect.Effect<A, never, Scope.Scope>) => Effect.runSync(Scope.provide(resources)(resource));
+  const release = () => Effect.runPromise(Scope.close(resources, Exit.void));
+  // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
+  const served = await hold(observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics }));
+  if (Exit.isFailure(served)) {
+    const error = Cause.squash(served.cause);
+    return fail(`cannot serve probes or metrics: ${error instanceof ObservabilityUnavailable ? error.reason : String(error)}`);
   }
-  let cluster: KubernetesCluster | undefined;
+  const observability = served.value;
   let leadership: LeaseLeadership | undefined;
-  const release = async () => {
-    await leadership?.stop({ release: true });
-    cluster?.close();
-    await observability.close();
-  };
   const stopped = async (signal: string) => {
     logLine("info", `${signal}: stopping`);
     await release();
@@ -232,8 +212,9 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   );
   if (connected === undefined) return stopped(await stopping);
   if (Result.isFailure(connected)) return refused(connected.failure);
-  const kube = (cluster = connected.success);
-  const service = kube.service();
+  const kube = connected.success;
+  holdNow(Effect.acquireRelease(Effect.succeed(kube), (connection) => Effect.sync(() => connection.close())));
+  const ports = kube.ports();
 
   let timing: LeaderElectionTiming | undefined;
   if (!args.disableHa) {
@@ -265,39 +246,19 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   minimumLogLevel = logging.minimumLevel;
   for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observed.success[1], observabilityConfigMap)]) logLine("warning", warning);
   // Read once here so that an unreachable API is waited for; startController then reads it from the synced cache.
-  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, service.readConfig());
+  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, ports.configSource.readConfig());
   if (config === undefined) return stopped(await stopping);
   if (Result.isFailure(config)) return refused(config.failure);
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
-  if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
+  if (timing !== undefined) {
+    const leases = { store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine };
+    leadership = holdNow(
+      Effect.acquireRelease(Effect.sync(() => startLeaseLeadership(leases)), (held) => Effect.promise(() => held.stop({ release: true }))),
+    );
+  }
 
-  const registryCredentials = kube.registryCredentials(controllerKeychain({ env, log: logLine }));
-  // One trust source for Rekor and Fulcio, so both check against the same trusted root.
-  let trust: SigstoreTrust["Service"] | undefined;
-  const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: args.trustedRoot, env, config }));
   const started = await startController(
-    {
-      cluster: service,
-      metrics,
-      transparencyLog: ({ config }) =>
-        makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
-      keyless: ({ config }) => ({ now: () => new Date(), trustedRoot: trustFor(config).trustedRoot, env }),
-      stores: [
-        ({ config }) =>
-          makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
-        ...httpArtifactStores(env),
-        // The Google clients are imported on the first store to these backends, not at start-up.
-        ({ config }) =>
-          makeDocdbArtifactStore({
-            config,
-            documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
-          }),
-        ({ config }) =>
-          makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
-      ],
-      logs: "json",
-      logLevel: minimumLogLevel,
-    },
+    await kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel }),
     {
       ...defaultControllerOptions,
       workers: 2 * args.threads,

@@ -3,7 +3,8 @@ import type { ConfigInvalid } from "../../domain/config/config-invalid.ts";
 import type { ClusterUnavailable } from "../../ports/cluster.ts";
 import { ConfigHolder } from "../controller/config-holder.ts";
 import { type ControllerHooks, type ControllerOptions, RunController } from "../controller/run-controller.ts";
-import { type ControllerRuntime, makeControllerRuntime, type RuntimeParts } from "./controller-runtime.ts";
+import { type ControllerRuntime, makeControllerRuntime } from "./controller-runtime.ts";
+import type { RuntimeParts } from "./layers.ts";
 
 export interface RunningController {
   readonly controller: RunController;
@@ -21,7 +22,7 @@ export const startController = async (
   options: ControllerOptions,
   hooks: ControllerHooks = {},
 ): Promise<Result.Result<RunningController, ConfigInvalid | ClusterUnavailable>> => {
-  const data = await Effect.runPromise(Effect.result(parts.cluster.readConfig()));
+  const data = await Effect.runPromise(Effect.result(parts.cluster.configSource.readConfig()));
   if (Result.isFailure(data)) return Result.fail(data.failure);
   const initial = ConfigHolder.initial(data.success);
   if (Result.isFailure(initial)) return Result.fail(initial.failure);

@@ -18,7 +18,11 @@ import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { isBeingDeleted } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
-import { Cluster, type ClusterUnavailable, type RunWatch, type RunWatchEvent } from "../../ports/cluster.ts";
+import { ClusterEvents } from "../../ports/cluster-events.ts";
+import type { ClusterServices, ClusterUnavailable } from "../../ports/cluster.ts";
+import { ConfigSource } from "../../ports/config-source.ts";
+import { RunSource, type RunWatch, type RunWatchEvent } from "../../ports/run-source.ts";
+import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passMetric } from "../lifecycle/pass-metrics.ts";
@@ -139,7 +143,7 @@ export class RunController {
       leading ? controller.promote(kind) : controller.demote(kind),
     );
     const watch = await runner.runPromise(
-      Effect.result(Cluster.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
+      Effect.result(RunSource.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
     );
     if (Result.isFailure(watch)) return Result.fail(watch.failure);
     controller.watch = watch.success;
@@ -224,7 +228,7 @@ export class RunController {
         return Effect.logWarning(`ignoring an object that is not a run: ${failure.reference}: ${failure.reason}`);
       }).pipe(
         Effect.andThen(
-          recordable ? Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
+          recordable ? ClusterEvents.use((events) => events.recordEvent(ref, { type: "Warning", reason: "RunUnreadable", message })) : Effect.void,
         ),
       ),
     );
@@ -406,7 +410,7 @@ export class RunController {
    */
   private async signAgainAfterSecretChange(): Promise<void> {
     if (this.awaitingNewSecrets.size === 0) return;
-    const secrets = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readSigningSecrets())));
+    const secrets = await this.runner.runPromise(Effect.result(ConfigSource.use((c) => c.readSigningSecrets())));
     if (Result.isFailure(secrets)) return;
     for (const key of [...this.awaitingNewSecrets]) this.actors.get(key)?.send({ type: "SECRETS_VERSION", version: secrets.success.version });
   }
@@ -417,14 +421,14 @@ export class RunController {
    */
   private async refreshConfig(): Promise<void> {
     await this.signAgainAfterSecretChange();
-    const data = await this.runner.runPromise(Effect.result(Cluster.use((c) => c.readConfig())));
+    const data = await this.runner.runPromise(Effect.result(ConfigSource.use((c) => c.readConfig())));
     if (Result.isFailure(data)) return;
     const update = this.configHolder.update(data.success);
     if (update._tag === "Rejected") {
       const message = `chains-config rejected, keeping the previous config: ${update.error.message}`;
       await this.runner.runPromise(
         Effect.logWarning(message).pipe(
-          Effect.andThen(Cluster.use((cluster) => cluster.recordConfigEvent({ type: "Warning", reason: "ConfigRejected", message }))),
+          Effect.andThen(ClusterEvents.use((events) => events.recordConfigEvent({ type: "Warning", reason: "ConfigRejected", message }))),
         ),
       );
     }
@@ -432,7 +436,7 @@ export class RunController {
   }
 
   /** Fire-and-forget for effects that already handle their errors. */
-  private log(effect: Effect.Effect<void, never, Cluster | Metrics>): void {
+  private log(effect: Effect.Effect<void, never, ClusterServices | Metrics>): void {
     // Only interruption can reject it (the runtime disposed at shutdown): what was cut short is
     // redone from the runs' state by the next leader or start.
     this.runner.runPromise(effect).catch(() => undefined);

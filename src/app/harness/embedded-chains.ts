@@ -1,16 +1,15 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Result } from "effect";
-import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
-import { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
-import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
-import { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-transparency-log.ts";
+import type { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
+import type { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
+import type { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-transparency-log.ts";
 import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../adapters/memory/run-json.ts";
 import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.ts";
 import type { RunRef } from "../../domain/run/run-ref.ts";
 import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
-import type { ArtifactStoreFactory } from "../composition/controller-runtime.ts";
+import { type ArtifactStoreFactory, type InMemoryEnvironment, inMemoryEnvironment, inMemoryParts } from "../composition/layers.ts";
 import { startController, type RunningController } from "../composition/start-controller.ts";
 import {
   type ControllerHooks,
@@ -54,21 +53,26 @@ export class EmbeddedChains {
   /** SPKI PEM of the generated signing key (`""` when `signingSecrets` were given). */
   readonly publicKeyPem: string;
   private readonly options: EmbeddedChainsOptions;
+  private readonly environment: InMemoryEnvironment;
   private running: RunningController;
 
-  private constructor(options: EmbeddedChainsOptions, cluster: InMemoryCluster, publicKeyPem: string, running: RunningController, metrics: InMemoryMetrics, tlog: InMemoryTransparencyLog) {
+  private constructor(options: EmbeddedChainsOptions, environment: InMemoryEnvironment, publicKeyPem: string, running: RunningController) {
     this.options = options;
-    this.cluster = cluster;
+    this.environment = environment;
+    this.cluster = environment.cluster;
     this.publicKeyPem = publicKeyPem;
     this.running = running;
-    this.metrics = metrics;
-    this.transparencyLog = tlog;
-    this.stores = options.stores ?? [];
+    this.metrics = environment.metrics;
+    this.transparencyLog = environment.transparencyLog;
+    this.stores = environment.stores;
   }
 
-  static async start(given: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
-    const options = { ...given, stores: given.stores ?? [new InMemoryArtifactStore("oci")] };
-    const cluster = options.cluster ?? new InMemoryCluster();
+  static async start(options: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
+    const environment = inMemoryEnvironment({
+      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      ...(options.stores === undefined ? {} : { stores: options.stores }),
+    });
+    const { cluster } = environment;
     let publicKeyPem = "";
     if (options.signingSecrets === undefined) {
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
@@ -78,27 +82,13 @@ export class EmbeddedChains {
       for (const [name, content] of Object.entries(options.signingSecrets)) cluster.setSecret(name, content);
     }
     if (options.config !== undefined) cluster.setConfig(options.config);
-    const metrics = new InMemoryMetrics();
-    const tlog = new InMemoryTransparencyLog();
-    const running = await EmbeddedChains.launch(options, cluster, metrics, tlog);
-    return new EmbeddedChains(options, cluster, publicKeyPem, running, metrics, tlog);
+    const running = await EmbeddedChains.launch(options, environment);
+    return new EmbeddedChains(options, environment, publicKeyPem, running);
   }
 
-  private static async launch(
-    options: EmbeddedChainsOptions,
-    cluster: InMemoryCluster,
-    metrics: InMemoryMetrics,
-    tlog: InMemoryTransparencyLog,
-  ): Promise<RunningController> {
+  private static async launch(options: EmbeddedChainsOptions, environment: InMemoryEnvironment): Promise<RunningController> {
     const started = await startController(
-      {
-        cluster: cluster.service(),
-        metrics,
-        transparencyLog: tlog,
-        stores: options.stores ?? [],
-        logs: options.logs ?? "silent",
-        ...(options.keyless === undefined ? {} : { keyless: options.keyless }),
-      },
+      inMemoryParts(environment, { logs: options.logs ?? "silent", keyless: options.keyless }),
       { ...defaultControllerOptions, timing: embeddedTiming, ...options.controller },
       options.hooks,
     );
@@ -145,7 +135,7 @@ export class EmbeddedChains {
   /** Stops the controller and starts a fresh one over the same cluster, as after a crash or upgrade. */
   async restart(): Promise<void> {
     await this.running.stop();
-    this.running = await EmbeddedChains.launch(this.options, this.cluster, this.metrics, this.transparencyLog);
+    this.running = await EmbeddedChains.launch(this.options, this.environment);
   }
 
   async stop(): Promise<void> {

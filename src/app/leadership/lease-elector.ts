@@ -2,6 +2,8 @@ import { Effect, Result } from "effect";
 import type { LeaderElectionTiming } from "../../domain/leader-election/leader-election-config.ts";
 import { type LeaseObservation, planLeaseAttempt, releasedRecord } from "../../domain/leader-election/lease-attempt.ts";
 import { type ObservedLease, sameRecord } from "../../domain/leader-election/lease-record.ts";
+import { systemClock } from "../../adapters/clock/system-clock.ts";
+import type { Clock } from "../../ports/clock.ts";
 import type { LeaseStore } from "../../ports/lease-store.ts";
 
 export interface LeaseElectorOptions {
@@ -11,7 +13,7 @@ export interface LeaseElectorOptions {
   readonly timing: LeaderElectionTiming;
   readonly onChange: (leading: boolean) => void;
   readonly log: (level: "info" | "warning", message: string) => void;
-  readonly now?: () => number;
+  readonly clock?: Clock["Service"];
   /**
    * False: only watch the lease (when it last changed) without seeking it, until `campaign(true)`.
    * A candidate that watched all along knows at once whether a dead holder's lease has run out.
@@ -43,7 +45,8 @@ export class LeaseElector {
 
   constructor(options: LeaseElectorOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now().getTime();
     this.#campaigning = options.campaigning ?? true;
   }
 

@@ -1,6 +1,7 @@
 import type { LeaderElectionTiming } from "../../domain/leader-election/leader-election-config.ts";
 import { leaseNameFor } from "../../domain/leader-election/lease-names.ts";
 import type { RunKind } from "../../domain/run/run-object.ts";
+import type { Clock } from "../../ports/clock.ts";
 import type { LeaseStore } from "../../ports/lease-store.ts";
 import type { Leadership } from "../controller/leadership.ts";
 import { LeaseElector } from "./lease-elector.ts";
@@ -10,7 +11,7 @@ export interface LeaseLeadershipOptions {
   readonly identity: string;
   readonly timing: LeaderElectionTiming;
   readonly log: (level: "info" | "warning", message: string) => void;
-  readonly now?: () => number;
+  readonly clock?: Clock["Service"];
 }
 
 export interface LeaseLeadership extends Leadership {

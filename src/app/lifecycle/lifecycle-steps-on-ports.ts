@@ -15,7 +15,9 @@ import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { planSigningPass } from "../../domain/signing-pass/plan-signing-pass.ts";
 import { type SignedArtifact, storeKey } from "../../domain/signing-pass/signing-artifacts.ts";
 import { ArtifactStores } from "../../ports/artifact-store.ts";
-import { Cluster } from "../../ports/cluster.ts";
+import { ClusterEvents } from "../../ports/cluster-events.ts";
+import type { ClusterServices } from "../../ports/cluster.ts";
+import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
 import { Signers } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
@@ -24,7 +26,7 @@ import { combinedPermanence, permanenceOf } from "./failure-permanence.ts";
 import { passMetric } from "./pass-metrics.ts";
 import { pipelineChildrenWithReads } from "./pipeline-children.ts";
 
-export type PassServices = Cluster | Signers | ArtifactStores | TransparencyLog | Metrics;
+export type PassServices = ClusterServices | Signers | ArtifactStores | TransparencyLog | Metrics;
 
 /** What the controller knows right now: its cache of runs and the config in force. */
 export interface ControllerView {
@@ -59,7 +61,7 @@ const liveRun = (view: ControllerView, { ref, uid }: RunIdentity): RunObject | s
 const recordWarning = (ref: RunRef, reason: string, message: string) =>
   Effect.logWarning(message).pipe(
     Effect.annotateLogs({ run: runKey(ref) }),
-    Effect.andThen(Cluster.use((cluster) => cluster.recordEvent(ref, { type: "Warning", reason, message }))),
+    Effect.andThen(ClusterEvents.use((events) => events.recordEvent(ref, { type: "Warning", reason, message }))),
   );
 
 const isTransparencyKey = (key: string): boolean => key.startsWith(TRANSPARENCY_ANNOTATION);
@@ -73,16 +75,16 @@ const writeFinalizer = (
   { ref, uid }: RunIdentity,
   change: { readonly addFinalizer: string } | { readonly removeFinalizer: string },
   what: string,
-): Effect.Effect<WriteOutcome, never, Cluster> =>
-  Cluster.use((cluster) =>
-    cluster.writeRun(ref, { ...change, uid }).pipe(
+): Effect.Effect<WriteOutcome, never, RunWriter | ClusterEvents> =>
+  Effect.all([RunWriter, ClusterEvents]).pipe(Effect.andThen(([writer, events]) =>
+    writer.writeRun(ref, { ...change, uid }).pipe(
       Effect.as<WriteOutcome>({ _tag: "Done" }),
       Effect.catch((error): Effect.Effect<WriteOutcome> => {
         if (error._tag === "RunGone") return Effect.succeed({ _tag: "Gone", reason: "the run no longer exists" });
         const reason = error._tag === "ClusterUnavailable" ? `${error.operation}: ${error.reason}` : error._tag;
         return Effect.logWarning(`could not ${what} on ${runKey(ref)}: ${reason}`).pipe(
           Effect.andThen(
-            cluster.recordEvent(ref, {
+            events.recordEvent(ref, {
               type: "Warning",
               reason: "FinalizerUpdateFailed",
               message: `Failed to update finalizers for ${JSON.stringify(ref.name)}: ${reason}`,
@@ -92,7 +94,7 @@ const writeFinalizer = (
         );
       }),
     ),
-  );
+  ));
 
 /** The side effects of a run's life, on the ports. Every failure becomes a value for the statechart. */
 export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): LifecycleSteps => ({
@@ -103,12 +105,12 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
 
   rearm: ({ ref, uid, failedVersion, currentVersion }) =>
     runner.runPromise(
-      Cluster.use((cluster) => {
+      Effect.all([RunWriter, ClusterEvents]).pipe(Effect.andThen(([writer, events]) => {
         const message =
           `signing-secrets changed since this run failed on its key material ` +
           `(version ${failedVersion}, now ${currentVersion}): signing it again`;
-        return cluster.writeRun(ref, { uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS }).pipe(
-          Effect.andThen(cluster.recordEvent(ref, { type: "Normal", reason: "SigningRetried", message })),
+        return writer.writeRun(ref, { uid, removeAnnotations: REARM_REMOVED_ANNOTATIONS }).pipe(
+          Effect.andThen(events.recordEvent(ref, { type: "Normal", reason: "SigningRetried", message })),
           Effect.as<WriteOutcome>({ _tag: "Done" }),
           Effect.catch((error): Effect.Effect<WriteOutcome> =>
             error._tag === "RunGone"
@@ -118,7 +120,7 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
                 ),
           ),
         );
-      }),
+      })),
     ),
 
   snapshot: async (input) => {
@@ -276,10 +278,10 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   annotate: (input) =>
     runner.runPromise(
       Effect.gen(function* () {
-        const cluster = yield* Cluster;
+        const writer = yield* RunWriter;
         const metrics = yield* Metrics;
         const written = yield* Effect.result(
-          cluster.writeRun(input.ref, {
+          writer.writeRun(input.ref, {
             uid: input.uid,
             annotations: { ...input.annotations, [SIGNED_ANNOTATION]: "true" },
             removeFinalizer: finalizerFor(input.ref.kind),
@@ -299,7 +301,8 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
   recordFailure: (input) =>
     runner.runPromise(
       Effect.gen(function* () {
-        const cluster = yield* Cluster;
+        const writer = yield* RunWriter;
+        const events = yield* ClusterEvents;
         const record = recordFailedPass(input.failedPasses, input.giveUp);
         const transparency = Object.fromEntries(
           Object.entries(input.pendingAnnotations).filter(([key]) => isTransparencyKey(key)),
@@ -314,13 +317,13 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         yield* Effect.logWarning(`signing pass failed, ${outcome}: ${input.reason}`).pipe(
           Effect.annotateLogs({ run: runKey(input.ref) }),
         );
-        yield* cluster.recordEvent(input.ref, {
+        yield* events.recordEvent(input.ref, {
           type: "Warning",
           reason: record.exhausted ? "SigningFailed" : "SigningRetry",
           message: `chains-ts ${outcome}: ${input.reason}`,
         });
         const written = yield* Effect.result(
-          cluster.writeRun(input.ref, {
+          writer.writeRun(input.ref, {
             uid: input.uid,
             annotations: {
               ...transparency,

@@ -2,7 +2,7 @@ import { Effect, Result } from "effect";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
 import { decodeRunObject, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
-import { Cluster } from "../../ports/cluster.ts";
+import { RunSource } from "../../ports/run-source.ts";
 
 export interface ChildrenState {
   /** Completed children that are signed or failed, in `childReferences` order. */
@@ -43,15 +43,15 @@ export const pipelineChildren = (
 export const pipelineChildrenWithReads = (
   pipelineRun: RunObject,
   cached: (ref: RunRef) => RunObject | undefined,
-): Effect.Effect<ChildrenState, never, Cluster> =>
+): Effect.Effect<ChildrenState, never, RunSource> =>
   Effect.gen(function* () {
     const fromCache = pipelineChildren(pipelineRun, cached);
     if (fromCache.missing.length === 0) return fromCache;
-    const cluster = yield* Cluster;
+    const runs = yield* RunSource;
     const read = new Map<string, RunObject>();
     for (const name of fromCache.missing) {
       const ref: RunRef = { kind: "TaskRun", namespace: pipelineRun.metadata.namespace, name };
-      const object = yield* Effect.result(cluster.readRun(ref));
+      const object = yield* Effect.result(runs.readRun(ref));
       if (Result.isFailure(object)) {
         yield* Effect.logWarning(`could not read child ${runKey(ref)}: ${object.failure.reason}`);
         continue;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Data, Effect, type Scope } from "effect";
 import type { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 
 export interface ObservabilityServers {
@@ -9,6 +10,9 @@ export interface ObservabilityServers {
   readonly markReady: () => void;
   readonly close: () => Promise<void>;
 }
+
+/** A probe or metrics port could not be bound (in use, or not permitted). */
+export class ObservabilityUnavailable extends Data.TaggedError("ObservabilityUnavailable")<{ readonly reason: string }> {}
 
 const listen = (server: Server, port: number): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -57,3 +61,15 @@ export const startObservabilityServers = async (options: {
     },
   };
 };
+
+/** The servers, for as long as the scope is open. */
+export const observabilityServers = (
+  options: Parameters<typeof startObservabilityServers>[0],
+): Effect.Effect<ObservabilityServers, ObservabilityUnavailable, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => startObservabilityServers(options),
+      catch: (error) => new ObservabilityUnavailable({ reason: error instanceof Error ? error.message : String(error) }),
+    }),
+    (servers) => Effect.promise(() => servers.close()),
+  );

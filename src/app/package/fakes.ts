@@ -9,5 +9,5 @@ export * from "../../adapters/memory/injected-failures.ts";
 export * from "../../adapters/memory/manual-clock.ts";
 export * from "../../adapters/memory/run-completion-mutation.ts";
 export * from "../../adapters/memory/run-json.ts";
-export * from "../../adapters/memory/system-clock.ts";
+export * from "../../adapters/clock/system-clock.ts";
 export * from "../../adapters/oci/in-memory-oci-registry.ts";

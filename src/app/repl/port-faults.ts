@@ -1,7 +1,8 @@
 import { Effect } from "effect";
 import { InjectedFailures } from "../../adapters/memory/injected-failures.ts";
 import { ArtifactStores, StorageFailed } from "../../ports/artifact-store.ts";
-import { Cluster, ClusterUnavailable } from "../../ports/cluster.ts";
+import { ClusterUnavailable } from "../../ports/cluster.ts";
+import { RunWriter } from "../../ports/run-writer.ts";
 import { Signers, SigningFailed } from "../../ports/signer.ts";
 import { TransparencyLog, TransparencyUploadFailed } from "../../ports/transparency-log.ts";
 import type { EffectRunner } from "../lifecycle/lifecycle-steps-on-ports.ts";
@@ -77,12 +78,11 @@ export class PortFaults {
                 return reason === undefined ? tlog.upload(entry) : Effect.fail(new TransparencyUploadFailed({ reason }));
               },
             })),
-            Effect.updateService(Cluster, (cluster) => ({
-              ...cluster,
+            Effect.updateService(RunWriter, (writer) => ({
               writeRun: (ref, write) => {
                 const reason = armed.cluster.take();
                 return reason === undefined
-                  ? cluster.writeRun(ref, write)
+                  ? writer.writeRun(ref, write)
                   : Effect.fail(new ClusterUnavailable({ operation: "write run", reason }));
               },
             })),

@@ -1,9 +1,6 @@
 import { Effect, Result } from "effect";
 import { readSigningSecretsDirectory } from "../../adapters/files/signing-secrets-directory.ts";
 import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
-import { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
-import { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
-import { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-transparency-log.ts";
 import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
 import { refOfJson, type RunJson } from "../../adapters/memory/run-json.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
@@ -13,6 +10,7 @@ import { observeRun } from "../../domain/lifecycle/run-observation.ts";
 import { decodeRunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { type ControllerRuntime, makeControllerRuntime } from "../composition/controller-runtime.ts";
+import { inMemoryEnvironment, inMemoryParts } from "../composition/layers.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import { readDocument } from "../cli/read-document.ts";
 import { makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
@@ -62,10 +60,11 @@ const childNames = (run: RunJson | undefined): ReadonlyArray<string> => {
  */
 export class ReplSession {
   readonly #print: (line: string) => void;
-  readonly #cluster = new InMemoryCluster();
-  readonly #tlog = new InMemoryTransparencyLog();
   /** An in-memory stand-in for the registry, as in the demo and the harness. */
   readonly #oci = new InMemoryArtifactStore("oci");
+  readonly #environment = inMemoryEnvironment({ stores: [this.#oci] });
+  readonly #cluster = this.#environment.cluster;
+  readonly #tlog = this.#environment.transparencyLog;
   readonly #faults = new PortFaults();
   readonly #effects: SideEffects;
   readonly #runtime: ControllerRuntime;
@@ -80,14 +79,7 @@ export class ReplSession {
   constructor(print: (line: string) => void) {
     this.#print = print;
     this.#effects = new SideEffects(this.#cluster, [this.#oci], this.#tlog);
-    this.#runtime = makeControllerRuntime({
-      cluster: this.#cluster.service(),
-      metrics: new InMemoryMetrics(),
-      transparencyLog: this.#tlog,
-      stores: [this.#oci],
-      config: () => this.#config,
-      logs: "silent",
-    });
+    this.#runtime = makeControllerRuntime({ ...inMemoryParts(this.#environment, { logs: "silent" }), config: () => this.#config });
     const view = {
       run: (ref: RunRef) => {
         const json = this.#cluster.getRun(ref);

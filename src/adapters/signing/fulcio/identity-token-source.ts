@@ -48,7 +48,7 @@ export const fetchIdentityToken = (
         problems.push(raw.failure);
         continue;
       }
-      const token = readIdentityToken(raw.success, context.now());
+      const token = readIdentityToken(raw.success, context.clock.now());
       if (Result.isSuccess(token)) return token.success;
       problems.push({ source: provider.source(context), reason: token.failure });
     }

@@ -1,10 +1,11 @@
 import type { Effect } from "effect";
+import type { Clock } from "../../../ports/clock.ts";
 import type { SigstoreTrustedRoot, TrustedRootUnavailable } from "../../../ports/sigstore-trust.ts";
 
 /** What the keyless signer needs besides chains-config: time, trust and where tokens come from. */
 export interface KeylessContext {
   /** The controller's clock: token expiry, certificate validity and renewal are judged by it. */
-  readonly now: () => Date;
+  readonly clock: Clock["Service"];
   /** The Fulcio CAs and CT log keys an issued certificate is checked against. */
   readonly trustedRoot: Effect.Effect<SigstoreTrustedRoot, TrustedRootUnavailable>;
   /** The environment token providers read (SIGSTORE_ID_TOKEN, ACTIONS_ID_TOKEN_REQUEST_URL, …). */

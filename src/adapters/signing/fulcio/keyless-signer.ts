@@ -47,7 +47,7 @@ export const keylessSigner = (x509: ChainsConfig["signers"]["x509"], context: Ke
     }).pipe(Effect.mapError(fulcioProblem));
     if (!sameKey(issued.certificatePem, publicKey.export({ type: "spki", format: "der" })))
       return yield* Effect.fail(fulcioProblem("the certificate Fulcio returned is not for the key it was asked to certify"));
-    const validity = checkIssuedCertificate(issued, root, context.now());
+    const validity = checkIssuedCertificate(issued, root, context.clock.now());
     if (Result.isFailure(validity)) return yield* Effect.fail(fulcioProblem(validity.failure));
     return {
       ...privateKeySigner({ key: privateKey, scheme: "ecdsa-sha256", signer: "x509" }),
