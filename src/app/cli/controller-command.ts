@@ -10,7 +10,7 @@ import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import {
   LEADER_ELECTION_CONFIG_MAP,
   LeaderElectionConfigInvalid,
-  type LeaderElectionTiming,
+  type LeaderElectionConfig,
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
 import { makeRekorTransparencyLog } from "../../adapters/rekor/rekor-transparency-log.ts";
@@ -235,7 +235,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const kube = (cluster = connected.success);
   const service = kube.service();
 
-  let timing: LeaderElectionTiming | undefined;
+  let election: LeaderElectionConfig | undefined;
   if (!args.disableHa) {
     const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
     const data = await startupRead(
@@ -246,8 +246,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     if (Result.isFailure(data)) return refused(data.failure);
     const parsed = parseLeaderElectionConfig(data.success, configMap);
     if (Result.isFailure(parsed)) return refused(parsed.failure);
-    for (const warning of parsed.success.warnings) logLine("warning", warning);
-    timing = parsed.success.timing;
+    election = parsed.success;
   }
   // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
   const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
@@ -269,7 +268,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (config === undefined) return stopped(await stopping);
   if (Result.isFailure(config)) return refused(config.failure);
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
-  if (timing !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine });
+  if (election !== undefined) leadership = startLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), ...election, log: logLine });
 
   const registryCredentials = kube.registryCredentials(controllerKeychain({ env, log: logLine }));
   // One trust source for Rekor and Fulcio, so both check against the same trusted root.
