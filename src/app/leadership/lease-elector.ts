@@ -49,6 +49,7 @@ export class LeaseElector {
   #claiming = false;
   /** Set by `retry()` while an attempt is in flight: the next one follows at once. */
   #retrySoon = false;
+  #attempting = false;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> = Promise.resolve();
@@ -73,7 +74,8 @@ export class LeaseElector {
   retry(): void {
     if (this.#stopped || !this.#campaigning || this.#leading) return;
     this.#retrySoon = true;
-    this.#schedule(0);
+    // Never two attempts at once: one in flight schedules the next when it ends.
+    if (!this.#attempting) this.#schedule(0);
   }
 
   start(): void {
@@ -127,7 +129,11 @@ export class LeaseElector {
     if (this.#stopped) return;
     clearTimeout(this.#tickTimer);
     this.#tickTimer = setTimeout(() => {
-      this.#inFlight = this.#attempt().finally(() => this.#schedule(this.#nextDelay()));
+      this.#attempting = true;
+      this.#inFlight = this.#attempt().finally(() => {
+        this.#attempting = false;
+        this.#schedule(this.#nextDelay());
+      });
     }, delayMs);
   }
 
