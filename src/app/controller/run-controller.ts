@@ -297,7 +297,8 @@ export class RunController {
    */
   private promote(kind: RunKind, inBucket: (run: RunName) => boolean): void {
     for (const run of [...this.runs.values()]) {
-      if (run.kind === kind && inBucket(run.metadata) && isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
+      if (run.kind !== kind || !inBucket(run.metadata)) continue;
+      if (isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
     }
   }
 
