@@ -8,8 +8,11 @@ afterEach(async () => {
   chains = undefined;
 });
 
-/** Short enough for a test, in the reference's proportions (60 s / 40 s / 10 s). */
-const timing = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 200 };
+/**
+ * Short enough for a test. The retry period is what a replica holding a bucket waits before taking
+ * a second free one, so it is long next to how far apart two replicas start on a busy machine.
+ */
+const timing = { leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 2_000 };
 
 const holder = (c: EmulatedChains, lease: string): string | undefined =>
   (c.emu.store.get("leases", "tekton-chains", lease)?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity;
@@ -30,11 +33,10 @@ const completeRuns = (c: EmulatedChains, names: ReadonlyArray<string>) => {
 describe("two replicas sharing two buckets", () => {
   it("each signs the runs of its bucket, and the survivor takes a dead replica's bucket over and signs the rest", async () => {
     chains = await EmulatedChains.create();
-    const [a, b] = [await chains.startReplica("replica-a", timing, 2), await chains.startReplica("replica-b", timing, 2)];
+    const [a, b] = await Promise.all([chains.startReplica("replica-a", timing, 2), chains.startReplica("replica-b", timing, 2)]);
     const taskRunLeases = bucketLeaseNames("TaskRun", 2);
     const pipelineRunLeases = bucketLeaseNames("PipelineRun", 2);
     await until(() => [...taskRunLeases, ...pipelineRunLeases].every((lease) => holder(chains!, lease) !== undefined), "all four Leases to be held", 30_000);
-    // Generous: replicas started one after the other may briefly both reach for one bucket.
     await until(() => a.leadership.heldLeases("TaskRun").length === 1 && b.leadership.heldLeases("TaskRun").length === 1, "one bucket each", 30_000);
     const aBucket = a.leadership.heldLeases("TaskRun")[0]!;
     expect(holder(chains, pipelineRunLeases[taskRunLeases.indexOf(aBucket)]!)).toBe(a.name);
