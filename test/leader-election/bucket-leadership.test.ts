@@ -76,7 +76,19 @@ describe("leadership over buckets", () => {
     }
   });
 
-  it("lets the survivor take a dead replica's bucket over after its lease runs out, and one retry period more", async () => {
+  it("shares them out between replicas started up to two retry periods apart", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.99);
+    const store = new InMemoryLeaseStore();
+    const a = replica(store, "a", 2);
+    await vi.advanceTimersByTimeAsync(1.9 * timing.retryPeriodMs);
+    expect(heldCount(a)).toBe(2);
+    const b = replica(store, "b", 2);
+    await advanceUntil(() => heldCount(b) === 2, 5 * timing.retryPeriodMs);
+    await vi.advanceTimersByTimeAsync(5 * timing.retryPeriodMs);
+    expect([heldCount(a), heldCount(b)]).toEqual([2, 2]);
+  });
+
+  it("lets the survivor take a dead replica's bucket over after its lease runs out, and two retry periods more", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.5);
     const store = new InMemoryLeaseStore();
     const [a, b] = [replica(store, "a", 2), replica(store, "b", 2)];
@@ -84,8 +96,9 @@ describe("leadership over buckets", () => {
     await a.stop({ release: false });
     const tookOverMs = await advanceUntil(() => heldCount(b) === 4, 4 * timing.leaseDurationMs);
     expect(tookOverMs).toBeGreaterThanOrEqual(timing.leaseDurationMs);
-    // Seen by b up to a jittered period after a's last renewal, then its own takeover delay of one period.
-    expect(tookOverMs).toBeLessThanOrEqual(timing.leaseDurationMs + 2.2 * timing.retryPeriodMs + 100);
+    // Seen by b up to a jittered period after a's last renewal, then its own takeover delay of two periods.
+    expect(tookOverMs).toBeGreaterThanOrEqual(timing.leaseDurationMs + 2 * timing.retryPeriodMs - 1.2 * timing.retryPeriodMs);
+    expect(tookOverMs).toBeLessThanOrEqual(timing.leaseDurationMs + 3.2 * timing.retryPeriodMs + 100);
     for (const kind of kinds) for (const run of runs) expect(b.leads(kind, run)).toBe(true);
   });
 

@@ -64,7 +64,7 @@ Environment:
                            retry-period (10s) and buckets (1, at most 10), read at start-up
                            (default tekton-chains-config-leader-election; deploy/ ships 15s,
                            10s, 2s: a standby takes over within about 17 s of the leader's
-                           death, a replica already holding k buckets k retry periods later)
+                           death, a replica already holding k buckets 2k retry periods later)
   CONFIG_LOGGING_NAME      the ConfigMap whose loglevel.controller (else the level in
                            zap-logger-config) sets the lowest level logged, read at start-up
                            (default config-logging)

@@ -27,8 +27,10 @@ export interface LeaseLeadership extends Leadership {
  * Leadership over the Leases Tekton Chains' controllers use: per run kind one per bucket, each
  * bucket owning the runs whose `namespace/name` knative's bucket set assigns to it. Every replica
  * campaigns for every TaskRun bucket, so any replica can take any bucket over; a replica that
- * already holds (or is taking) k of them waits k retry periods before taking a free one, so
- * replicas started together, or one joining after a release, share the buckets out instead of the
+ * already holds (or is taking) k of them waits 2k retry periods before taking a free one. Two
+ * periods are more than the 1.2 periods in which a watching candidate sees a release or expiry,
+ * so a replica holding fewer buckets always gets there first: replicas started within two periods
+ * of each other, and the new pods of a rolling update, share the buckets out instead of the
  * quickest taking all. A PipelineRun bucket is sought only while the TaskRun bucket of the same
  * ordinal is held (and only watched otherwise), and given back when it is lost, so one replica
  * holds both Leases of an ordinal; next to a Tekton Chains controller that still holds one of them,
@@ -72,7 +74,7 @@ export const startLeaseLeadership = (options: LeaseLeadershipOptions): LeaseLead
     const taskRuns: LeaseElector = new LeaseElector({
       ...options,
       lease: taskRunLease,
-      takeoverDelayMs: () => taskRunElectors.filter((e) => e.leading || e.claiming).length * options.timing.retryPeriodMs,
+      takeoverDelayMs: () => taskRunElectors.filter((e) => e.leading || e.claiming).length * 2 * options.timing.retryPeriodMs,
       onClaimFailed: () => retryOthers(taskRuns),
       onChange: (leading) => {
         notify("TaskRun", taskRunLease, leading);
