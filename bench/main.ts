@@ -7,6 +7,7 @@ import { machineLine, median } from "./bench-machine.ts";
 import { measureStartUp } from "./cli-start-up.ts";
 import { measureBacklogThroughput, measureCallCounts, measureFirstSignature } from "./controller-on-emulator.ts";
 import { measurePipelineVsRawSign } from "./pipeline-vs-raw-sign.ts";
+import { measureTwoReplicaScaling } from "./two-replicas.ts";
 import type { RunCalls } from "../test/kubernetes/api-call-scenarios.ts";
 
 const { values } = parseArgs({
@@ -17,6 +18,8 @@ const { values } = parseArgs({
     qps: { type: "string", default: "20" },
     starts: { type: "string", default: "10" },
     "first-signatures": { type: "string", default: "3" },
+    "replica-runs": { type: "string", default: "400" },
+    "replica-qps": { type: "string", default: "10" },
   },
 });
 const count = (name: keyof typeof values): number => {
@@ -44,6 +47,13 @@ report(
   `backlog throughput ÷ QPS (${throughput.runs} TaskRuns, qps = burst = ${throughput.qps})`,
   `${throughput.ratio.toFixed(2)} (${throughput.runsPerSecond.toFixed(1)} runs/s)`,
   "close to 1 (one request per run)",
+);
+
+const scaling = await measureTwoReplicaScaling(count("replica-runs"), count("replica-qps"));
+report(
+  `backlog drain, 2 replica processes ÷ 1 (${scaling.runs} TaskRuns, buckets 2, qps = burst = ${scaling.qps} each)`,
+  `${scaling.ratio.toFixed(2)}× (${scaling.oneReplicaSeconds.toFixed(1)} s vs ${scaling.twoReplicaSeconds.toFixed(1)} s; ${scaling.signedPerReplica.join(" + ")} runs)`,
+  "≥ 1.7×",
 );
 
 const firsts: Array<number> = [];

@@ -18,7 +18,7 @@ afterEach(async () => {
 /** Leadership this test hands over when it chooses, so the order of list and promotion is fixed. */
 const grantedLater = () => {
   let leading = false;
-  const listeners = new Set<(kind: RunKind, leading: boolean) => void>();
+  const listeners = new Set<Parameters<Leadership["subscribe"]>[0]>();
   const leadership: Leadership = {
     leads: () => leading,
     subscribe: (listener) => {
@@ -28,7 +28,7 @@ const grantedLater = () => {
   };
   const grant = () => {
     leading = true;
-    for (const kind of ["TaskRun", "PipelineRun"] as const) for (const listener of listeners) listener(kind, true);
+    for (const kind of ["TaskRun", "PipelineRun"] as const) for (const listener of listeners) listener(kind, true, () => true);
   };
   return { leadership, grant };
 };

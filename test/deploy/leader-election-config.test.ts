@@ -16,7 +16,11 @@ describe("the leader-election ConfigMap deploy/ ships", () => {
     expect(timing.renewDeadlineMs).toBeLessThan(timing.leaseDurationMs);
   });
 
-  it("sets every timing key, so none of the code's defaults (the reference's, for a missing ConfigMap) applies", () => {
-    expect(Object.keys(data).sort()).toEqual(["lease-duration", "renew-deadline", "retry-period"]);
+  it("sets every key, so none of the code's defaults (the reference's, for a missing ConfigMap) applies", () => {
+    expect(Object.keys(data).sort()).toEqual(["buckets", "lease-duration", "renew-deadline", "retry-period"]);
+  });
+
+  it("keeps one bucket, so the Lease names stay Tekton Chains' default ones", () => {
+    expect(Result.getOrThrow(parseLeaderElectionConfig(data)).buckets).toBe(1);
   });
 });

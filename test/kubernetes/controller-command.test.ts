@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
-import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
+import { BucketSet } from "../../src/domain/leader-election/bucket-set.ts";
+import { bucketLeaseNames, leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
 import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { type SetFields, setVerifiesWithOpenssl, startLoopbackSigstore } from "../support/loopback-sigstore.ts";
@@ -173,6 +174,31 @@ describe("chains-ts controller", () => {
     const refused = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toContain('invalid value "soon" for key "lease-duration"');
+  }, 40_000);
+
+  it("holds the Lease of every bucket the leader-election ConfigMap names, and signs the runs of all of them", async () => {
+    const { kubeconfig, secrets } = await setUp({});
+    const e = emu!;
+    e.store.seed({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "tekton-chains-config-leader-election", namespace: "tekton-chains" },
+      data: { buckets: "3", "lease-duration": "3s", "renew-deadline": "2s", "retry-period": "200ms" },
+    });
+    const names = Array.from({ length: 10 }, (_, i) => `bucketed-${i}`);
+    const buckets = new BucketSet(bucketLeaseNames("TaskRun", 3));
+    expect(new Set(names.map((name) => buckets.owner(`default/${name}`))).size).toBe(3);
+    for (const name of names) {
+      e.store.seed(plainTaskRun(name));
+      e.store.modify("taskruns", "default", name, (o) => completeRun("True", new Date())(o as unknown as RunJson));
+    }
+    launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets], { POD_NAME: "chains-pod-1" });
+    const leases = [...bucketLeaseNames("TaskRun", 3), ...bucketLeaseNames("PipelineRun", 3)];
+    const holders = () => leases.map((lease) => (e.store.get("leases", "tekton-chains", lease)?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity);
+    await until(() => holders().every((holder) => holder === "chains-pod-1"), "all six bucket Leases", 20_000);
+    const signed = (name: string) => (e.store.get("taskruns", "default", name)?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"];
+    await until(() => names.every((name) => signed(name) === "true"), "every run signed", 20_000);
+    expect(e.store.get("leases", "tekton-chains", leaseNameFor("TaskRun"))).toBeUndefined();
   }, 40_000);
 
   it("exits 1 naming the key when chains-config is invalid at start-up", async () => {

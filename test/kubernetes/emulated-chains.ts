@@ -140,10 +140,10 @@ export class EmulatedChains {
     return kc;
   }
 
-  /** Starts one more replica that contends for the leader Leases. */
-  async startReplica(name: string, timing: LeaderElectionTiming): Promise<Replica> {
+  /** Starts one more replica that contends for the leader Leases (`buckets` per run kind). */
+  async startReplica(name: string, timing: LeaderElectionTiming, buckets = 1): Promise<Replica> {
     const cluster = await KubernetesCluster.connect({ kubeConfig: this.kubeConfig(name), timing: testTiming, writeRetryDelayMs: 10, ...this.#adapterOptions });
-    const leadership = startLeaseLeadership({ store: cluster.leaseStore(), identity: name, timing, log: () => undefined });
+    const leadership = startLeaseLeadership({ store: cluster.leaseStore(), identity: name, timing, buckets, log: () => undefined });
     const metrics = new InMemoryMetrics();
     const started = await startController(
       this.#parts(cluster, metrics),

@@ -71,7 +71,7 @@ describe("leader election between replicas", () => {
     const b = await chains.startReplica("replica-b", timing);
     await until(() => holds(chains!, a) || holds(chains!, b), "one replica to hold both Leases");
     const [leader, follower] = holds(chains, a) ? [a, b] : [b, a];
-    expect(follower.leadership.leads("TaskRun") || follower.leadership.leads("PipelineRun")).toBe(false);
+    expect([...follower.leadership.heldLeases("TaskRun"), ...follower.leadership.heldLeases("PipelineRun")]).toEqual([]);
 
     const first = ["first-0", "first-1", "first-2", "first-3"];
     seedAndComplete(chains, first);
@@ -137,8 +137,8 @@ describe("leader election between replicas", () => {
     expect(chains.get("taskruns", "signed-earlier")).toBeDefined();
     const a = await chains.startReplica("replica-a", timing);
     await untilListed(chains, a);
-    expect(a.leadership.leads("TaskRun")).toBe(false);
-    await until(() => a.leadership.leads("TaskRun"), "replica-a to lead", 30_000);
+    expect(a.leadership.heldLeases("TaskRun")).toEqual([]);
+    await until(() => a.leadership.heldLeases("TaskRun").length > 0, "replica-a to lead", 30_000);
     await until(() => chains!.get("taskruns", "signed-earlier") === undefined, "the deleted run to go", 30_000);
   });
 
@@ -148,10 +148,10 @@ describe("leader election between replicas", () => {
     seedForeignLease(chains, "departed-controller", 6);
     const a = await chains.startReplica("replica-a", timing);
     await untilListed(chains, a);
-    expect(a.leadership.leads("TaskRun")).toBe(false);
+    expect(a.leadership.heldLeases("TaskRun")).toEqual([]);
     chains.emu.store.delete("taskruns", "default", "signed-earlier");
     expect(chains.get("taskruns", "signed-earlier")).toBeDefined();
-    await until(() => a.leadership.leads("TaskRun"), "replica-a to lead", 30_000);
+    await until(() => a.leadership.heldLeases("TaskRun").length > 0, "replica-a to lead", 30_000);
     await until(() => chains!.get("taskruns", "signed-earlier") === undefined, "the deleted run to go", 30_000);
   });
 
@@ -161,7 +161,7 @@ describe("leader election between replicas", () => {
     const a = await chains.startReplica("replica-a", timing);
     seedAndComplete(chains, ["waiting"]);
     await new Promise((resolve) => setTimeout(resolve, timing.leaseDurationMs));
-    expect(a.leadership.leads("TaskRun")).toBe(false);
+    expect(a.leadership.heldLeases("TaskRun")).toEqual([]);
     expect(chains.annotations("taskruns", "waiting")["chains.tekton.dev/signed"]).toBeUndefined();
     expect(runWritesBy(chains, a)).toHaveLength(0);
     // Without the TaskRun Lease it does not reach for the PipelineRun one either.

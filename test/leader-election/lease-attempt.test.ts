@@ -78,7 +78,7 @@ describe("the leader-election ConfigMap", () => {
 
   it("reads Go durations", () => {
     const parsed = parseLeaderElectionConfig({ "lease-duration": "1m30s", "renew-deadline": "45s", "retry-period": "500ms", buckets: "1" });
-    expect(Result.isSuccess(parsed) && parsed.success).toEqual({ timing: { leaseDurationMs: 90_000, renewDeadlineMs: 45_000, retryPeriodMs: 500 }, warnings: [] });
+    expect(Result.isSuccess(parsed) && parsed.success).toEqual({ timing: { leaseDurationMs: 90_000, renewDeadlineMs: 45_000, retryPeriodMs: 500 }, buckets: 1 });
   });
 
   it("names the key of an invalid value", () => {
@@ -93,10 +93,14 @@ describe("the leader-election ConfigMap", () => {
     expect(Result.isFailure(parsed) && parsed.failure.key).toBe("renew-deadline");
   });
 
-  it("warns that more than one bucket is not supported", () => {
-    const parsed = parseLeaderElectionConfig({ buckets: "3" });
-    expect(Result.isSuccess(parsed) && parsed.success.warnings).toEqual([
-      'tekton-chains-config-leader-election: buckets "3" is not supported; chains-ts holds one lease per run kind (00-of-01)',
-    ]);
+  it("reads buckets from 1 to 10, as knative does, and refuses others naming the key", () => {
+    expect(Result.getOrThrow(parseLeaderElectionConfig({})).buckets).toBe(1);
+    for (const buckets of [1, 2, 7, 10]) expect(Result.getOrThrow(parseLeaderElectionConfig({ buckets: String(buckets) })).buckets).toBe(buckets);
+    for (const value of ["0", "11", "-1", "2.5", " 2", "two", ""]) {
+      const parsed = parseLeaderElectionConfig({ buckets: value });
+      expect(Result.isFailure(parsed) && parsed.failure.message).toBe(
+        `tekton-chains-config-leader-election: invalid value ${JSON.stringify(value)} for key "buckets": a whole number from 1 to 10 is required`,
+      );
+    }
   });
 });

@@ -48,8 +48,10 @@ Options:
                            only compared with it
   --disable-ha             do not take part in leader election: this replica signs every run.
                            Only for a single replica; by default replicas contend for the
-                           Leases Tekton Chains uses (one per run kind, in SYSTEM_NAMESPACE) and
-                           only the holder signs, so a standby takes over when the leader dies
+                           Leases Tekton Chains uses (per run kind one per bucket, in
+                           SYSTEM_NAMESPACE) and each holder signs the runs of its buckets, so
+                           with buckets > 1 replicas share the work, and a standby takes over
+                           the buckets of a replica that dies
   --health-port P          serve /healthz and /readyz on this port (default 8080; 0 picks one)
   --metrics-port P         serve Prometheus /metrics on this port (default 9090; 0 picks one)
   -h, --help               show this help
@@ -58,10 +60,11 @@ Environment:
   SYSTEM_NAMESPACE         where chains-config, signing-secrets and the Leases live (default
                            tekton-chains)
   CONFIG_LEADERELECTION_NAME
-                           the ConfigMap with lease-duration (60s), renew-deadline (40s) and
-                           retry-period (10s), read at start-up (default
-                           tekton-chains-config-leader-election; deploy/ ships 15s, 10s, 2s:
-                           a standby takes over within about 17 s of the leader's death)
+                           the ConfigMap with lease-duration (60s), renew-deadline (40s),
+                           retry-period (10s) and buckets (1, at most 10), read at start-up
+                           (default tekton-chains-config-leader-election; deploy/ ships 15s,
+                           10s, 2s: a standby takes over within about 17 s of the leader's
+                           death, a replica already holding k buckets 2k retry periods later)
   CONFIG_LOGGING_NAME      the ConfigMap whose loglevel.controller (else the level in
                            zap-logger-config) sets the lowest level logged, read at start-up
                            (default config-logging)

@@ -9,7 +9,7 @@ import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import {
   LEADER_ELECTION_CONFIG_MAP,
   LeaderElectionConfigInvalid,
-  type LeaderElectionTiming,
+  type LeaderElectionConfig,
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
@@ -216,7 +216,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   holdNow(Effect.acquireRelease(Effect.succeed(kube), (connection) => Effect.sync(() => connection.close())));
   const ports = kube.ports();
 
-  let timing: LeaderElectionTiming | undefined;
+  let election: LeaderElectionConfig | undefined;
   if (!args.disableHa) {
     const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
     const data = await startupRead(
@@ -227,8 +227,7 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     if (Result.isFailure(data)) return refused(data.failure);
     const parsed = parseLeaderElectionConfig(data.success, configMap);
     if (Result.isFailure(parsed)) return refused(parsed.failure);
-    for (const warning of parsed.success.warnings) logLine("warning", warning);
-    timing = parsed.success.timing;
+    election = parsed.success;
   }
   // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
   const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
@@ -250,8 +249,8 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   if (config === undefined) return stopped(await stopping);
   if (Result.isFailure(config)) return refused(config.failure);
   // Only now, so that a replica waiting for the API never holds the Leases without signing.
-  if (timing !== undefined) {
-    const leases = { store: kube.leaseStore(), identity: replicaIdentity(env), timing, log: logLine };
+  if (election !== undefined) {
+    const leases = { store: kube.leaseStore(), identity: replicaIdentity(env), ...election, log: logLine };
     leadership = holdNow(
       Effect.acquireRelease(Effect.sync(() => startLeaseLeadership(leases)), (held) => Effect.promise(() => held.stop({ release: true }))),
     );

@@ -27,7 +27,7 @@ import { Metrics } from "../../ports/metrics.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passMetric } from "../lifecycle/pass-metrics.ts";
 import type { ConfigHolder } from "./config-holder.ts";
-import { type Leadership, soleLeader } from "./leadership.ts";
+import { type Leadership, type RunName, soleLeader } from "./leadership.ts";
 import { isProcessed } from "./run-filters.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -139,8 +139,8 @@ export class RunController {
     hooks: ControllerHooks = {},
   ): Promise<Result.Result<RunController, ClusterUnavailable>> {
     const controller = new RunController(runner, configHolder, options, hooks);
-    controller.unsubscribeLeadership = controller.leadership.subscribe((kind, leading) =>
-      leading ? controller.promote(kind) : controller.demote(kind),
+    controller.unsubscribeLeadership = controller.leadership.subscribe((kind, leading, inBucket) =>
+      leading ? controller.promote(kind, inBucket) : controller.demote(kind, inBucket),
     );
     const watch = await runner.runPromise(
       Effect.result(RunSource.use((c) => c.watchRuns((event) => controller.onWatchEvent(event)))),
@@ -209,7 +209,7 @@ export class RunController {
     if (!isProcessed(run, this.options.namespaces, this.configHolder.current())) return;
     this.hold(run);
     this.notifyParent(run);
-    if (this.leadership.leads(run.kind)) this.consider(run, event.initial && !this.synced ? "backlog" : "live");
+    if (this.leadership.leads(run.kind, run.metadata)) this.consider(run, event.initial && !this.synced ? "backlog" : "live");
   }
 
   /**
@@ -220,7 +220,7 @@ export class RunController {
   private reportUnreadable(event: RunWatchEvent, failure: RunDecodeFailed): void {
     const ref = event.type === "upsert" ? runRefOfRaw(event.object) : undefined;
     const inScope = (r: RunRef) => this.options.namespaces.length === 0 || this.options.namespaces.includes(r.namespace);
-    const recordable = ref !== undefined && this.leadership.leads(ref.kind) && inScope(ref);
+    const recordable = ref !== undefined && this.leadership.leads(ref.kind, ref) && inScope(ref);
     const message = `chains-ts cannot read this ${ref?.kind ?? "object"}, so it is not signed: ${failure.reason}`.slice(0, MAX_EVENT_MESSAGE);
     this.log(
       Metrics.use((metrics) => {
@@ -298,24 +298,27 @@ export class RunController {
   }
 
   /**
-   * This replica now leads `kind`: every held run of that kind is considered again, in the
+   * This replica now leads a bucket of `kind`: every held run in it is considered again, in the
    * backlog lane, with the filters applied (reference defect #3).
    */
-  private promote(kind: RunKind): void {
+  private promote(kind: RunKind, inBucket: (run: RunName) => boolean): void {
     for (const run of [...this.runs.values()]) {
-      if (run.kind === kind && isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
+      if (run.kind !== kind || !inBucket(run.metadata)) continue;
+      if (isProcessed(run, this.options.namespaces, this.configHolder.current())) this.consider(run, "backlog");
     }
     for (const [key, { ref, observation }] of [...this.keyMaterialFailures])
-      if (ref.kind === kind && !this.actors.has(key)) this.spawn(ref, observation);
+      if (ref.kind === kind && inBucket(ref) && !this.actors.has(key)) this.spawn(ref, observation);
   }
 
   /**
-   * Another replica now leads `kind`: parked actors stop at once; a pass in flight finishes its
-   * current step and stops when it parks (the renew deadline leaves it time before the lease expires).
+   * Another replica now leads a bucket of `kind`: parked actors of its runs stop at once; a pass in
+   * flight finishes its current step and stops when it parks (the renew deadline leaves it time
+   * before the lease expires). The runs stay held, for when this replica leads the bucket again.
    */
-  private demote(kind: RunKind): void {
+  private demote(kind: RunKind, inBucket: (run: RunName) => boolean): void {
     for (const [key, actor] of [...this.actors]) {
-      if (actor.getSnapshot().context.ref.kind === kind && isParked(actor.getSnapshot())) this.retire(key, actor);
+      const { ref } = actor.getSnapshot().context;
+      if (ref.kind === kind && inBucket(ref) && isParked(actor.getSnapshot())) this.retire(key, actor);
     }
   }
 
@@ -373,7 +376,7 @@ export class RunController {
       next: (snapshot) => {
         const current = stateName(snapshot);
         if (this.actors.get(key) !== actor) return;
-        if (isParked(snapshot) && !this.leadership.leads(ref.kind)) {
+        if (isParked(snapshot) && !this.leadership.leads(ref.kind, ref)) {
           this.retire(key, actor);
           return;
         }

@@ -20,6 +20,14 @@ export interface LeaseElectorOptions {
    * Default true.
    */
   readonly campaigning?: boolean;
+  /**
+   * How long the lease must have been free (absent, released, or run out) before this candidate
+   * takes it; asked at each attempt. Default 0. Bucket leadership uses it so that a replica
+   * already holding buckets leaves a free one to a replica holding fewer.
+   */
+  readonly takeoverDelayMs?: () => number;
+  /** A write to take the lease failed (another candidate was first, or the API is unreachable). */
+  readonly onClaimFailed?: () => void;
 }
 
 /**
@@ -38,6 +46,12 @@ export class LeaseElector {
   #holderExpiresAtMs: number | undefined;
   #held: ObservedLease | undefined;
   #observation: LeaseObservation | undefined;
+  /** Since when the lease has been missing, by this candidate's clock. */
+  #absentSinceMs: number | undefined;
+  #claiming = false;
+  /** Set by `retry()` while an attempt is in flight: the next one follows at once. */
+  #retrySoon = false;
+  #attempting = false;
   #tickTimer: ReturnType<typeof setTimeout> | undefined;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> = Promise.resolve();
@@ -52,6 +66,19 @@ export class LeaseElector {
 
   get leading(): boolean {
     return this.#leading;
+  }
+
+  /** Writing the lease to take it: counted as held by whoever weighs taking further leases. */
+  get claiming(): boolean {
+    return this.#claiming;
+  }
+
+  /** Tries again now rather than at the time last planned (its takeover delay may have shrunk). */
+  retry(): void {
+    if (this.#stopped || !this.#campaigning || this.#leading) return;
+    this.#retrySoon = true;
+    // Never two attempts at once: one in flight schedules the next when it ends.
+    if (!this.#attempting) this.#schedule(0);
   }
 
   start(): void {
@@ -105,7 +132,11 @@ export class LeaseElector {
     if (this.#stopped) return;
     clearTimeout(this.#tickTimer);
     this.#tickTimer = setTimeout(() => {
-      this.#inFlight = this.#attempt().finally(() => this.#schedule(this.#nextDelay()));
+      this.#attempting = true;
+      this.#inFlight = this.#attempt().finally(() => {
+        this.#attempting = false;
+        this.#schedule(this.#nextDelay());
+      });
     }, delayMs);
   }
 
@@ -114,6 +145,7 @@ export class LeaseElector {
    * but no longer than until the holder's lease runs out.
    */
   #nextDelay(): number {
+    if (this.#retrySoon) return 0;
     const period = this.#options.timing.retryPeriodMs;
     if (this.#leading) return period;
     const jittered = period * (1 + Math.random() * 0.2);
@@ -123,6 +155,7 @@ export class LeaseElector {
   async #attempt(): Promise<void> {
     const { store, lease, identity, timing } = this.#options;
     this.#holderExpiresAtMs = undefined;
+    this.#retrySoon = false;
     const read = await Effect.runPromise(Effect.result(store.read(lease)));
     if (this.#stopped) return;
     if (Result.isFailure(read)) {
@@ -131,6 +164,7 @@ export class LeaseElector {
     }
     const current = read.success;
     const nowMs = this.#now();
+    this.#absentSinceMs = current === undefined ? (this.#absentSinceMs ?? nowMs) : undefined;
     if (current !== undefined && (this.#observation === undefined || !sameRecord(this.#observation.record, current.record))) {
       this.#observation = { record: current.record, observedAtMs: nowMs };
     }
@@ -149,10 +183,26 @@ export class LeaseElector {
       this.#setLeading(false);
       return;
     }
-    const written = await Effect.runPromise(
-      Effect.result(attempt._tag === "Create" ? store.create(lease, attempt.record) : store.update(lease, attempt.record, attempt.resourceVersion)),
-    );
+    const takingOver = current?.record.holderIdentity !== identity;
+    if (takingOver) {
+      const mayTakeAtMs = this.#freeSinceMs(current, nowMs) + (this.#options.takeoverDelayMs?.() ?? 0);
+      if (mayTakeAtMs > nowMs) {
+        this.#holderExpiresAtMs = mayTakeAtMs;
+        return;
+      }
+    }
+    this.#claiming = takingOver;
+    let written;
+    try {
+      written = await Effect.runPromise(
+        Effect.result(attempt._tag === "Create" ? store.create(lease, attempt.record) : store.update(lease, attempt.record, attempt.resourceVersion)),
+      );
+    } finally {
+      // Cleared in the same step that sets `leading` on success, so a claim is never counted twice or not at all.
+      this.#claiming = false;
+    }
     if (Result.isFailure(written)) {
+      if (takingOver) this.#options.onClaimFailed?.();
       // A conflict means another candidate wrote first; the next read tells who holds it.
       if (written.failure._tag === "ClusterUnavailable") this.#options.log("warning", `cannot write Lease ${lease}: ${written.failure.reason}`);
       return;
@@ -172,6 +222,17 @@ export class LeaseElector {
     this.#hasLed = true;
     this.#setLeading(true);
     this.#armRenewDeadline();
+  }
+
+  /**
+   * When the lease, as just read, became free for anyone to take: when it was first seen missing,
+   * when its release was first seen, or a lease duration after its holder's last renewal was first
+   * seen.
+   */
+  #freeSinceMs(current: ObservedLease | undefined, nowMs: number): number {
+    if (current === undefined) return this.#absentSinceMs ?? nowMs;
+    const observedAtMs = this.#observation?.observedAtMs ?? nowMs;
+    return current.record.holderIdentity === "" ? observedAtMs : observedAtMs + current.record.leaseDurationSeconds * 1000;
   }
 
   /** Leadership ends when renewals keep failing, even if a hung request never returns. */

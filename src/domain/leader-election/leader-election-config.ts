@@ -37,14 +37,20 @@ const durationKeys = [
   ["retry-period", "retryPeriodMs"],
 ] as const;
 
-/**
- * Reads the leader-election ConfigMap's data. Only one bucket is supported: other `buckets`
- * values are reported as a warning and one lease per kind is used.
- */
+/** knative's `MaxBuckets`: more is refused, as Tekton Chains refuses it. */
+export const MAX_BUCKETS = 10;
+
+export interface LeaderElectionConfig {
+  readonly timing: LeaderElectionTiming;
+  /** Leases per run kind; each replica signs the runs of the buckets it holds (controller.md §5). */
+  readonly buckets: number;
+}
+
+/** Reads the leader-election ConfigMap's data, with knative's rules and defaults. */
 export const parseLeaderElectionConfig = (
   data: Readonly<Record<string, string>>,
   configMap = LEADER_ELECTION_CONFIG_MAP,
-): Result.Result<{ readonly timing: LeaderElectionTiming; readonly warnings: ReadonlyArray<string> }, LeaderElectionConfigInvalid> => {
+): Result.Result<LeaderElectionConfig, LeaderElectionConfigInvalid> => {
   const timing: Record<(typeof durationKeys)[number][1], number> = { ...defaultLeaderElectionTiming };
   for (const [key, field] of durationKeys) {
     const text = data[key];
@@ -61,10 +67,12 @@ export const parseLeaderElectionConfig = (
       new LeaderElectionConfigInvalid({ configMap, key: "renew-deadline", value: data["renew-deadline"] ?? "40s", reason: "must be shorter than lease-duration" }),
     );
   }
-  const buckets = data["buckets"];
-  const warnings =
-    buckets !== undefined && buckets !== "1"
-      ? [`${configMap}: buckets ${JSON.stringify(buckets)} is not supported; chains-ts holds one lease per run kind (00-of-01)`]
-      : [];
-  return Result.succeed({ timing, warnings });
+  const bucketsText = data["buckets"] ?? "1";
+  const buckets = /^[0-9]{1,9}$/.test(bucketsText) ? Number(bucketsText) : Number.NaN;
+  if (!(buckets >= 1 && buckets <= MAX_BUCKETS)) {
+    return Result.fail(
+      new LeaderElectionConfigInvalid({ configMap, key: "buckets", value: bucketsText, reason: `a whole number from 1 to ${MAX_BUCKETS} is required` }),
+    );
+  }
+  return Result.succeed({ timing, buckets });
 };
