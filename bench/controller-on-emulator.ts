@@ -16,7 +16,7 @@ export interface CallCounts {
   readonly watchedTaskRun: RunCalls;
 }
 
-const withChains = async <A>(use: (chains: EmulatedChains) => Promise<A>, options: Parameters<typeof EmulatedChains.create>[0] = {}): Promise<A> => {
+export const withChains = async <A>(use: (chains: EmulatedChains) => Promise<A>, options: Parameters<typeof EmulatedChains.create>[0] = {}): Promise<A> => {
   const chains = await EmulatedChains.create(options);
   try {
     return await use(chains);

@@ -1,10 +1,29 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Lane, WorkQueue } from "../../src/app/controller/work-queue.ts";
+import type { RequestLane } from "../../src/ports/request-lane.ts";
+
+/** A request lane that records the lane each piece of work ran in. */
+const recordingLanes = () => {
+  let current: Lane = "live";
+  const lanes: RequestLane["Service"] = {
+    current: () => current,
+    within: (lane, work) => {
+      const outer = current;
+      current = lane;
+      try {
+        return work();
+      } finally {
+        current = outer;
+      }
+    },
+  };
+  return lanes;
+};
 
 const drain = async (queue: WorkQueue): Promise<Array<string>> => {
   const keys: Array<string> = [];
-  while (queue.size > 0) keys.push((await queue.take())!);
+  while (queue.size > 0) keys.push((await queue.take())!.key);
   return keys;
 };
 
@@ -33,12 +52,32 @@ describe("work queue", () => {
     const queue = new WorkQueue();
     const waiting = queue.take();
     queue.add("x", "live");
-    expect(await waiting).toBe("x");
+    expect(await waiting).toEqual({ key: "x", lane: "live" });
     const stranded = [queue.take(), queue.take()];
     queue.close();
     expect(await Promise.all(stranded)).toEqual([undefined, undefined]);
     queue.add("late", "live");
     expect(await queue.take()).toBeUndefined();
+  });
+
+  it("has a worker handle each key in the lane it was queued in, one at a time, until the queue closes", async () => {
+    const lanes = recordingLanes();
+    const queue = new WorkQueue(lanes);
+    queue.add("old", "backlog", 1);
+    queue.add("fresh", "live");
+    const handled: Array<string> = [];
+    let inFlight = 0;
+    const worker = queue.serve(async (key) => {
+      // The lane as the handler starts: the part of a pass that sends its first request.
+      handled.push(`${key}:${lanes.current()}`);
+      inFlight += 1;
+      expect(inFlight).toBe(1);
+      await Promise.resolve();
+      inFlight -= 1;
+      if (key === "old") queue.close();
+    });
+    await worker;
+    expect(handled).toEqual(["fresh:live", "old:backlog"]);
   });
 });
 

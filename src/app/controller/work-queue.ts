@@ -1,4 +1,6 @@
+import { asyncLocalRequestLane } from "../../adapters/node/async-local-request-lane.ts";
 import type { Lane } from "../../domain/lifecycle/decide-run-command.ts";
+import type { RequestLane } from "../../ports/request-lane.ts";
 
 export type { Lane };
 
@@ -6,7 +8,8 @@ export type { Lane };
  * Run keys waiting for a worker. Two lanes: `live` (runs that completed while we watched, and
  * retries) is always served before `backlog` (unsigned runs found at start-up), and the backlog
  * is served newest completion first, so history never starves fresh builds (reference defect #9).
- * A key is queued at most once.
+ * A key is queued at most once. A worker handles a key in its lane (`RequestLane`), so the API
+ * requests of its pass keep the priority the queue gave it.
  */
 
 interface BacklogItem {
@@ -14,13 +17,23 @@ interface BacklogItem {
   readonly completedAt: number;
 }
 
+export interface Taken {
+  readonly key: string;
+  readonly lane: Lane;
+}
+
 export class WorkQueue {
   private readonly live: Array<string> = [];
   /** Sorted by completion time ascending; the newest is taken from the end. */
   private readonly backlog: Array<BacklogItem> = [];
   private readonly queued = new Map<string, Lane>();
-  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private readonly waiters: Array<(taken: Taken | undefined) => void> = [];
   private closed = false;
+  private readonly lanes: RequestLane["Service"];
+
+  constructor(lanes: RequestLane["Service"] = asyncLocalRequestLane) {
+    this.lanes = lanes;
+  }
 
   get size(): number {
     return this.queued.size;
@@ -42,11 +55,19 @@ export class WorkQueue {
     this.wake();
   }
 
-  /** Resolves with the next key, or `undefined` once the queue is closed. */
-  take(): Promise<string | undefined> {
+  /** Resolves with the next key and the lane it was queued in, or `undefined` once the queue is closed. */
+  take(): Promise<Taken | undefined> {
     const next = this.next();
     if (next !== undefined || this.closed) return Promise.resolve(next);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** One worker: hands keys to `handle` one at a time, each within its lane, until the queue is closed. */
+  async serve(handle: (key: string) => Promise<void>): Promise<void> {
+    for (let taken = await this.take(); taken !== undefined; taken = await this.take()) {
+      const { key, lane } = taken;
+      await this.lanes.within(lane, () => handle(key));
+    }
   }
 
   /** Stops handing out keys; pending `take` calls resolve with `undefined`. */
@@ -55,17 +76,19 @@ export class WorkQueue {
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }
 
-  private next(): string | undefined {
+  private next(): Taken | undefined {
     const key = this.live.shift() ?? this.backlog.pop()?.key;
-    if (key !== undefined) this.queued.delete(key);
-    return key;
+    if (key === undefined) return undefined;
+    const lane = this.queued.get(key)!;
+    this.queued.delete(key);
+    return { key, lane };
   }
 
   private wake(): void {
     while (this.waiters.length > 0) {
-      const key = this.next();
-      if (key === undefined) return;
-      this.waiters.shift()!(key);
+      const taken = this.next();
+      if (taken === undefined) return;
+      this.waiters.shift()!(taken);
     }
   }
 
