@@ -21,10 +21,22 @@ const recordingLanes = () => {
   return lanes;
 };
 
+/** What one worker is handed until the queue is empty. */
 const drain = async (queue: WorkQueue): Promise<Array<string>> => {
   const keys: Array<string> = [];
-  while (queue.size > 0) keys.push((await queue.take())!.key);
+  if (queue.size === 0) return keys;
+  await queue.serve(async (key) => {
+    keys.push(key);
+    if (queue.size === 0) queue.close();
+  });
   return keys;
+};
+
+/** A promise and its resolver, to hold a handler in flight. */
+const gate = () => {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
 };
 
 describe("work queue", () => {
@@ -48,16 +60,49 @@ describe("work queue", () => {
     expect(await drain(queue)).toEqual(["a", "b"]);
   });
 
-  it("makes take wait for work, and close release every waiter", async () => {
+  it("has workers wait for work, and return on close once their key is handled", async () => {
     const queue = new WorkQueue();
-    const waiting = queue.take();
+    const handled: Array<string> = [];
+    const workers = [queue.serve(async (key) => void handled.push(key)), queue.serve(async (key) => void handled.push(key))];
     queue.add("x", "live");
-    expect(await waiting).toEqual({ key: "x", lane: "live" });
-    const stranded = [queue.take(), queue.take()];
+    await Promise.resolve();
+    expect(handled).toEqual(["x"]);
     queue.close();
-    expect(await Promise.all(stranded)).toEqual([undefined, undefined]);
+    await Promise.all(workers);
     queue.add("late", "live");
-    expect(await queue.take()).toBeUndefined();
+    expect(handled).toEqual(["x"]);
+    expect(queue.size).toBe(0);
+  });
+
+  it("keeps one of several workers from the backlog, so a live run is taken while the backlog is in flight", async () => {
+    const queue = new WorkQueue();
+    for (let i = 0; i < 5; i++) queue.add(`old-${i}`, "backlog", i);
+    const held = new Map<string, ReturnType<typeof gate>>();
+    const handle = (key: string) => {
+      const g = gate();
+      held.set(key, g);
+      return g.opened;
+    };
+    const workers = [queue.serve(handle), queue.serve(handle), queue.serve(handle)];
+    await Promise.resolve();
+    // Three workers: two take the backlog, one waits for live work.
+    expect([...held.keys()]).toEqual(["old-4", "old-3"]);
+    queue.add("fresh", "live");
+    await Promise.resolve();
+    expect([...held.keys()]).toEqual(["old-4", "old-3", "fresh"]);
+    held.get("old-4")!.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...held.keys()]).toEqual(["old-4", "old-3", "fresh", "old-2"]);
+    queue.close();
+    for (const g of held.values()) g.open();
+    await Promise.all(workers);
+  });
+
+  it("gives the backlog the only worker there is", async () => {
+    const queue = new WorkQueue();
+    queue.add("old", "backlog", 1);
+    queue.add("older", "backlog", 0);
+    expect(await drain(queue)).toEqual(["old", "older"]);
   });
 
   it("has a worker handle each key in the lane it was queued in, one at a time, until the queue closes", async () => {

@@ -9,7 +9,9 @@ export type { Lane };
  * retries) is always served before `backlog` (unsigned runs found at start-up), and the backlog
  * is served newest completion first, so history never starves fresh builds (reference defect #9).
  * A key is queued at most once. A worker handles a key in its lane (`RequestLane`), so the API
- * requests of its pass keep the priority the queue gave it.
+ * requests of its pass keep the priority the queue gave it; and with two workers or more, one is
+ * kept from the backlog, so a live run never waits for a backlog pass to end (most of such a pass
+ * is a wait for the API rate limiter, which would hold every worker while a backlog drains).
  */
 
 interface BacklogItem {
@@ -17,7 +19,7 @@ interface BacklogItem {
   readonly completedAt: number;
 }
 
-export interface Taken {
+interface Taken {
   readonly key: string;
   readonly lane: Lane;
 }
@@ -29,6 +31,8 @@ export class WorkQueue {
   private readonly queued = new Map<string, Lane>();
   private readonly waiters: Array<(taken: Taken | undefined) => void> = [];
   private closed = false;
+  private workers = 0;
+  private backlogInFlight = 0;
   private readonly lanes: RequestLane["Service"];
 
   constructor(lanes: RequestLane["Service"] = asyncLocalRequestLane) {
@@ -55,32 +59,45 @@ export class WorkQueue {
     this.wake();
   }
 
-  /** Resolves with the next key and the lane it was queued in, or `undefined` once the queue is closed. */
-  take(): Promise<Taken | undefined> {
-    const next = this.next();
-    if (next !== undefined || this.closed) return Promise.resolve(next);
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
   /** One worker: hands keys to `handle` one at a time, each within its lane, until the queue is closed. */
   async serve(handle: (key: string) => Promise<void>): Promise<void> {
-    for (let taken = await this.take(); taken !== undefined; taken = await this.take()) {
-      const { key, lane } = taken;
-      await this.lanes.within(lane, () => handle(key));
+    this.workers += 1;
+    try {
+      for (let taken = await this.take(); taken !== undefined; taken = await this.take()) {
+        const { key, lane } = taken;
+        try {
+          await this.lanes.within(lane, () => handle(key));
+        } finally {
+          if (lane === "backlog") {
+            this.backlogInFlight -= 1;
+            this.wake();
+          }
+        }
+      }
+    } finally {
+      this.workers -= 1;
     }
   }
 
-  /** Stops handing out keys; pending `take` calls resolve with `undefined`. */
+  /** Stops handing out keys; every worker returns once its current key is handled. */
   close(): void {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
   }
 
+  private take(): Promise<Taken | undefined> {
+    if (this.closed) return Promise.resolve(undefined);
+    const next = this.next();
+    if (next !== undefined) return Promise.resolve(next);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
   private next(): Taken | undefined {
-    const key = this.live.shift() ?? this.backlog.pop()?.key;
+    const key = this.live.shift() ?? (this.backlogInFlight < Math.max(1, this.workers - 1) ? this.backlog.pop()?.key : undefined);
     if (key === undefined) return undefined;
     const lane = this.queued.get(key)!;
     this.queued.delete(key);
+    if (lane === "backlog") this.backlogInFlight += 1;
     return { key, lane };
   }
 
