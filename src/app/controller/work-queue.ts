@@ -93,12 +93,17 @@ export class WorkQueue {
   }
 
   private next(): Taken | undefined {
-    const key = this.live.shift() ?? (this.backlogInFlight < Math.max(1, this.workers - 1) ? this.backlog.pop()?.key : undefined);
+    const key = this.live.shift() ?? (this.backlogInFlight < this.backlogWorkers() ? this.backlog.pop()?.key : undefined);
     if (key === undefined) return undefined;
     const lane = this.queued.get(key)!;
     this.queued.delete(key);
     if (lane === "backlog") this.backlogInFlight += 1;
     return { key, lane };
+  }
+
+  /** Workers the backlog may hold: all but one, so a live run finds one free; the only one if there is one. */
+  private backlogWorkers(): number {
+    return Math.max(1, this.workers - 1);
   }
 
   private wake(): void {
