@@ -6,7 +6,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { passMetric } from "../src/app/lifecycle/pass-metrics.ts";
 import { plainTaskRun, until } from "../test/kubernetes/emulated-chains.ts";
-import { withChains } from "./controller-on-emulator.ts";
+import { SHIPPED_WORKERS, withChains } from "./controller-on-emulator.ts";
 
 export interface LiveLatencyUnderBacklog {
   readonly backlogRuns: number;
@@ -32,7 +32,7 @@ const percentile = (sorted: ReadonlyArray<number>, p: number): number => sorted[
 
 /**
  * `backlogRuns` completed TaskRuns present at start-up, the controller at `qps` (= burst; the
- * default is the controller's default, 20). A live run is started every `liveIntervalMs` while
+ * default is the controller's default, 20) with its default number of passes at once. A live run is started every `liveIntervalMs` while
  * the backlog drains; it is completed once its finalizer is on, as a real run would be.
  */
 export const measureLiveLatencyUnderBacklog = (backlogRuns: number, qps = 20, liveIntervalMs = 500): Promise<LiveLatencyUnderBacklog> =>
@@ -88,5 +88,5 @@ export const measureLiveLatencyUnderBacklog = (backlogRuns: number, qps = 20, li
         eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
       };
     },
-    { adapter: { qps, burst: qps } },
+    { adapter: { qps, burst: qps }, controller: { workers: SHIPPED_WORKERS } },
   );

@@ -42,9 +42,11 @@ report("API calls, backlog PipelineRun + 2 children", calls(callCounts.backlogPi
 report("API calls, TaskRun completed while watched", calls(callCounts.watchedTaskRun), "≤ 2 PATCH, 0 GET, Events only on failure");
 
 const throughput = await measureBacklogThroughput(count("backlog-runs"), count("qps"));
+// The same backlog with no effective limit: when this is not well above QPS, the CPU is the bound, not the limiter.
+const unlimited = await measureBacklogThroughput(count("backlog-runs"), 1_000_000);
 report(
   `backlog throughput ÷ QPS (${throughput.runs} TaskRuns, qps = burst = ${throughput.qps})`,
-  `${throughput.ratio.toFixed(2)} (${throughput.runsPerSecond.toFixed(1)} runs/s)`,
+  `${throughput.ratio.toFixed(2)} (${throughput.runsPerSecond.toFixed(1)} runs/s; ${unlimited.runsPerSecond.toFixed(1)} runs/s with no QPS limit)`,
   "≥ 0.9",
 );
 
