@@ -45,9 +45,9 @@ export const measureLiveLatencyUnderBacklog = (backlogRuns: number, qps = 20, li
       const signedSoFar = () => chains.metrics.value(passMetric.markedSigned("TaskRun"));
       const latencies: Array<number> = [];
       const delay = monitorEventLoopDelay({ resolution: 10 });
-      delay.enable();
       const started = performance.now();
       await chains.startController();
+      delay.enable();
       let liveSigned = 0;
       const backlogLeft = () => backlogRuns + liveSigned - signedSoFar();
       for (let i = 0; backlogLeft() > 0; i++) {
