@@ -1,4 +1,5 @@
 import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { asyncLocalRequestLane } from "../node/async-local-request-lane.ts";
 import { RequestRateLimiter } from "./request-rate-limiter.ts";
 import { shareConnections } from "./shared-connections.ts";
 
@@ -10,8 +11,8 @@ export interface KubeApiOptions {
 }
 
 /**
- * The typed API clients over one kubeconfig, every request passing through one rate limiter and
- * one keep-alive connection pool.
+ * The typed API clients over one kubeconfig, every request passing through one rate limiter (in
+ * the lane of the work that sends it) and one keep-alive connection pool.
  * `call` is the only way requests are sent, so the limit covers lists, watches and writes alike.
  */
 export class KubeApi {
@@ -33,7 +34,7 @@ export class KubeApi {
   }
 
   async call<A>(request: (api: KubeApi) => Promise<A>): Promise<A> {
-    await this.#limiter.acquire();
+    await this.#limiter.acquire(asyncLocalRequestLane.current());
     return request(this);
   }
 
@@ -48,7 +49,7 @@ export class KubeApi {
     onDone: (error: unknown) => void,
     idleTimeoutMs: number,
   ): Promise<AbortController> {
-    await this.#limiter.acquire();
+    await this.#limiter.acquire(asyncLocalRequestLane.current());
     // client-node's Watch has no public setting for its 30 s inactivity timeout; real API servers
     // may stay quiet longer than that between bookmarks.
     Reflect.set(this.#watch, "requestTimeoutMs", idleTimeoutMs);

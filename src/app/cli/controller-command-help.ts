@@ -31,10 +31,12 @@ Options:
                            one watch per namespace; default: all namespaces
   --threads-per-controller N
                            concurrent signing passes per run kind (default 2); the process
-                           runs 2 x N passes at once, as the reference's two controllers do
+                           runs 2 x N passes at once, as the reference's two controllers do,
+                           one of them kept for newly completed runs while a backlog drains
   --kube-api-qps Q         API requests per second (default: $KUBE_API_QPS, else 20); used as
-                           given, not doubled
-  --kube-api-burst B       API request burst (default: $KUBE_API_BURST, else 20)
+                           given, not doubled. Newly completed runs' requests go first
+  --kube-api-burst B       API request burst (default: $KUBE_API_BURST, else 20); the backlog
+                           leaves a fifth of it to newly completed runs
   --signing-secrets DIR    read signing keys from this directory of files named like the keys
                            of the 'signing-secrets' Secret (a mounted Secret). Default:
                            ${DEFAULT_SECRETS_MOUNT} when it exists, otherwise the Secret

@@ -333,11 +333,11 @@ export class RunController {
     if (parent !== undefined) this.actors.get(runKey(parent))?.send({ type: "CHILDREN_CHANGED" });
   }
 
-  private async work(): Promise<void> {
-    for (let key = await this.queue.take(); key !== undefined; key = await this.queue.take()) {
+  private work(): Promise<void> {
+    return this.queue.serve(async (key) => {
       await this.refreshConfig();
       await this.advance(key);
-    }
+    });
   }
 
   /** Gives a run's chart a worker, from `queued` until its pass parks or ends. */
