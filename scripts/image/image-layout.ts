@@ -14,8 +14,8 @@ export const caCertificatesPath = "/etc/ssl/certs/ca-certificates.crt";
 export const entrypoint: ReadonlyArray<string> = [
   nodePath,
   "--disable-warning=ExperimentalWarning",
-  // As bin/chains-ts: a young generation sized by the machine's memory held memory the controller did not need.
-  "--max-semi-space-size=16",
+  // As bin/chains-ts: V8's heap sized for throughput held memory the controller did not need.
+  "--optimize-for-size",
   `${appDir}/src/app/cli/main.ts`,
   "controller",
 ];
