@@ -55,9 +55,9 @@ class FirstListOrder {
 /**
  * Watches TaskRuns and PipelineRuns (cluster-wide, or one list-watch per `--namespace`) and turns
  * them into the port's events: the first list as `initial` upserts (PipelineRuns first, see
- * FirstListOrder), one `synced` once every first list is complete, then live changes. It keeps only a few metadata fields per run (the controller
- * caches the objects): enough to skip unchanged objects on a relist, to report runs deleted while
- * the watch was down, and to base writes on.
+ * FirstListOrder), one `synced` once every first list is complete, then live changes. It keeps
+ * only a few metadata fields per run (the controller caches the objects): enough to skip unchanged
+ * objects on a relist, to report runs deleted while the watch was down, and to base writes on.
  */
 export class RunInformer {
   readonly #api: KubeApi;
