@@ -5,6 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { Effect, Result } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { KubernetesCluster, type KubernetesClusterOptions } from "../../src/adapters/kubernetes/kubernetes-cluster.ts";
+import { PAGE_SIZE } from "../../src/adapters/kubernetes/list-watch.ts";
 import type { RunWatchEvent } from "../../src/ports/cluster.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
@@ -203,6 +204,20 @@ describe("KubernetesCluster.watchRuns", () => {
     await until(() => events.includes("synced"), "the sync");
     watch.stop();
     expect(events).toEqual(["upsert p", "upsert t initial", "synced"]);
+  });
+
+  it("lists runs in pages of PAGE_SIZE, delivering every run of every page once", async () => {
+    const { emu, service } = await connect();
+    const count = PAGE_SIZE * 2 + 3;
+    for (let i = 0; i < count; i++) emu.store.seed(plainTaskRun(`run-${i}`));
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(new Set(events.filter((e) => e.endsWith(" initial"))).size).toBe(count);
+    const lists = emu.requestLog.entries({ verb: "list", resource: "taskruns" });
+    expect(lists.map((l) => l.query["limit"])).toEqual([String(PAGE_SIZE), String(PAGE_SIZE), String(PAGE_SIZE)]);
+    expect(lists.slice(1).every((l) => (l.query["continue"] ?? "") !== "")).toBe(true);
   });
 
   it("watches only the given namespaces, one list-watch each", async () => {
