@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { machineLine, median } from "./bench-machine.ts";
 import { measureStartUp } from "./cli-start-up.ts";
+import { measureControllerMemory } from "./controller-memory.ts";
 import { measureBacklogThroughput, measureCallCounts, measureFirstSignature } from "./controller-on-emulator.ts";
 import { measureLiveLatencyUnderBacklog } from "./live-latency-under-backlog.ts";
 import { measurePipelineVsRawSign } from "./pipeline-vs-raw-sign.ts";
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     "first-signatures": { type: "string", default: "3" },
     "replica-runs": { type: "string", default: "400" },
     "replica-qps": { type: "string", default: "10" },
+    // Signed runs watched by the controller whose memory is measured; e.g. `20000,50000`.
+    "memory-runs": { type: "string", default: "20000" },
   },
 });
 const count = (name: keyof typeof values): number => {
@@ -84,6 +87,21 @@ report(
   `${pipeline.ratio.toFixed(3)} (${pipeline.pipelineSignaturesPerSecond.toFixed(0)} vs ${pipeline.rawSignsPerSecond.toFixed(0)}/s)`,
   "≥ 0.25",
 );
+
+// The slope is taken against a controller watching a thousand runs, measured in this same run.
+const MEMORY_BASE_RUNS = 1_000;
+const TO_SIGN = 500;
+const memoryBase = await measureControllerMemory(MEMORY_BASE_RUNS, TO_SIGN);
+for (const runs of values["memory-runs"].split(",").map((n) => Number(n.trim()))) {
+  if (!Number.isInteger(runs) || runs <= MEMORY_BASE_RUNS) throw new Error(`--memory-runs takes counts above ${MEMORY_BASE_RUNS}, got ${values["memory-runs"]}`);
+  const memory = await measureControllerMemory(runs, TO_SIGN);
+  const slope = (memory.rssMiB - memoryBase.rssMiB) / ((runs - MEMORY_BASE_RUNS) / 1_000);
+  report(
+    `controller RSS, ${runs.toLocaleString("en")} signed runs watched + ${TO_SIGN} signed (peak; per 1,000 runs above ${MEMORY_BASE_RUNS.toLocaleString("en")})`,
+    `${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)}; ${slope >= 0 ? "+" : ""}${slope.toFixed(2)} MiB per 1,000)`,
+    runs >= 50_000 ? "≤ 256 MiB" : "≤ 200 MiB",
+  );
+}
 
 const widths = [0, 1, 2].map((column) => Math.max(...[["measure", "figure", "goal"], ...rows].map((row) => row[column]!.length)));
 const line = (row: ReadonlyArray<string>) => `| ${row.map((cell, i) => cell.padEnd(widths[i]!)).join(" | ")} |`;

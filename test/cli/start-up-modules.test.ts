@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+import { EmulatedChains, plainTaskRun } from "../kubernetes/emulated-chains.ts";
 
 const main = fileURLToPath(new URL("../../src/app/cli/main.ts", import.meta.url));
 const recorder = fileURLToPath(new URL("../support/record-loaded-packages.ts", import.meta.url));
@@ -79,5 +80,32 @@ describe("what a chains-ts command loads (issue 14)", () => {
     const loaded = await loadedPackages(["controller", "--threads-per-controller", "zero"]).catch(() => undefined);
     // A usage error exits 2 (execFile rejects); the record is written on exit all the same.
     expect(loaded ?? (await readFile(join(dir, "loaded-controller.txt"), "utf8")).split("\n")).toContain("@kubernetes/client-node");
+  });
+
+  it("controller signing with an x509.pem key loads neither OpenPGP nor Sigstore's signing, certificate or TUF code", async () => {
+    const chains = await EmulatedChains.create();
+    const record = join(dir, "loaded-signing-controller.txt");
+    try {
+      chains.emu.store.seed(plainTaskRun("build"));
+      chains.complete("taskruns", "build");
+      const kubeconfig = await chains.emu.writeKubeconfig(dir);
+      const controller = spawn(
+        process.execPath,
+        ["--disable-warning=ExperimentalWarning", "--import", recorder, main, "controller", "--kubeconfig", kubeconfig, "--disable-ha", "--health-port", "0", "--metrics-port", "0"],
+        { env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "", LOADED_PACKAGES_FILE: record }, stdio: "ignore" },
+      );
+      const exited = new Promise((resolve) => controller.once("exit", resolve));
+      try {
+        expect(await chains.awaitSigned("taskruns", "build", undefined, 60_000)).toBe("true");
+      } finally {
+        controller.kill("SIGTERM");
+        await exited;
+      }
+    } finally {
+      await chains.stop();
+    }
+    const loaded = (await readFile(record, "utf8")).split("\n");
+    expect(loaded).toContain("@kubernetes/client-node");
+    expect(loaded.filter((name) => ["openpgp", "@sigstore/sign", "@sigstore/tuf", "@sigstore/core", "@sigstore/bundle"].includes(name))).toEqual([]);
   });
 });

@@ -51,4 +51,22 @@ describe("the controller on the Kubernetes adapter", () => {
     );
     expect(chains.oci.stored().length).toBeGreaterThan(0);
   });
+
+  it("signs again, from the watch and with no GET, a run held only as settled whose signature annotations are removed", async () => {
+    chains = await EmulatedChains.create();
+    chains.emu.store.seed(plainTaskRun("resigned"));
+    chains.complete("taskruns", "resigned");
+    await chains.startController();
+    expect(await chains.awaitSigned("taskruns", "resigned")).toBe("true");
+    await until(() => chains!.running!.controller.heldRunObjects() === 0, "the signed run let go");
+    const signatureKey = Object.keys(chains.annotations("taskruns", "resigned")).find((key) => key.startsWith("chains.tekton.dev/signature-"));
+    chains.emu.store.modify("taskruns", "default", "resigned", (o) => {
+      const metadata = o["metadata"] as { annotations: Record<string, string> };
+      metadata.annotations = Object.fromEntries(Object.entries(metadata.annotations).filter(([key]) => !key.startsWith("chains.tekton.dev/")));
+    });
+    expect(await chains.awaitSigned("taskruns", "resigned")).toBe("true");
+    expect(chains.provenanceVerifies("taskruns", "resigned")).toBe(true);
+    expect(Object.keys(chains.annotations("taskruns", "resigned"))).toContain(signatureKey);
+    expect(chains.emu.requestLog.count({ verb: "get", resource: "taskruns", name: "resigned" })).toBe(0);
+  });
 });

@@ -5,6 +5,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { Effect, Result } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { KubernetesCluster, type KubernetesClusterOptions } from "../../src/adapters/kubernetes/kubernetes-cluster.ts";
+import { PAGE_SIZE } from "../../src/adapters/kubernetes/list-watch.ts";
 import type { ClusterPorts } from "../../src/ports/cluster.ts";
 import type { RunWatchEvent } from "../../src/ports/run-source.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
@@ -168,6 +169,58 @@ describe("KubernetesCluster.watchRuns", () => {
     expect(events.filter((e) => e === "synced")).toHaveLength(1);
   });
 
+  it("lists settled PipelineRuns before any TaskRun, and PipelineRuns to sign after every TaskRun, before synced", async () => {
+    const { emu, service } = await connect();
+    const pipelineRun = (name: string, signed: boolean): JsonObject => {
+      const object = { ...plainTaskRun(name), kind: "PipelineRun" };
+      if (signed) metadataOf(object)["annotations"] = { "chains.tekton.dev/signed": "true" };
+      return object;
+    };
+    const child = (name: string, parent: string): JsonObject => {
+      const object = plainTaskRun(name);
+      metadataOf(object)["labels"] = { "tekton.dev/pipelineRun": parent };
+      metadataOf(object)["annotations"] = { "chains.tekton.dev/signed": "true" };
+      return object;
+    };
+    // Names sort the TaskRuns first, as a list across both kinds in one order would give them.
+    emu.store.seed(child("a-done-1", "z-done"), child("a-todo-1", "z-todo"), pipelineRun("z-done", true), pipelineRun("z-todo", false));
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(events).toEqual(["upsert z-done initial", ...["upsert a-done-1 initial", "upsert a-todo-1 initial"], "upsert z-todo initial", "synced"]);
+  });
+
+  it("delivers a later change of a PipelineRun to sign in place of its waiting first-list event", async () => {
+    const { emu, service } = await connect();
+    emu.store.seed({ ...plainTaskRun("p"), kind: "PipelineRun" }, plainTaskRun("t"));
+    // The TaskRun list is held back until the PipelineRun has changed under the open watch.
+    const held = emu.faults.add({ match: { verb: "list", resource: "taskruns" }, times: 1, respond: { delayMs: 1_000 } });
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => held.hits === 1 && emu.watches.openCount >= 1, "the PipelineRun watch and the TaskRun list");
+    emu.store.modify("pipelineruns", "default", "p", (o) => {
+      metadataOf(o)["labels"] = { changed: "yes" };
+    });
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(events).toEqual(["upsert p", "upsert t initial", "synced"]);
+  });
+
+  it("lists runs in pages of PAGE_SIZE, delivering every run of every page once", async () => {
+    const { emu, service } = await connect();
+    const count = PAGE_SIZE * 2 + 3;
+    for (let i = 0; i < count; i++) emu.store.seed(plainTaskRun(`run-${i}`));
+    const { events, watching } = collect(service);
+    const watch = await watching;
+    await until(() => events.includes("synced"), "the sync");
+    watch.stop();
+    expect(new Set(events.filter((e) => e.endsWith(" initial"))).size).toBe(count);
+    const lists = emu.requestLog.entries({ verb: "list", resource: "taskruns" });
+    expect(lists.map((l) => l.query["limit"])).toEqual([String(PAGE_SIZE), String(PAGE_SIZE), String(PAGE_SIZE)]);
+    expect(lists.slice(1).every((l) => (l.query["continue"] ?? "") !== "")).toBe(true);
+  });
+
   it("watches only the given namespaces, one list-watch each", async () => {
     const { emu, service } = await connect({}, { namespaces: ["team-a"] });
     emu.store.seed(plainTaskRun("mine", "team-a"), plainTaskRun("theirs", "team-b"));
@@ -249,8 +302,9 @@ describe("KubernetesCluster config, secrets and events", () => {
   it("records an Event on the run from component chains-ts", async () => {
     const { emu, service } = await connect();
     emu.store.seed(plainTaskRun("a"));
-    const watch = await Effect.runPromise(service.runSource.watchRuns(() => undefined));
-    await until(() => emu.watches.openCount >= 2, "the run watch");
+    let synced = false;
+    const watch = await Effect.runPromise(service.runSource.watchRuns((event) => (synced ||= event.type === "synced")));
+    await until(() => synced, "the first list of runs");
     await Effect.runPromise(service.events.recordEvent(ref("a"), { type: "Warning", reason: "SigningRetry", message: "no key" }));
     watch.stop();
     const events = emu.store.list("events", "default") as Array<JsonObject & { involvedObject: Record<string, string>; source: { component: string } }>;

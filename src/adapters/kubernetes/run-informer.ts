@@ -8,7 +8,7 @@ import { type SeenRun, seenRunOf } from "./seen-run.ts";
 import { pluralOf, runCollectionPath, TEKTON_GROUP } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
-const RUN_KINDS: ReadonlyArray<RunKind> = ["TaskRun", "PipelineRun"];
+const RUN_KINDS: ReadonlyArray<RunKind> = ["PipelineRun", "TaskRun"];
 
 interface RawMeta {
   readonly name?: unknown;
@@ -19,11 +19,45 @@ interface RawMeta {
 const metaOf = (object: unknown): RawMeta => (object as { metadata?: RawMeta } | undefined)?.metadata ?? {};
 
 /**
+ * The order of the first list: PipelineRuns are listed before TaskRuns, so that when a child TaskRun
+ * comes, the controller already knows whether its parent is settled and holds signed children of
+ * signed parents as nothing more than a key (most runs of a cluster are such children). A
+ * PipelineRun still to be signed waits here until the TaskRuns are listed too, so that its pass
+ * finds its children delivered rather than reading them one GET each. A later event about it
+ * supersedes the waiting one.
+ */
+class FirstListOrder {
+  readonly #deliver: (event: RunWatchEvent) => void;
+  readonly #waiting = new Map<string, RunWatchEvent>();
+  #released = false;
+
+  constructor(deliver: (event: RunWatchEvent) => void) {
+    this.#deliver = deliver;
+  }
+
+  readonly deliver = (event: RunWatchEvent): void => {
+    if (this.#released || event.type === "synced") return this.#deliver(event);
+    const meta = metaOf(event.object);
+    if (typeof meta.name !== "string" || typeof meta.namespace !== "string") return this.#deliver(event);
+    const key = runKey({ kind: "PipelineRun", namespace: meta.namespace, name: meta.name });
+    this.#waiting.delete(key);
+    if (event.type === "upsert" && event.initial && !seenRunOf(event.object).settled) this.#waiting.set(key, event);
+    else this.#deliver(event);
+  };
+
+  readonly release = (): void => {
+    this.#released = true;
+    for (const event of this.#waiting.values()) this.#deliver(event);
+    this.#waiting.clear();
+  };
+}
+
+/**
  * Watches TaskRuns and PipelineRuns (cluster-wide, or one list-watch per `--namespace`) and turns
- * them into the port's events: the first list as `initial` upserts, one `synced` once every first
- * list is complete, then live changes. It keeps only a few metadata fields per run (the controller
- * caches the objects): enough to skip unchanged objects on a relist, to report runs deleted while
- * the watch was down, and to base writes on.
+ * them into the port's events: the first list as `initial` upserts (PipelineRuns first, see
+ * FirstListOrder), one `synced` once every first list is complete, then live changes. It keeps
+ * only a few metadata fields per run (the controller caches the objects): enough to skip unchanged
+ * objects on a relist, to report runs deleted while the watch was down, and to base writes on.
  */
 export class RunInformer {
   readonly #api: KubeApi;
@@ -78,17 +112,24 @@ export class RunInformer {
     const watches: Array<ListWatch> = [];
     const seenBySource: Array<Map<string, SeenRun>> = [];
     this.#seenBySource = seenBySource;
-    for (const kind of RUN_KINDS) {
+    const pipelineRuns = new FirstListOrder(deliver);
+    const startKind = (kind: RunKind, deliverKind: (event: RunWatchEvent) => void, onListed: () => void) => {
+      let unlisted = scopes.length;
       for (const namespace of scopes) {
         const seen = new Map<string, SeenRun>();
         seenBySource.push(seen);
-        const sink = this.#sink(kind, seen, deliver, () => {
+        const sink = this.#sink(kind, seen, deliverKind, () => {
           unsynced -= 1;
+          unlisted -= 1;
+          if (unlisted === 0) onListed();
           if (unsynced === 0) deliver({ type: "synced" });
         });
         watches.push(startListWatch(this.#api, this.#source(kind, namespace), sink, this.#timing, this.#log));
       }
-    }
+    };
+    startKind("PipelineRun", pipelineRuns.deliver, () => {
+      if (!stopped) startKind("TaskRun", deliver, pipelineRuns.release);
+    });
     return {
       stop: () => {
         stopped = true;

@@ -2,11 +2,9 @@ import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
 import { makeKmsSigner } from "../kms/kms-signer.ts";
-import { makePgpSigner } from "../pgp/pgp-signer.ts";
 import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
 import { cosignKeySigner } from "./cosign-key.ts";
 import type { KeylessContext } from "./fulcio/keyless-context.ts";
-import { keylessSigner } from "./fulcio/keyless-signer.ts";
 import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
 
 /** What a signer is built from: the `signing-secrets` files by key, and chains-config. */
@@ -14,6 +12,12 @@ export interface SigningMaterial {
   readonly secrets: ReadonlyMap<string, Uint8Array>;
   readonly config: ChainsConfig;
 }
+
+/**
+ * A signer's module, loaded when the config first names it: openpgp and sigstore's certificate code
+ * cost a controller that never uses them tens of MiB. A module that cannot load is a broken install.
+ */
+const loaded = <M>(load: () => Promise<M>): Effect.Effect<M> => Effect.promise(load);
 
 /**
  * The `x509` signer with the reference's precedence (signing.md §2): Fulcio when enabled, else
@@ -30,7 +34,7 @@ const x509Signer = (material: SigningMaterial, keyless: KeylessContext | undefin
             reason: "keyless (Fulcio) signing is not available here (no Sigstore trusted root); disable it to sign with x509.pem or cosign.key",
           }),
         )
-      : keylessSigner(material.config.signers.x509, keyless);
+      : loaded(() => import("./fulcio/keyless-signer.ts")).pipe(Effect.flatMap((m) => m.keylessSigner(material.config.signers.x509, keyless)));
   const x509Pem = material.secrets.get(X509_PEM);
   if (x509Pem !== undefined) return x509PemSigner(x509Pem);
   const cosignKey = material.secrets.get(COSIGN_KEY);
@@ -59,6 +63,6 @@ export const buildSigner = (
     case "kms":
       return makeKmsSigner(material.config);
     case "pgp":
-      return makePgpSigner(material.secrets);
+      return loaded(() => import("../pgp/pgp-signer.ts")).pipe(Effect.flatMap((m) => m.makePgpSigner(material.secrets)));
   }
 };

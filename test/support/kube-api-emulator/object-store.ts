@@ -65,6 +65,20 @@ export class ObjectStore {
       .map(([, object]) => clone(object));
   }
 
+  /**
+   * The first `limit` (0: all) objects that `select` accepts, in `list` order, and how many more it
+   * accepts after them. Only the page is copied, so paging through a large list stays linear.
+   */
+  page(resource: string, namespace: string | undefined, select: (object: JsonObject) => boolean, limit: number): { items: JsonObject[]; remaining: number } {
+    const bucket = this.#objects.get(resource);
+    if (bucket === undefined) return { items: [], remaining: 0 };
+    const selected = [...bucket.entries()]
+      .filter(([key, object]) => (namespace === undefined || key.startsWith(`${namespace}/`)) && select(object))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const page = limit > 0 ? selected.slice(0, limit) : selected;
+    return { items: page.map(([, object]) => clone(object)), remaining: selected.length - page.length };
+  }
+
   /** Stamps the next resourceVersion on `object`, stores (or removes) it and notifies watchers. */
   commit(resource: string, type: ChangeType, object: JsonObject): JsonObject {
     const stored = clone(object);

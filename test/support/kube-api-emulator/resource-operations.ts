@@ -96,21 +96,16 @@ export class ResourceOperations {
     const labels = parseLabelSelector(options.labelSelector);
     const fields = parseFieldSelector(options.fieldSelector, type.extraFieldLabels);
     const resourceVersion = String(this.#store.resourceVersion);
-    let items = this.#store.list(resourceKey(type), type.namespaced ? namespace : undefined).filter((o) => labels(o) && fields(o));
-    if (options.continueToken) {
-      const after = decodeContinue(options.continueToken);
-      items = items.filter((o) => keyOf(o) > after);
-    }
-    const limit = options.limit ?? 0;
-    if (limit > 0 && items.length > limit) {
-      const page = items.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        items: page,
-        resourceVersion,
-        continueToken: last === undefined ? "" : encodeContinue(keyOf(last)),
-        remainingItemCount: items.length - limit,
-      };
+    const after = options.continueToken ? decodeContinue(options.continueToken) : undefined;
+    const { items, remaining } = this.#store.page(
+      resourceKey(type),
+      type.namespaced ? namespace : undefined,
+      (o) => labels(o) && fields(o) && (after === undefined || keyOf(o) > after),
+      Math.max(options.limit ?? 0, 0),
+    );
+    if (remaining > 0) {
+      const last = items[items.length - 1];
+      return { items, resourceVersion, continueToken: last === undefined ? "" : encodeContinue(keyOf(last)), remainingItemCount: remaining };
     }
     return { items, resourceVersion };
   }
