@@ -4,7 +4,7 @@ import { parseEnvelope } from "../../domain/dsse/envelope.ts";
 import { sigstoreBundleMediaType } from "../../domain/oci/media-types.ts";
 import type { VerifiedLogEntry } from "../../domain/transparency/log-entry.ts";
 import { sigstoreBundleTlogEntry } from "../../domain/transparency/rekor-bundle.ts";
-import { publicKeyHint } from "../signing/sigstore-bundle.ts";
+import { publicKeyHint } from "../signing/public-key-hint.ts";
 
 /**
  * The sigstore bundle v0.3 of a DSSE envelope (storage.md §4: an attestation, or an image's

@@ -1,13 +1,16 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
-import { makeKmsSigner } from "../kms/kms-signer.ts";
-import { makePgpSigner } from "../pgp/pgp-signer.ts";
 import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
 import { cosignKeySigner } from "./cosign-key.ts";
 import type { KeylessContext } from "./fulcio/keyless-context.ts";
-import { keylessSigner } from "./fulcio/keyless-signer.ts";
 import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
+
+/**
+ * Signers other than a local key are loaded when the config first asks for one: openpgp,
+ * sigstore's certificate code and the KMS clients would otherwise cost every start.
+ */
+const load = <A>(module: () => Promise<A>): Effect.Effect<A> => Effect.promise(module);
 
 /** What a signer is built from: the `signing-secrets` files by key, and chains-config. */
 export interface SigningMaterial {
@@ -30,7 +33,9 @@ const x509Signer = (material: SigningMaterial, keyless: KeylessContext | undefin
             reason: "keyless (Fulcio) signing is not available here (no Sigstore trusted root); disable it to sign with x509.pem or cosign.key",
           }),
         )
-      : keylessSigner(material.config.signers.x509, keyless);
+      : Effect.flatMap(load(() => import("./fulcio/keyless-signer.ts")), ({ keylessSigner }) =>
+          keylessSigner(material.config.signers.x509, keyless),
+        );
   const x509Pem = material.secrets.get(X509_PEM);
   if (x509Pem !== undefined) return x509PemSigner(x509Pem);
   const cosignKey = material.secrets.get(COSIGN_KEY);
@@ -57,8 +62,8 @@ export const buildSigner = (
     case "x509":
       return x509Signer(material, keyless);
     case "kms":
-      return makeKmsSigner(material.config);
+      return Effect.flatMap(load(() => import("../kms/kms-signer.ts")), ({ makeKmsSigner }) => makeKmsSigner(material.config));
     case "pgp":
-      return makePgpSigner(material.secrets);
+      return Effect.flatMap(load(() => import("../pgp/pgp-signer.ts")), ({ makePgpSigner }) => makePgpSigner(material.secrets));
   }
 };

@@ -1,21 +1,12 @@
-import { createHash, createPublicKey } from "node:crypto";
 import { bundleToJSON, type SerializedBundle } from "@sigstore/bundle";
 import { DSSEBundleBuilder, type Signer as SigstoreSigner } from "@sigstore/sign";
 import { Data, Effect, Exit } from "effect";
 import { IN_TOTO_PAYLOAD_TYPE } from "../../domain/dsse/envelope.ts";
 import { SigningFailed, type Signer } from "../../ports/signer.ts";
+import { publicKeyHint } from "./public-key-hint.ts";
 
 /** sigstore-js failed to assemble the bundle (not the signing itself, which is `SigningFailed`). */
 export class SigstoreBundleFailed extends Data.TaggedError("SigstoreBundleFailed")<{ readonly reason: string }> {}
-
-/**
- * The public-key hint of a key-signed bundle (signing.md §4 table): standard base64 of the SHA-256
- * of the SPKI DER, as cosign writes it. Verifiers look the key up by it.
- */
-export const publicKeyHint = (publicKeyPem: string): string =>
-  createHash("sha256")
-    .update(createPublicKey(publicKeyPem).export({ type: "spki", format: "der" }))
-    .digest("base64");
 
 /** Carries our typed error through sigstore-js's Promise API. */
 class OurSigningFailure extends Error {

@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DEFAULT_MIRROR_URL, initTUF } from "@sigstore/tuf";
 import { Effect, Result } from "effect";
 import { type SigstoreTrust, type SigstoreTrustedRoot, TrustedRootUnavailable } from "../../ports/sigstore-trust.ts";
 import { parseTrustedRoot } from "./trusted-root-document.ts";
@@ -21,8 +20,8 @@ const maxRootBytes = 1024 * 1024;
  * trusted on first use as the initial TUF root. The public-good mirror starts from the root
  * embedded in `@sigstore/tuf`.
  */
-const initialRoot = async (mirror: string, cacheDir: string): Promise<string | undefined> => {
-  if (mirror.replace(/\/$/, "") === DEFAULT_MIRROR_URL) return undefined;
+const initialRoot = async (mirror: string, cacheDir: string, defaultMirror: string): Promise<string | undefined> => {
+  if (mirror.replace(/\/$/, "") === defaultMirror) return undefined;
   const response = await fetch(`${mirror.replace(/\/$/, "")}/root.json`, { redirect: "error", signal: AbortSignal.timeout(30_000) });
   if (!response.ok) throw new Error(`GET ${mirror}/root.json: HTTP ${response.status}`);
   const body = Buffer.from(await response.arrayBuffer());
@@ -48,7 +47,9 @@ export const tufTrustedRoot = (options: TufTrustOptions): SigstoreTrust["Service
         new TrustedRootUnavailable({ source: `TUF mirror ${mirror} (signers.x509.tuf.mirror.url, cache TUF_ROOT=${options.cacheDir})`, reason });
       const text = yield* Effect.tryPromise({
         try: async () => {
-          const rootPath = await initialRoot(mirror, options.cacheDir);
+          // Loaded on first use: only keyless signing and Rekor verification need it, not every start.
+          const { DEFAULT_MIRROR_URL, initTUF } = await import("@sigstore/tuf");
+          const rootPath = await initialRoot(mirror, options.cacheDir, DEFAULT_MIRROR_URL);
           const tuf = await initTUF({ mirrorURL: mirror, cachePath: options.cacheDir, ...(rootPath === undefined ? {} : { rootPath }) });
           return tuf.getTarget("trusted_root.json");
         },
