@@ -141,6 +141,40 @@ describe("cached Signers (reference defect #24: no rebuild per pass)", () => {
   });
 });
 
+describe("cached Signers over a config held as one object between edits", () => {
+  // Whether the config object is the same one or an equal copy, builds happen exactly when the secrets version or the signer's config changes.
+  it("rebuilds exactly when the stamp changes, whatever the config object's identity", async () => {
+    // Two objects for each of two Fulcio addresses: equal content, different identity.
+    const pool = ["", "", "https://f.example.com", "https://f.example.com"].map((address) => configWith({ "signers.x509.fulcio.address": address }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ version: fc.constantFrom("a", "b"), config: fc.integer({ min: 0, max: 3 }) }), { maxLength: 16 }), async (requests) => {
+        let builds = 0;
+        const build: BuildSigner = (name) =>
+          Effect.sync(() => {
+            builds++;
+            return { scheme: "ed25519", publicKeyPem: "", keyId: `${name}${builds}`, certificatePem: "", chainPem: "", sign: () => Effect.succeed(new Uint8Array()) };
+          });
+        let current = requests[0];
+        const signers = makeCachedSigners(
+          { secrets: () => Effect.succeed({ version: current?.version ?? "", files: new Map() }), config: () => pool[current?.config ?? 0]! },
+          build,
+        );
+        let expected = 0;
+        let last: string | undefined;
+        for (const request of requests) {
+          current = request;
+          const stamp = `${request.version}|${pool[request.config]!.signers.x509.fulcio.address}`;
+          if (stamp !== last) expected++;
+          last = stamp;
+          await Effect.runPromise(signers.get("x509"));
+        }
+        expect(builds).toBe(expected);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe("cached Signers with an expiring signer (keyless)", () => {
   // A signer carrying renewAt is handed out until the clock reaches renewAt and rebuilt from then on, once.
   it("rebuilds exactly when the clock reaches renewAt", async () => {

@@ -280,7 +280,7 @@ export class InMemoryCluster {
     const record = (outcome: WriteOutcome, resourceVersion?: string) =>
       this.#writes.push({
         ref: { ...ref },
-        write: structuredClone(write),
+        write: copyOfWrite(write),
         outcome,
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       });
@@ -416,6 +416,12 @@ class AggregatedEvents<E extends { readonly count: number }> {
     } else this.list[index] = make(this.list[index]!.count + 1);
   }
 }
+
+const copyOfWrite = (write: RunWrite): RunWrite => ({
+  ...write,
+  ...(write.annotations === undefined ? {} : { annotations: { ...write.annotations } }),
+  ...(write.removeAnnotations === undefined ? {} : { removeAnnotations: [...write.removeAnnotations] }),
+});
 
 /** A new version of a stored run that differs only in metadata: the rest is shared, never changed. */
 const shallowCopy = (run: RunJson): RunJson => ({ ...run, metadata: { ...run.metadata } });
