@@ -343,7 +343,7 @@ export class InMemoryCluster {
 
   /**
    * Stores a new state of a run under a new resourceVersion and tells the watchers. A terminating
-   * object whose last finalizer is gone is deleted, as the API server does. `stored` becomes the
+   * object whose last finalizer is gone is deleted, as the API server does. `run` becomes the
    * store's own and is frozen: watchers and writers share it, and a consumer that tried to change
    * it would fail loudly rather than change the store.
    */
