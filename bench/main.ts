@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { machineLine, median } from "./bench-machine.ts";
 import { measureStartUp } from "./cli-start-up.ts";
 import { measureControllerMemory } from "./controller-memory.ts";
-import { measureBacklogThroughput, measureCallCounts, measureFirstSignature } from "./controller-on-emulator.ts";
+import { type FirstSignature, measureBacklogThroughput, measureCallCounts, measureFirstSignature } from "./controller-on-emulator.ts";
 import { measureLiveLatencyUnderBacklog } from "./live-latency-under-backlog.ts";
 import { measurePipelineVsRawSign } from "./pipeline-vs-raw-sign.ts";
 import { measureTwoReplicaScaling } from "./two-replicas.ts";
@@ -25,9 +25,15 @@ const { values } = parseArgs({
     "replica-qps": { type: "string", default: "10" },
     // Signed runs watched by the controller whose memory is measured; e.g. `20000,50000`.
     "memory-runs": { type: "string", default: "20000" },
+    /** One figure only, e.g. to profile it: one of `benches` below. */
+    only: { type: "string" },
   },
 });
-const count = (name: keyof typeof values): number => {
+const benches = ["calls", "throughput", "live", "replicas", "first-signature", "start-up", "pipeline", "memory"] as const;
+if (values.only !== undefined && !(benches as ReadonlyArray<string>).includes(values.only))
+  throw new Error(`--only must be one of ${benches.join(", ")}, got ${values.only}`);
+const runs = (bench: (typeof benches)[number]): boolean => values.only === undefined || values.only === bench;
+const count = (name: Exclude<keyof typeof values, "only" | "memory-runs">): number => {
   const value = Number(values[name]);
   if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, got ${values[name]}`);
   return value;
@@ -42,55 +48,75 @@ const report = (measure: string, figure: string, goal: string) => {
   console.error(`… ${measure}: ${figure}`);
 };
 
-const callCounts = await measureCallCounts();
-report("API calls, backlog TaskRun", calls(callCounts.backlogTaskRun), "1 PATCH, 0 GET");
-report("API calls, backlog PipelineRun + 2 children", calls(callCounts.backlogPipelineRun), "3 PATCH, 0 GET");
-report("API calls, TaskRun completed while watched", calls(callCounts.watchedTaskRun), "≤ 2 PATCH, 0 GET, Events only on failure");
+if (runs("calls")) {
+  const callCounts = await measureCallCounts();
+  report("API calls, backlog TaskRun", calls(callCounts.backlogTaskRun), "1 PATCH, 0 GET");
+  report("API calls, backlog PipelineRun + 2 children", calls(callCounts.backlogPipelineRun), "3 PATCH, 0 GET");
+  report("API calls, TaskRun completed while watched", calls(callCounts.watchedTaskRun), "≤ 2 PATCH, 0 GET, Events only on failure");
+}
 
-const throughput = await measureBacklogThroughput(count("backlog-runs"), count("qps"));
-// The same backlog with no effective limit: when this is not well above QPS, the CPU is the bound, not the limiter.
-const unlimited = await measureBacklogThroughput(count("backlog-runs"), 1_000_000);
-report(
-  `backlog throughput ÷ QPS (${throughput.runs} TaskRuns, qps = burst = ${throughput.qps})`,
-  `${throughput.ratio.toFixed(2)} (${throughput.runsPerSecond.toFixed(1)} runs/s; ${unlimited.runsPerSecond.toFixed(1)} runs/s with no QPS limit)`,
-  "≥ 0.9",
-);
+if (runs("throughput")) {
+  const throughput = await measureBacklogThroughput(count("backlog-runs"), count("qps"));
+  // The same backlog with no effective limit: when this is not well above QPS, the CPU is the bound, not the limiter.
+  const unlimited = await measureBacklogThroughput(count("backlog-runs"), 1_000_000);
+  report(
+    `backlog throughput ÷ QPS (${throughput.runs} TaskRuns, qps = burst = ${throughput.qps})`,
+    `${throughput.ratio.toFixed(2)} (${throughput.runsPerSecond.toFixed(1)} runs/s; ${unlimited.runsPerSecond.toFixed(1)} runs/s with no QPS limit)`,
+    "≥ 0.9",
+  );
+}
 
-const live = await measureLiveLatencyUnderBacklog(count("live-backlog-runs"));
-report(
-  `live run, completion → signed=true, while ${live.backlogRuns} backlog TaskRuns drain at qps = burst = ${live.qps} (${live.liveRuns} live runs)`,
-  `p50 ${live.p50Ms.toFixed(0)} ms, p99 ${live.p99Ms.toFixed(0)} ms (event-loop delay p99 ${live.eventLoopDelayP99Ms.toFixed(0)} ms; the backlog beside them: ${live.backlogRatio.toFixed(2)} × QPS)`,
-  "p99 ≤ 500 ms",
-);
+if (runs("live")) {
+  const live = await measureLiveLatencyUnderBacklog(count("live-backlog-runs"));
+  report(
+    `live run, completion → signed=true, while ${live.backlogRuns} backlog TaskRuns drain at qps = burst = ${live.qps} (${live.liveRuns} live runs)`,
+    `p50 ${live.p50Ms.toFixed(0)} ms, p99 ${live.p99Ms.toFixed(0)} ms (event-loop delay p99 ${live.eventLoopDelayP99Ms.toFixed(0)} ms; the backlog beside them: ${live.backlogRatio.toFixed(2)} × QPS)`,
+    "p99 ≤ 500 ms",
+  );
+}
 
-const scaling = await measureTwoReplicaScaling(count("replica-runs"), count("replica-qps"));
-report(
-  `backlog drain, 2 replica processes ÷ 1 (${scaling.runs} TaskRuns, buckets 2, qps = burst = ${scaling.qps} each)`,
-  `${scaling.ratio.toFixed(2)}× (${scaling.oneReplicaSeconds.toFixed(1)} s vs ${scaling.twoReplicaSeconds.toFixed(1)} s; ${scaling.signedPerReplica.join(" + ")} runs)`,
-  "≥ 1.7×",
-);
+if (runs("replicas")) {
+  const scaling = await measureTwoReplicaScaling(count("replica-runs"), count("replica-qps"));
+  report(
+    `backlog drain, 2 replica processes ÷ 1 (${scaling.runs} TaskRuns, buckets 2, qps = burst = ${scaling.qps} each)`,
+    `${scaling.ratio.toFixed(2)}× (${scaling.oneReplicaSeconds.toFixed(1)} s vs ${scaling.twoReplicaSeconds.toFixed(1)} s; ${scaling.signedPerReplica.join(" + ")} runs)`,
+    "≥ 1.7×",
+  );
+}
 
-const firsts: Array<number> = [];
-for (let i = 0; i < count("first-signatures"); i++) firsts.push(await measureFirstSignature());
-report(`first signature after starting a controller process, quiet (median of ${firsts.length})`, `${median(firsts).toFixed(2)} s`, "≤ 1 s");
+if (runs("first-signature")) {
+  const firsts: Array<FirstSignature> = [];
+  for (let i = 0; i < count("first-signatures"); i++) firsts.push(await measureFirstSignature());
+  const cpu = firsts.map((f) => f.cpuSeconds).filter((s) => s !== undefined);
+  report(
+    `first signature after starting a controller process, quiet (median of ${firsts.length})`,
+    `${median(firsts.map((f) => f.seconds)).toFixed(2)} s${cpu.length === firsts.length ? ` (${median(cpu).toFixed(2)} s CPU)` : ""}`,
+    "≤ 1 s",
+  );
+}
 
-const startUp = measureStartUp(count("starts"));
-report(
-  `chains-ts --help ÷ node -e 0, wall (median of ${startUp.runs} pairs)`,
-  `${startUp.ratio.toFixed(2)}× (${(startUp.helpSeconds * 1000).toFixed(0)} ms vs ${(startUp.nodeSeconds * 1000).toFixed(0)} ms)`,
-  "≤ 3×",
-);
+if (runs("start-up")) {
+  const startUp = measureStartUp(count("starts"));
+  report(
+    `chains-ts --help ÷ node -e 0, wall (median of ${startUp.runs} pairs)`,
+    `${startUp.ratio.toFixed(2)}× (${(startUp.helpSeconds * 1000).toFixed(0)} ms vs ${(startUp.nodeSeconds * 1000).toFixed(0)} ms)`,
+    "≤ 3×",
+  );
+}
 
-const pipeline = await measurePipelineVsRawSign(count("rounds"), count("runs-per-round"));
-report(
-  `in-memory pipeline signatures/s ÷ raw P-256 signs/s of 8 KiB (${pipeline.rounds} interleaved rounds of ${pipeline.runsPerRound} runs)`,
-  `${pipeline.ratio.toFixed(3)} (${pipeline.pipelineSignaturesPerSecond.toFixed(0)} vs ${pipeline.rawSignsPerSecond.toFixed(0)}/s)`,
-  "≥ 0.25",
-);
+if (runs("pipeline")) {
+  const pipeline = await measurePipelineVsRawSign(count("rounds"), count("runs-per-round"));
+  report(
+    `in-memory pipeline signatures/s ÷ raw P-256 signs/s of the same ${(pipeline.payloadBytes / 1024).toFixed(1)} KiB provenance (${pipeline.rounds} interleaved rounds of ${pipeline.runsPerRound} runs, ${pipeline.signaturesPerRun} signatures each)`,
+    `${pipeline.ratio.toFixed(3)} (${pipeline.pipelineSignaturesPerSecond.toFixed(0)} vs ${pipeline.rawSignsPerSecond.toFixed(0)}/s)`,
+    "≥ 0.25",
+  );
+}
 
 // The slope is taken against a controller watching a thousand runs, measured in this same run.
 const MEMORY_BASE_RUNS = 1_000;
 const TO_SIGN = 500;
+if (runs("memory")) {
 const memoryBase = await measureControllerMemory(MEMORY_BASE_RUNS, TO_SIGN);
 for (const runs of values["memory-runs"].split(",").map((n) => Number(n.trim()))) {
   if (!Number.isInteger(runs) || runs <= MEMORY_BASE_RUNS) throw new Error(`--memory-runs takes counts above ${MEMORY_BASE_RUNS}, got ${values["memory-runs"]}`);
@@ -101,6 +127,7 @@ for (const runs of values["memory-runs"].split(",").map((n) => Number(n.trim()))
     `${memory.rssMiB.toFixed(0)} MiB (peak ${memory.peakMiB.toFixed(0)}; ${slope >= 0 ? "+" : ""}${slope.toFixed(2)} MiB per 1,000)`,
     runs >= 50_000 ? "≤ 256 MiB" : "≤ 200 MiB",
   );
+}
 }
 
 const widths = [0, 1, 2].map((column) => Math.max(...[["measure", "figure", "goal"], ...rows].map((row) => row[column]!.length)));

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DocumentUnreadable } from "../../src/app/cli/read-document.ts";
+import { DocumentUnreadable } from "../../src/app/cli/document-unreadable.ts";
 import { reportingErrors, UsageError } from "../../src/app/cli/usage-error.ts";
 
 const stderrOf = async (run: () => Promise<number>, env: Record<string, string> = {}) => {

@@ -103,14 +103,20 @@ describe("InMemoryCluster watch", () => {
     expect(seen).toEqual(["upsert:a", "synced", "upsert:a"]);
   });
 
-  it("hands out copies that cannot change the store", async () => {
+  it("hands out copies or frozen objects, so nothing handed out can change the store", async () => {
     const cluster = new InMemoryCluster();
     const a = cluster.createRun(runJson("a", { annotations: { team: "x" } }));
     a.metadata.annotations = { team: "changed" };
     const { events } = await watchInto(cluster);
     await cluster.settled();
     const delivered = events[0];
-    if (delivered?.type === "upsert") (delivered.object as RunJson).metadata.name = "mutated";
+    if (delivered?.type !== "upsert") throw new Error("expected the run's upsert first");
+    expect(() => {
+      (delivered.object as RunJson).metadata.name = "mutated";
+    }).toThrow(TypeError);
+    expect(() => {
+      (delivered.object as RunJson).metadata.annotations!["team"] = "mutated";
+    }).toThrow(TypeError);
     expect(cluster.getRun(refOfJson(a))?.metadata).toMatchObject({ name: "a", annotations: { team: "x" } });
   });
 });

@@ -25,6 +25,38 @@ const harness = (initial: { files: Readonly<Record<string, Uint8Array | string>>
   return { state, builds, signers, get, failure };
 };
 
+/**
+ * Asks for the x509 signer once per request, each under its secrets version and config: how many
+ * builds that took, and how many times the (version, signer config) pair changed from the last.
+ */
+const buildsPerRequests = async <R extends { readonly version: string }>(
+  requests: ReadonlyArray<R>,
+  configOf: (request: R) => ChainsConfig,
+  signerConfigOf: (request: R) => string,
+): Promise<{ builds: number; stampChanges: number }> => {
+  let builds = 0;
+  const build: BuildSigner = (name) =>
+    Effect.sync(() => {
+      builds++;
+      return { scheme: "ed25519", publicKeyPem: "", keyId: `${name}${builds}`, certificatePem: "", chainPem: "", sign: () => Effect.succeed(new Uint8Array()) };
+    });
+  let current = requests[0];
+  const signers = makeCachedSigners(
+    { secrets: () => Effect.succeed({ version: current?.version ?? "", files: new Map() }), config: () => (current === undefined ? defaultConfig : configOf(current)) },
+    build,
+  );
+  let stampChanges = 0;
+  let last: string | undefined;
+  for (const request of requests) {
+    current = request;
+    const stamp = `${request.version}|${signerConfigOf(request)}`;
+    if (stamp !== last) stampChanges++;
+    last = stamp;
+    await Effect.runPromise(signers.get("x509"));
+  }
+  return { builds, stampChanges };
+};
+
 const x509Files = { "x509.pem": conformanceKey("x509.pem") };
 const cosignFiles = { "cosign.key": conformanceKey("cosign.key"), "cosign.password": conformanceKey("cosign.password") };
 
@@ -110,33 +142,34 @@ describe("cached Signers (reference defect #24: no rebuild per pass)", () => {
           maxLength: 12,
         }),
         async (requests) => {
-          let builds = 0;
-          const build: BuildSigner = (name) =>
-            Effect.sync(() => {
-              builds++;
-              return { scheme: "ed25519", publicKeyPem: "", keyId: `${name}${builds}`, certificatePem: "", chainPem: "", sign: () => Effect.succeed(new Uint8Array()) };
-            });
-          let current = requests[0];
-          const signers = makeCachedSigners(
-            {
-              secrets: () => Effect.succeed({ version: current?.version ?? "", files: new Map() }),
-              config: () => configWith({ "signers.x509.fulcio.address": current?.fulcioAddress ?? "", "builder.id": current?.builder ?? "" }),
-            },
-            build,
+          const { builds, stampChanges } = await buildsPerRequests(
+            requests,
+            (r) => configWith({ "signers.x509.fulcio.address": r.fulcioAddress, "builder.id": r.builder }),
+            (r) => r.fulcioAddress,
           );
-          let expected = 0;
-          let last: string | undefined;
-          for (const request of requests) {
-            current = request;
-            const stamp = `${request.version}|${request.fulcioAddress}`;
-            if (stamp !== last) expected++;
-            last = stamp;
-            await Effect.runPromise(signers.get("x509"));
-          }
-          expect(builds).toBe(expected);
+          expect(builds).toBe(stampChanges);
         },
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe("cached Signers over a config held as one object between edits", () => {
+  // Whether the config object is the same one or an equal copy, builds happen exactly when the secrets version or the signer's config changes.
+  it("rebuilds exactly when the stamp changes, whatever the config object's identity", async () => {
+    // Two objects for each of two Fulcio addresses: equal content, different identity.
+    const pool = ["", "", "https://f.example.com", "https://f.example.com"].map((address) => configWith({ "signers.x509.fulcio.address": address }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ version: fc.constantFrom("a", "b"), config: fc.integer({ min: 0, max: 3 }) }), { maxLength: 16 }), async (requests) => {
+        const { builds, stampChanges } = await buildsPerRequests(
+          requests,
+          (r) => pool[r.config]!,
+          (r) => pool[r.config]!.signers.x509.fulcio.address,
+        );
+        expect(builds).toBe(stampChanges);
+      }),
+      { numRuns: 100 },
     );
   });
 });

@@ -51,15 +51,16 @@ const finalizerRefusal = "Forbidden: no new finalizers can be added if the objec
  * A cluster holding TaskRuns and PipelineRuns as raw JSON, the `chains-config` data and the
  * `signing-secrets` files, with the API server's observable semantics: a cluster-wide
  * resourceVersion, finalizers that hold back deletion, no-op writes that change nothing, and watch
- * events delivered asynchronously and in order. Every object handed out is a copy.
+ * events delivered asynchronously and in order. Watch events and write results share
+ * the stored objects, which are frozen; every other object handed out is a copy.
  */
 export class InMemoryCluster {
   readonly #clock: Clock["Service"];
   readonly #runs = new Map<string, RunJson>();
   readonly #watchers = new Set<Watcher>();
   readonly #idleWaiters: Array<() => void> = [];
-  readonly #events: Array<RecordedEvent> = [];
-  readonly #configEvents: Array<ClusterEvent & { readonly time: Date; readonly count: number }> = [];
+  readonly #events = new AggregatedEvents<RecordedEvent>();
+  readonly #configEvents = new AggregatedEvents<ClusterEvent & { readonly time: Date; readonly count: number }>();
   readonly #writes: Array<RecordedWrite> = [];
   readonly #failures: Record<ClusterOperation, InjectedFailures> = {
     writeRun: new InjectedFailures(),
@@ -88,7 +89,7 @@ export class InMemoryCluster {
     if (this.#runs.has(key)) throw new Error(`${key} already exists`);
     const stored = structuredClone(run);
     if (typeof stored.metadata.uid !== "string") stored.metadata.uid = randomUUID();
-    return this.#commit(stored);
+    return structuredClone(this.#commit(stored));
   }
 
   /** Changes a run the way another controller would (e.g. `completeRun`). Identity cannot change. */
@@ -99,14 +100,14 @@ export class InMemoryCluster {
     if (runKey(checkedRef(next)) !== runKey(ref) || next.metadata.uid !== current.metadata.uid) {
       throw new Error(`updateRun must not change the identity of ${runKey(ref)}`);
     }
-    return this.#commit(next);
+    return structuredClone(this.#commit(next));
   }
 
   /** Deletes a run: at once without finalizers; otherwise marks it and waits for their removal. */
   deleteRun(ref: RunRef): void {
     const current = this.#existing(ref);
     if ((current.metadata.finalizers ?? []).length === 0) {
-      this.#commit(current, { delete: true });
+      this.#commit(shallowCopy(current), { delete: true });
     } else if (current.metadata.deletionTimestamp === undefined) {
       const next = structuredClone(current);
       next.metadata.deletionTimestamp = kubernetesTimeOf(this.#clock.now());
@@ -117,6 +118,11 @@ export class InMemoryCluster {
   getRun(ref: RunRef): RunJson | undefined {
     const run = this.#runs.get(runKey(ref));
     return run === undefined ? undefined : structuredClone(run);
+  }
+
+  /** A copy of a run's annotations (empty when it has none or does not exist), without copying the run. */
+  runAnnotations(ref: RunRef): Record<string, string> {
+    return { ...this.#runs.get(runKey(ref))?.metadata.annotations };
   }
 
   listRuns(): Array<RunJson> {
@@ -143,11 +149,11 @@ export class InMemoryCluster {
 
   /** Events recorded on the `chains-config` ConfigMap. */
   configEvents(): Array<ClusterEvent & { readonly time: Date; readonly count: number }> {
-    return this.#configEvents.map((event) => ({ ...event, time: new Date(event.time) }));
+    return this.#configEvents.list.map((event) => ({ ...event, time: new Date(event.time) }));
   }
 
   events(): Array<RecordedEvent> {
-    return this.#events.map((event) => ({ ...event, ref: { ...event.ref }, time: new Date(event.time) }));
+    return this.#events.list.map((event) => ({ ...event, ref: { ...event.ref }, time: new Date(event.time) }));
   }
 
   /** Every `writeRun` call in order, optionally only those for one run. */
@@ -177,7 +183,7 @@ export class InMemoryCluster {
 
   /** Delivers the current object again to every watcher, as a relisting informer would. */
   redeliver(ref: RunRef): void {
-    this.#broadcast({ type: "upsert", object: structuredClone(this.#existing(ref)), initial: false });
+    this.#broadcast({ type: "upsert", object: this.#existing(ref), initial: false });
   }
 
   /** Resolves once every watch event produced so far has been delivered. */
@@ -217,7 +223,7 @@ export class InMemoryCluster {
       events: {
         recordEvent: (ref, event) =>
           Effect.sync(() =>
-            aggregate(this.#events, (e) => runKey(e.ref) === runKey(ref) && e.type === event.type && e.reason === event.reason, (count) => ({
+            this.#events.record(JSON.stringify([runKey(ref), event.type, event.reason]), (count) => ({
               ...event,
               ref: { ...ref },
               time: this.#clock.now(),
@@ -226,7 +232,7 @@ export class InMemoryCluster {
           ),
         recordConfigEvent: (event) =>
           Effect.sync(() =>
-            aggregate(this.#configEvents, (e) => e.type === event.type && e.reason === event.reason, (count) => ({
+            this.#configEvents.record(JSON.stringify([event.type, event.reason]), (count) => ({
               ...event,
               time: this.#clock.now(),
               count,
@@ -251,7 +257,7 @@ export class InMemoryCluster {
       queue: [
         ...[...this.#runs.values()].map((run): RunWatchEvent => ({
           type: "upsert",
-          object: structuredClone(run),
+          object: run,
           initial: true,
         })),
         { type: "synced" },
@@ -272,7 +278,7 @@ export class InMemoryCluster {
     const record = (outcome: WriteOutcome, resourceVersion?: string) =>
       this.#writes.push({
         ref: { ...ref },
-        write: structuredClone(write),
+        write: copyOfWrite(write),
         outcome,
         ...(resourceVersion === undefined ? {} : { resourceVersion }),
       });
@@ -301,7 +307,8 @@ export class InMemoryCluster {
       !isTerminal(signingStateOf(current.metadata.annotations));
     if (adding && current.metadata.deletionTimestamp !== undefined) return unavailable(finalizerRefusal);
 
-    const next = structuredClone(current);
+    // Only metadata changes; stored objects are never changed in place, so the rest can be shared.
+    const next = shallowCopy(current);
     if (write.annotations !== undefined && Object.keys(write.annotations).length > 0) {
       next.metadata.annotations = { ...next.metadata.annotations, ...write.annotations };
     }
@@ -319,7 +326,7 @@ export class InMemoryCluster {
 
     if (isDeepStrictEqual(current, next)) {
       record("unchanged", current.metadata.resourceVersion);
-      return Effect.succeed(structuredClone(current));
+      return Effect.succeed(current);
     }
     const committed = this.#commit(next);
     record(this.#runs.has(key) ? "applied" : "deleted", committed.metadata.resourceVersion);
@@ -334,28 +341,30 @@ export class InMemoryCluster {
 
   /**
    * Stores a new state of a run under a new resourceVersion and tells the watchers. A terminating
-   * object whose last finalizer is gone is deleted, as the API server does.
+   * object whose last finalizer is gone is deleted, as the API server does. `run` becomes the
+   * store's own and is frozen: watchers and writers share it, and a consumer that tried to change
+   * it would fail loudly rather than change the store.
    */
   #commit(run: RunJson, options: { readonly delete?: boolean } = {}): RunJson {
     const key = runKey(refOfJson(run));
-    const stored = structuredClone(run);
     this.#resourceVersion += 1;
-    stored.metadata.resourceVersion = String(this.#resourceVersion);
+    run.metadata.resourceVersion = String(this.#resourceVersion);
+    const stored = deepFreeze(run);
     const gone =
       options.delete === true ||
       (stored.metadata.deletionTimestamp !== undefined && (stored.metadata.finalizers ?? []).length === 0);
     if (gone) {
       this.#runs.delete(key);
-      this.#broadcast({ type: "delete", object: structuredClone(stored) });
+      this.#broadcast({ type: "delete", object: stored });
     } else {
       this.#runs.set(key, stored);
-      this.#broadcast({ type: "upsert", object: structuredClone(stored), initial: false });
+      this.#broadcast({ type: "upsert", object: stored, initial: false });
     }
-    return structuredClone(stored);
+    return stored;
   }
 
   #broadcast(event: RunWatchEvent): void {
-    for (const watcher of this.#watchers) watcher.queue.push(structuredClone(event));
+    for (const watcher of this.#watchers) watcher.queue.push(event);
     this.#scheduleDelivery();
   }
 
@@ -392,11 +401,36 @@ export class InMemoryCluster {
   }
 }
 
-/** Records an Event, or counts it on the matching one already recorded. */
-const aggregate = <E extends { readonly count: number }>(events: Array<E>, same: (event: E) => boolean, make: (count: number) => E): void => {
-  const index = events.findIndex(same);
-  if (index === -1) events.push(make(1));
-  else events[index] = make(events[index]!.count + 1);
+/** Events in the order first recorded; a repeat (same key) replaces its first one with a higher count. */
+class AggregatedEvents<E extends { readonly count: number }> {
+  readonly list: Array<E> = [];
+  readonly #indexByKey = new Map<string, number>();
+
+  record(key: string, make: (count: number) => E): void {
+    const index = this.#indexByKey.get(key);
+    if (index === undefined) {
+      this.#indexByKey.set(key, this.list.length);
+      this.list.push(make(1));
+    } else this.list[index] = make(this.list[index]!.count + 1);
+  }
+}
+
+const copyOfWrite = (write: RunWrite): RunWrite => ({
+  ...write,
+  ...(write.annotations === undefined ? {} : { annotations: { ...write.annotations } }),
+  ...(write.removeAnnotations === undefined ? {} : { removeAnnotations: [...write.removeAnnotations] }),
+});
+
+/** A new version of a stored run that differs only in metadata: the rest is shared, never changed. */
+const shallowCopy = (run: RunJson): RunJson => ({ ...run, metadata: { ...run.metadata } });
+
+/** Freezes what is not frozen yet; parts shared with an earlier (frozen) version are skipped. */
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 };
 
 /** The run's identity, checked because test and demo objects are hand-written. */

@@ -13,8 +13,9 @@ export class InMemoryMetrics implements MetricsShape {
   readonly #series = new Map<string, CounterSample>();
 
   readonly increment = (name: string, labels: Readonly<Record<string, string>> = {}): void => {
-    const sorted = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => compareText(a, b)));
-    const key = JSON.stringify([name, sorted]);
+    const unlabelled = Object.keys(labels).length === 0;
+    const sorted = unlabelled ? labels : Object.fromEntries(Object.entries(labels).sort(([a], [b]) => compareText(a, b)));
+    const key = unlabelled ? name : JSON.stringify([name, sorted]);
     const value = (this.#series.get(key)?.value ?? 0) + 1;
     this.#series.set(key, { name, labels: sorted, value });
   };

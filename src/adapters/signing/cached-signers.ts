@@ -33,6 +33,9 @@ const failureIsCached = (name: SignerName, config: ChainsConfig): boolean =>
 
 interface Entry {
   readonly stamp: string;
+  /** The secrets version and config part last found to match the stamp, to skip re-making it. */
+  version: string;
+  relevant: unknown;
   readonly signer: Effect.Effect<Signer, SignerUnavailable>;
   /** The built signer's `renewAt`, once it is built. */
   renewAt?: Date;
@@ -48,22 +51,43 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
   const entries = new Map<SignerName, Entry>();
   const clock = source.clock ?? systemClock;
 
+  const currentEntry = (
+    name: SignerName,
+    secrets: { readonly version: string; readonly files: ReadonlyMap<string, Uint8Array> },
+    config: ChainsConfig,
+    relevant: unknown,
+  ): Effect.Effect<Entry> =>
+    Effect.gen(function* () {
+      const stamp = JSON.stringify([secrets.version, relevant]);
+      // Memoised build, made up front (cheap, discarded if a current entry exists) so that the
+      // check-and-insert below is one synchronous step that concurrent fibers cannot interleave.
+      const fresh = yield* Effect.cached(Effect.suspend(() => build(name, { secrets: secrets.files, config })));
+      return yield* Effect.sync((): Entry => {
+        const current = entries.get(name);
+        const expired = current?.renewAt !== undefined && clock.now() >= current.renewAt;
+        if (current !== undefined && current.stamp === stamp && !expired) {
+          current.version = secrets.version;
+          current.relevant = relevant;
+          return current;
+        }
+        const created: Entry = { stamp, version: secrets.version, relevant, signer: fresh };
+        entries.set(name, created);
+        return created;
+      });
+    });
+
   const get = (name: SignerName): Effect.Effect<Signer, SignerUnavailable> =>
     Effect.gen(function* () {
       const secrets = yield* source.secrets();
       const config = source.config();
-      const stamp = JSON.stringify([secrets.version, relevantConfig(name, config)]);
-      // Memoised build, made up front (cheap, discarded if a current entry exists) so that the
-      // check-and-insert below is one synchronous step that concurrent fibers cannot interleave.
-      const fresh = yield* Effect.cached(Effect.suspend(() => build(name, { secrets: secrets.files, config })));
-      const entry = yield* Effect.sync((): Entry => {
-        const current = entries.get(name);
-        const expired = current?.renewAt !== undefined && clock.now() >= current.renewAt;
-        if (current !== undefined && current.stamp === stamp && !expired) return current;
-        const created: Entry = { stamp, signer: fresh };
-        entries.set(name, created);
-        return created;
-      });
+      const relevant = relevantConfig(name, config);
+      // The common case, decided without building a stamp: the same secrets version and the very
+      // config object the entry was made for, and nothing to renew.
+      const known = entries.get(name);
+      const entry =
+        known !== undefined && known.version === secrets.version && known.relevant === relevant && known.renewAt === undefined
+          ? known
+          : yield* currentEntry(name, secrets, config, relevant);
       return yield* entry.signer.pipe(
         Effect.tap((signer) =>
           Effect.sync(() => {

@@ -16,10 +16,15 @@ const digestOf: Readonly<Record<LocalKeyScheme, string | null>> = {
   ed25519ph: null,
 };
 
-const signWith = (key: KeyObject, scheme: LocalKeyScheme, data: Uint8Array): Uint8Array => {
-  if (scheme === "ed25519ph") return ed25519phSign(Buffer.from(key.export({ format: "jwk" }).d ?? "", "base64url"), data);
+/** How one key signs; made once per signer, so no signature exports or re-imports the key. */
+const signingFunction = (key: KeyObject, scheme: LocalKeyScheme): ((data: Uint8Array) => Uint8Array) => {
+  if (scheme === "ed25519ph") {
+    const seed = Buffer.from(key.export({ format: "jwk" }).d ?? "", "base64url");
+    return (data) => ed25519phSign(seed, data);
+  }
   // ECDSA signatures are ASN.1 DER (Node's default `dsaEncoding`), as Go's `ecdsa.SignASN1`.
-  return new Uint8Array(nodeSign(digestOf[scheme], data, key));
+  const digest = digestOf[scheme];
+  return (data) => new Uint8Array(nodeSign(digest, data, key));
 };
 
 /**
@@ -33,6 +38,7 @@ export const privateKeySigner = (input: {
   readonly signer: SignerName;
 }): Signer => {
   const publicKey = createPublicKey(input.key);
+  const signWith = signingFunction(input.key, input.scheme);
   return {
     scheme: input.scheme,
     publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
@@ -41,7 +47,7 @@ export const privateKeySigner = (input: {
     chainPem: "",
     sign: (data) =>
       Effect.try({
-        try: () => signWith(input.key, input.scheme, data),
+        try: () => signWith(data),
         catch: (cause) =>
           new SigningFailed({
             signer: input.signer,

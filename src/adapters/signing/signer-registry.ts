@@ -14,8 +14,8 @@ export interface SigningMaterial {
 }
 
 /**
- * A signer's module, loaded when the config first names it: openpgp and sigstore's certificate code
- * cost a controller that never uses them tens of MiB. A module that cannot load is a broken install.
+ * A signer's module, loaded when the config first names it: openpgp, sigstore's certificate code and
+ * the KMS clients cost a controller that never uses them tens of MiB. A module that cannot load is a broken install.
  */
 const loaded = <M>(load: () => Promise<M>): Effect.Effect<M> => Effect.promise(load);
 
@@ -61,7 +61,7 @@ export const buildSigner = (
     case "x509":
       return x509Signer(material, keyless);
     case "kms":
-      return makeKmsSigner(material.config);
+      return loaded(() => import("../kms/kms-signer.ts")).pipe(Effect.flatMap((m) => m.makeKmsSigner(material.config)));
     case "pgp":
       return loaded(() => import("../pgp/pgp-signer.ts")).pipe(Effect.flatMap((m) => m.makePgpSigner(material.secrets)));
   }

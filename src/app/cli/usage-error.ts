@@ -1,5 +1,5 @@
 import type { CliCommand } from "./command.ts";
-import { DocumentUnreadable } from "./read-document.ts";
+import { DocumentUnreadable } from "./document-unreadable.ts";
 
 /** The command line is wrong, or an input says something the command cannot use. Exit status 2. */
 export class UsageError extends Error {

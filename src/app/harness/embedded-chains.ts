@@ -108,7 +108,7 @@ export class EmbeddedChains {
   }
 
   annotations(ref: RunRef): Readonly<Record<string, string>> {
-    return this.cluster.getRun(ref)?.metadata.annotations ?? {};
+    return this.cluster.runAnnotations(ref);
   }
 
   /** Resolves with `true` or `failed` once the run's `chains.tekton.dev/signed` says so. */

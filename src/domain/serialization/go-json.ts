@@ -10,6 +10,9 @@ const shortEscapes: Readonly<Record<string, string>> = {
   "\t": "\\t",
 };
 
+/** Any character `goQuote` writes other than as itself. */
+const needsEscape = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+
 const hex4 = (code: number): string => `\\u${code.toString(16).padStart(4, "0")}`;
 
 /**
@@ -18,6 +21,7 @@ const hex4 = (code: number): string => `\\u${code.toString(16).padStart(4, "0")}
  * `\ufffd`.
  */
 export const goQuote = (text: string): string => {
+  if (!needsEscape.test(text)) return `"${text}"`;
   let out = '"';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;

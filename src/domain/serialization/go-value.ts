@@ -7,6 +7,21 @@ export type GoValue = null | boolean | number | string | ReadonlyArray<GoValue> 
 
 /** Byte-wise UTF-8 order, which is code point order: how Go sorts map keys. */
 export const compareCodePoints = (a: string, b: string): number => {
+  // Code units compare like code points except where a surrogate differs (a code point above
+  // U+FFFF, or a lone surrogate): only then are the strings split into code points.
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const l = a.charCodeAt(i);
+    const r = b.charCodeAt(i);
+    if (l === r) continue;
+    return isSurrogate(l) || isSurrogate(r) ? compareSplit(a, b) : l - r;
+  }
+  return a.length - b.length;
+};
+
+const isSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdfff;
+
+const compareSplit = (a: string, b: string): number => {
   const left = Array.from(a);
   const right = Array.from(b);
   const length = Math.min(left.length, right.length);

@@ -11,14 +11,20 @@ export const protoJson = (value: unknown): string => {
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
   if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => protoJson(v)).join(",")}]`;
-  const entries: Array<readonly [string, unknown]> =
-    value instanceof Map
-      ? [...value.entries()].filter((e): e is [string, unknown] => typeof e[0] === "string")
-      : Object.entries(value as Record<string, unknown>);
-  const parts = entries
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => compareCodePoints(a, b))
-    .map(([k, v]) => `${JSON.stringify(k)}:${protoJson(v)}`);
-  return `{${parts.join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? "" : ",") + protoJson(value[i]);
+    return out + "]";
+  }
+  const members = value instanceof Map ? (value as ReadonlyMap<unknown, unknown>) : undefined;
+  const record = value as Record<string, unknown>;
+  const keys = members === undefined ? Object.keys(record) : [...members.keys()].filter((k): k is string => typeof k === "string");
+  keys.sort(compareCodePoints);
+  let out = "{";
+  for (const key of keys) {
+    const member = members === undefined ? record[key] : members.get(key);
+    if (member === undefined) continue;
+    out += (out.length === 1 ? "" : ",") + JSON.stringify(key) + ":" + protoJson(member);
+  }
+  return out + "}";
 };

@@ -4,11 +4,8 @@ export interface DigestedArtifact {
   readonly digest: Readonly<Record<string, string>>;
 }
 
-const digestRecord = (entries: Iterable<readonly [string, string]>): Readonly<Record<string, string>> => {
-  const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [k, v] of entries) out[k] = v;
-  return out;
-};
+/** Own data properties only (`fromEntries` never calls the `__proto__` setter), in a fast-mode object. */
+const digestRecord = (entries: Iterable<readonly [string, string]>): Readonly<Record<string, string>> => Object.fromEntries(entries);
 
 export const singleDigest = (algorithm: string, hex: string): Readonly<Record<string, string>> =>
   digestRecord([[algorithm, hex]]);
