@@ -76,9 +76,14 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
 
   // The key and the checkout are checked before the build, so a wrong password costs no push.
-  const signer = values.key === undefined ? undefined : await Effect.runPromise(Effect.mapError(releaseSigner(values.key, process.env), (m) => new Error(m)));
-  const source = values.key === undefined ? undefined : readBuildSource(projectRoot);
-  const startedOn = new Date();
+  const signing =
+    values.key === undefined
+      ? undefined
+      : {
+          signer: await Effect.runPromise(Effect.mapError(releaseSigner(values.key, process.env), (m) => new Error(m))),
+          source: readBuildSource(projectRoot),
+          startedOn: new Date(),
+        };
 
   const epoch = buildEpoch(process.env);
   const image = ociImage(
@@ -99,16 +104,18 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     const digest = await Effect.runPromise(pushImage(image, target, { keychain, insecure: values.insecure }));
     const repository = `${target.registry}/${target.repository}`;
     process.stdout.write(`${repository}@${digest}\n`);
-    if (values.release) setReleaseImage(join(projectRoot, "deploy"), repository, digest);
-    if (signer !== undefined && source !== undefined) {
+    if (signing !== undefined) {
       const pushed = parseImageReference(`${repository}@${digest}`);
       if (Result.isFailure(pushed)) throw new Error(pushed.failure.message);
+      const signedImage = { repository: pushed.success.repository, digest };
       const { key: _key, help: _help, ...parameters } = values;
+      const { source, startedOn } = signing;
+      const provenance = imageBuildProvenance({ image: signedImage, source, parameters, epoch, startedOn, finishedOn: new Date() });
       const signatures = await Effect.runPromise(
         signRelease({
-          image: { repository: pushed.success.repository, digest },
-          provenance: imageBuildProvenance({ image: { repository: pushed.success.repository, digest }, source, parameters, epoch, startedOn, finishedOn: new Date() }),
-          signer,
+          image: signedImage,
+          provenance,
+          signer: signing.signer,
           registry: { session: (options) => distributionSession({ ...options, userAgent: "chains-ts-image" }) },
           keychain,
           insecure: values.insecure,
@@ -120,6 +127,8 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       );
       process.stdout.write(`${signatures.sig}\n${signatures.att}\n`);
     }
+    // Last, so deploy/ never points at an image whose signing failed.
+    if (values.release) setReleaseImage(join(projectRoot, "deploy"), repository, digest);
   }
   return 0;
 };
