@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { importSpecifiers, sourceFiles } from "./source-imports.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const src = join(root, "src");
@@ -15,39 +16,16 @@ interface Import {
   readonly target: Layer | undefined;
 }
 
-const sourceFiles = (dir: string): Array<string> =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith(".ts") ? [path] : [];
-  });
-
 const layerOf = (path: string): Layer | undefined => {
   const first = relative(src, path).split(/[\\/]/)[0];
   return first === "domain" || first === "ports" || first === "adapters" || first === "app" ? first : undefined;
 };
 
-/** Comments are blanked first, so prose such as `from "x"` in a doc comment is not taken for an import. */
-const withoutComments = (text: string): string =>
-  text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
-
-const IMPORT_PATTERNS = [
-  /\bimport\s+(?:type\s+)?[^"';]*?\bfrom\s*["']([^"']+)["']/g,
-  /\bexport\s+(?:type\s+)?[^"';]*?\bfrom\s*["']([^"']+)["']/g,
-  /\bimport\s*["']([^"']+)["']/g,
-  /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
-];
-
-const importsOf = (file: string, text: string): Array<Import> => {
-  const code = withoutComments(text);
-  return IMPORT_PATTERNS.flatMap((pattern) =>
-    [...code.matchAll(pattern)].map((match) => {
-      const specifier = match[1]!;
-      const target = specifier.startsWith(".") ? layerOf(resolve(dirname(file), specifier)) : undefined;
-      return { file: relative(root, file), specifier, target };
-    }),
-  );
-};
+const importsOf = (file: string, text: string): Array<Import> =>
+  importSpecifiers(text).map((specifier) => {
+    const target = specifier.startsWith(".") ? layerOf(resolve(dirname(file), specifier)) : undefined;
+    return { file: relative(root, file), specifier, target };
+  });
 
 const allImports = sourceFiles(src).map((file) => ({ layer: layerOf(file), imports: importsOf(file, readFileSync(file, "utf8")) }));
 

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,9 +21,14 @@ const chrootUnavailable = (): string | undefined => {
 const missing = registryUnavailable() ?? skopeoUnavailable() ?? chrootUnavailable();
 if (missing !== undefined) console.warn(`skipping the image build test: ${missing}`);
 
+const testKeys = join(root, "test", "fixtures", "keys");
+
 const buildImage = (...args: string[]) => {
+  // The key's password comes from cosign.password beside it, not from the caller's COSIGN_PASSWORD.
+  const { COSIGN_PASSWORD: _password, ...env } = process.env;
   const run = spawnSync(process.execPath, [join(root, "scripts", "image", "main.ts"), ...args], {
     encoding: "utf8",
+    env,
     maxBuffer: 16 * 1024 * 1024,
   });
   if (run.status !== 0) throw new Error(`npm run image -- ${args.join(" ")} exited ${run.status}: ${run.stderr}`);
@@ -33,7 +39,7 @@ interface OciIndex {
   readonly manifests: ReadonlyArray<{ readonly digest: string }>;
 }
 interface Manifest {
-  readonly layers: ReadonlyArray<{ readonly digest: string }>;
+  readonly layers: ReadonlyArray<{ readonly digest: string; readonly mediaType: string; readonly annotations?: Record<string, string> }>;
 }
 interface ImageConfig {
   readonly config: { readonly User: string; readonly Env: ReadonlyArray<string>; readonly Entrypoint: ReadonlyArray<string>; readonly WorkingDir: string };
@@ -54,15 +60,21 @@ describe.skipIf(missing !== undefined)("npm run image, pushed to docker-registry
     if (work !== undefined) rmSync(work, { recursive: true, force: true });
   });
 
-  it("builds the same digest twice, pushes it, and the pulled image runs `chains-ts --help` and the demo as uid 65532 with nothing from the host", async () => {
-    const built = buildImage("--output", join(work, "built"));
+  let built = "";
+  let signatureRefs: ReadonlyArray<string> = [];
+
+  it("builds the same digest twice, pushes and signs it, and the pulled image runs `chains-ts --help` and the demo as uid 65532 with nothing from the host", async () => {
+    built = buildImage("--output", join(work, "built"));
     expect(built).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    const pushed = buildImage("--push", `${registry.host}/chains-ts:test`);
+    const [pushed, ...signatures] = buildImage("--push", `${registry.host}/chains-ts:test`, "--key", join(testKeys, "cosign.key")).split("\n");
     expect(pushed).toBe(`${registry.host}/chains-ts@${built}`);
+    const tag = `sha256-${built.slice("sha256:".length)}`;
+    expect(signatures).toEqual([`${registry.host}/chains-ts:${tag}.sig`, `${registry.host}/chains-ts:${tag}.att`]);
+    signatureRefs = signatures;
 
     const pulled = join(work, "pulled");
-    await skopeo("copy", "--src-tls-verify=false", `docker://${pushed}`, `oci:${pulled}:pulled`);
+    await skopeo("copy", "--src-tls-verify=false", `docker://${pushed!}`, `oci:${pulled}:pulled`);
     const inspected = JSON.parse(await skopeo("inspect", "--tls-verify=false", `docker://${registry.host}/chains-ts:test`)) as {
       Digest: string;
       Architecture: string;
@@ -119,5 +131,64 @@ describe.skipIf(missing !== undefined)("npm run image, pushed to docker-registry
       { encoding: "utf8" },
     );
     expect(verified.stdout.trim()).toBe("Verified OK");
+  });
+
+  it("signs the pushed digest as Chains does: skopeo fetches the .sig and .att layers, openssl checks both with cosign.pub", async () => {
+    expect(signatureRefs).toHaveLength(2);
+    const [sigRef, attRef] = signatureRefs as [string, string];
+    const layerOf = async (ref: string, dir: string) => {
+      const manifest = JSON.parse(await skopeo("inspect", "--raw", "--tls-verify=false", `docker://${ref}`)) as Manifest;
+      expect(manifest.layers).toHaveLength(1);
+      await skopeo("copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${join(work, dir)}:signature`);
+      const layer = manifest.layers[0]!;
+      return { layer, bytes: readFileSync(blob(join(work, dir), layer.digest)) };
+    };
+    const opensslVerifies = (signed: Uint8Array, signature: Uint8Array, name: string) => {
+      writeFileSync(join(work, `${name}.data`), signed);
+      writeFileSync(join(work, `${name}.sig`), signature);
+      const run = spawnSync(
+        "openssl",
+        ["dgst", "-sha256", "-verify", join(testKeys, "cosign.pub"), "-signature", join(work, `${name}.sig`), join(work, `${name}.data`)],
+        { encoding: "utf8" },
+      );
+      return run.stdout.trim();
+    };
+
+    // .sig: the simplesigning payload is the layer, its raw signature the layer's annotation.
+    const sig = await layerOf(sigRef, "sig");
+    expect(sig.layer.mediaType).toBe("application/vnd.dev.cosign.simplesigning.v1+json");
+    const simpleSigning = JSON.parse(sig.bytes.toString("utf8")) as { critical: { identity: Record<string, string>; image: Record<string, string>; type: string } };
+    expect(simpleSigning.critical).toEqual({
+      identity: { "docker-reference": `${registry.host}/chains-ts` },
+      image: { "docker-manifest-digest": built },
+      type: "cosign container image signature",
+    });
+    const rawSignature = Buffer.from(sig.layer.annotations?.["dev.cosignproject.cosign/signature"] ?? "", "base64");
+    expect(opensslVerifies(sig.bytes, rawSignature, "simplesigning")).toBe("Verified OK");
+
+    // .att: a DSSE envelope whose signature covers the PAE of its in-toto statement.
+    const att = await layerOf(attRef, "att");
+    expect(att.layer.mediaType).toBe("application/vnd.dsse.envelope.v1+json");
+    const envelope = JSON.parse(att.bytes.toString("utf8")) as { payloadType: string; payload: string; signatures: ReadonlyArray<{ sig: string }> };
+    expect(envelope.payloadType).toBe("application/vnd.in-toto+json");
+    const payload = Buffer.from(envelope.payload, "base64");
+    const pae = Buffer.concat([
+      Buffer.from(`DSSEv1 ${Buffer.byteLength(envelope.payloadType)} ${envelope.payloadType} ${payload.length} `),
+      payload,
+    ]);
+    expect(envelope.signatures).toHaveLength(1);
+    expect(opensslVerifies(pae, Buffer.from(envelope.signatures[0]!.sig, "base64"), "attestation")).toBe("Verified OK");
+
+    const statement = JSON.parse(payload.toString("utf8")) as {
+      subject: ReadonlyArray<{ name: string; digest: Record<string, string> }>;
+      predicateType: string;
+      predicate: { builder: { id: string }; materials: ReadonlyArray<{ uri: string; digest: Record<string, string> }>; invocation: { parameters: Record<string, unknown> } };
+    };
+    expect(statement.subject).toEqual([{ name: `${registry.host}/chains-ts`, digest: { sha256: built.slice("sha256:".length) } }]);
+    expect(statement.predicateType).toBe("https://slsa.dev/provenance/v0.2");
+    const commit = spawnSync("git", ["-C", root, "rev-parse", "HEAD"], { encoding: "utf8" }).stdout.trim();
+    const lockSha256 = createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex");
+    expect(statement.predicate.materials.map((m) => m.digest)).toEqual([{ sha1: commit }, { sha256: lockSha256 }]);
+    expect(statement.predicate.invocation.parameters).toMatchObject({ push: `${registry.host}/chains-ts:test` });
   });
 });

@@ -4,6 +4,7 @@ import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../domain/dsse/envel
 import { cosignSignFormat, cosignSignPredicateType } from "../../domain/formats/cosign-sign-statement.ts";
 import { slsaFormats } from "../../domain/formats/slsa-formats.ts";
 import type { InvalidImageManifest } from "../../domain/oci/image-manifest.ts";
+import type { Keychain } from "../../domain/oci/registry-credential.ts";
 import { isOciDigest, type OciDigest } from "../../domain/oci/oci-digest.ts";
 import type { SignatureMediaTypes, TooManySignatureLayers } from "../../domain/oci/signature-image.ts";
 import { attestationLayer, simpleSigningLayer, type SignatureLayer } from "../../domain/oci/signature-layer.ts";
@@ -93,78 +94,102 @@ const describe = (error: WriteError): string => {
  */
 export const makeOciArtifactStore = (options: OciArtifactStoreOptions): ArtifactStore => {
   const env = options.env ?? { COSIGN_DOCKER_MEDIA_TYPES: process.env["COSIGN_DOCKER_MEDIA_TYPES"], COSIGN_REPOSITORY: process.env["COSIGN_REPOSITORY"] };
-  const mediaTypes: SignatureMediaTypes = goTrue.has(env.COSIGN_DOCKER_MEDIA_TYPES ?? "") ? "docker" : "oci";
+  const store: ArtifactStore["store"] = ({ run, artifact }) =>
+    Effect.suspend(() =>
+      writeOciArtifact(
+        {
+          registry: options.registry,
+          config: options.config().storage.oci,
+          env,
+          keychain: options.credentials.keychainFor(run).pipe(Effect.mapError((e) => e.message)),
+        },
+        artifact,
+      ),
+    );
+  return { name: "oci", store };
+};
 
-  const store: ArtifactStore["store"] = ({ run, artifact }) => {
-    const failed = (reason: string) => new StorageFailed({ backend: "oci", artifact: artifact.id, reason });
-    const payload = payloadOf(artifact);
-    return Effect.gen(function* () {
-      if (payload === "other") {
-        yield* Effect.logDebug(`oci storage: format ${artifact.format} is neither simplesigning nor SLSA; nothing to store`);
-        return none;
+/** Everything an `oci` write needs besides the artifact. */
+export interface OciWrite {
+  readonly registry: OciRegistry["Service"];
+  readonly config: ChainsConfig["storage"]["oci"];
+  readonly env: OciStorageEnv;
+  /** Whose credentials the registry calls use; resolved only once the artifact is known to be written. */
+  readonly keychain: Effect.Effect<Keychain, string>;
+}
+
+/**
+ * Stores one signed artifact as the `oci` backend does, for any keychain: a run's (the controller)
+ * or the releaser's docker config (`npm run image -- --key`, which signs the image it pushed).
+ */
+export const writeOciArtifact = (write: OciWrite, artifact: SignedArtifact): Effect.Effect<StoreResult, StorageFailed> => {
+  const { config, env } = write;
+  const mediaTypes: SignatureMediaTypes = goTrue.has(env.COSIGN_DOCKER_MEDIA_TYPES ?? "") ? "docker" : "oci";
+  const failed = (reason: string) => new StorageFailed({ backend: "oci", artifact: artifact.id, reason });
+  const payload = payloadOf(artifact);
+  return Effect.gen(function* () {
+    if (payload === "other") {
+      yield* Effect.logDebug(`oci storage: format ${artifact.format} is neither simplesigning nor SLSA; nothing to store`);
+      return none;
+    }
+    const encoding = encodingOf(payload, config.encodingFormat);
+    if (encoding !== config.encodingFormat) {
+      yield* Effect.logWarning(
+        `oci storage: this image signature was planned before storage.oci.encoding-format became ${config.encodingFormat}; it is stored as ${encoding}`,
+      );
+    }
+    if (encoding === "sigstore-bundle" && artifact.signer === "pgp") {
+      // A bundle holds a DSSE envelope signed over its PAE, which a PGP signer does not make.
+      const key = `artifacts.${artifact.artifact}.signer`;
+      return yield* Effect.fail(
+        failed(
+          `storage.oci.encoding-format sigstore-bundle needs a DSSE signature, which ${key} pgp cannot make; set ${key} to x509 or kms, or storage.oci.encoding-format to dsse`,
+        ),
+      );
+    }
+    const keychain = yield* write.keychain.pipe(Effect.mapError(failed));
+    const session = write.registry.session({ insecure: config.insecure, keychain });
+    if (encoding === "sigstore-bundle" && payload !== "simplesigning") {
+      if (config.repository !== "") {
+        yield* Effect.logWarning("oci storage: storage.oci.repository is ignored with encoding-format sigstore-bundle; referrers live in the image's repository");
       }
-      const config = options.config().storage.oci;
-      const encoding = encodingOf(payload, config.encodingFormat);
-      if (encoding !== config.encodingFormat) {
-        yield* Effect.logWarning(
-          `oci storage: this image signature was planned before storage.oci.encoding-format became ${config.encodingFormat}; it is stored as ${encoding}`,
-        );
-      }
-      if (encoding === "sigstore-bundle" && artifact.signer === "pgp") {
-        // A bundle holds a DSSE envelope signed over its PAE, which a PGP signer does not make.
-        const key = `artifacts.${artifact.artifact}.signer`;
-        return yield* Effect.fail(
-          failed(
-            `storage.oci.encoding-format sigstore-bundle needs a DSSE signature, which ${key} pgp cannot make; set ${key} to x509 or kms, or storage.oci.encoding-format to dsse`,
-          ),
-        );
-      }
-      const keychain = yield* options.credentials.keychainFor(run).pipe(Effect.mapError((e) => failed(e.message)));
-      const session = options.registry.session({ insecure: config.insecure, keychain });
-      if (encoding === "sigstore-bundle" && payload !== "simplesigning") {
-        if (config.repository !== "") {
-          yield* Effect.logWarning("oci storage: storage.oci.repository is ignored with encoding-format sigstore-bundle; referrers live in the image's repository");
-        }
-        return yield* storeBundle(session, artifact, payload, failed);
-      }
-      const overrideName = config.repository !== "" ? config.repository : (env.COSIGN_REPOSITORY ?? "");
-      const override = overrideName === "" ? undefined : parseRepositoryOverride(overrideName);
-      if (override !== undefined && Result.isFailure(override)) return yield* Effect.fail(failed(override.failure));
-      const overrideRepo = override?.success;
-      if (payload === "simplesigning") {
-        const target = simpleSigningTarget(artifact.payload, overrideRepo);
-        if (Result.isFailure(target)) return yield* Effect.fail(failed(target.failure));
-        const layer = simpleSigningLayer({
-          payload: utf8.encode(artifact.payload),
-          signature: artifact.signature,
-          certificatePem: artifact.certificatePem,
-          chainPem: artifact.chainPem,
-          ...rekorBundle(artifact),
-        });
-        yield* writeLayer(session, target.success, "sig", layer, mediaTypes).pipe(Effect.mapError((e) => failed(describe(e))));
-        return none;
-      }
-      const statement = statementTargets(artifact.payload, overrideRepo);
-      if (Result.isFailure(statement)) return yield* Effect.fail(failed(statement.failure));
-      yield* logSkipped(statement.success.skipped);
-      const layer = attestationLayer({
-        envelope: envelopeBytes(artifact),
+      return yield* storeBundle(session, artifact, payload, failed);
+    }
+    const overrideName = config.repository !== "" ? config.repository : (env.COSIGN_REPOSITORY ?? "");
+    const override = overrideName === "" ? undefined : parseRepositoryOverride(overrideName);
+    if (override !== undefined && Result.isFailure(override)) return yield* Effect.fail(failed(override.failure));
+    const overrideRepo = override?.success;
+    if (payload === "simplesigning") {
+      const target = simpleSigningTarget(artifact.payload, overrideRepo);
+      if (Result.isFailure(target)) return yield* Effect.fail(failed(target.failure));
+      const layer = simpleSigningLayer({
+        payload: utf8.encode(artifact.payload),
+        signature: artifact.signature,
         certificatePem: artifact.certificatePem,
         chainPem: artifact.chainPem,
         ...rekorBundle(artifact),
       });
-      // Every subject is tried, so one unreachable repository does not leave the others unattested.
-      const failures: string[] = [];
-      for (const target of statement.success.targets) {
-        const written = yield* Effect.result(writeLayer(session, target, "att", layer, mediaTypes));
-        if (Result.isFailure(written)) failures.push(describe(written.failure));
-      }
-      if (failures.length > 0) return yield* Effect.fail(failed(failures.join("; ")));
+      yield* writeLayer(session, target.success, "sig", layer, mediaTypes).pipe(Effect.mapError((e) => failed(describe(e))));
       return none;
-    }).pipe(Effect.annotateLogs({ backend: "oci", artifact: artifact.id }));
-  };
-
-  return { name: "oci", store };
+    }
+    const statement = statementTargets(artifact.payload, overrideRepo);
+    if (Result.isFailure(statement)) return yield* Effect.fail(failed(statement.failure));
+    yield* logSkipped(statement.success.skipped);
+    const layer = attestationLayer({
+      envelope: envelopeBytes(artifact),
+      certificatePem: artifact.certificatePem,
+      chainPem: artifact.chainPem,
+      ...rekorBundle(artifact),
+    });
+    // Every subject is tried, so one unreachable repository does not leave the others unattested.
+    const failures: string[] = [];
+    for (const target of statement.success.targets) {
+      const written = yield* Effect.result(writeLayer(session, target, "att", layer, mediaTypes));
+      if (Result.isFailure(written)) failures.push(describe(written.failure));
+    }
+    if (failures.length > 0) return yield* Effect.fail(failed(failures.join("; ")));
+    return none;
+  }).pipe(Effect.annotateLogs({ backend: "oci", artifact: artifact.id }));
 };
 
 /** Non-OCI subjects are left out with a log line each, instead of failing the upload (defect #13). */

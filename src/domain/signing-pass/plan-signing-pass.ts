@@ -87,7 +87,7 @@ const runArtifact = (
  * (`cosign verify-blob` on the `tekton` annotations, the gcs/docdb/grafeas layouts). So the image is
  * planned once per form, each with the backends that take it, rather than one form for all.
  */
-const imageSignatures = (image: ImageReference, config: ChainsConfig): ReadonlyArray<PlannedArtifact> => {
+export const imageSignatures = (image: ImageReference, config: ChainsConfig): ReadonlyArray<PlannedArtifact> => {
   const oci = config.artifacts.oci;
   const shortKey = imageShortKey(image.digest);
   const common = {
