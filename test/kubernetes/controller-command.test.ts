@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
@@ -16,9 +15,11 @@ import { opensslVerifies } from "../support/independent-verifiers.ts";
 import { startArchivistaServer } from "../support/archivista-server.ts";
 import { startGcsJsonApiServer } from "../support/gcs-json-api-server.ts";
 import { startGrafeasApiServer } from "../support/grafeas-api-server.ts";
+import { temporaryDirectories } from "../support/temporary-directories.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
+const temporaryDirectory = temporaryDirectories();
 
 let emu: KubeApiEmulator | undefined;
 /** The process `launch` started last. */
@@ -66,7 +67,7 @@ const logLines = (stdout: string) =>
 const setUp = async (config: Record<string, string>) => {
   emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
   emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: config });
-  const dir = await mkdtemp(join(tmpdir(), "chains-controller-"));
+  const dir = temporaryDirectory("chains-controller-");
   const secrets = join(dir, "secrets");
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   await mkdir(secrets, { recursive: true });
@@ -185,7 +186,7 @@ describe("chains-ts controller", () => {
   it("signs keyless through Fulcio with the mounted token, logging each signature to Rekor", async () => {
     const sigstore = await startLoopbackSigstore();
     try {
-      const dir = await mkdtemp(join(tmpdir(), "chains-keyless-"));
+      const dir = temporaryDirectory("chains-keyless-");
       const tokenFile = join(dir, "oidc-token");
       await writeFile(tokenFile, serviceAccountToken(new Date()));
       const { kubeconfig, secrets } = await setUp({
@@ -244,7 +245,7 @@ describe("chains-ts controller", () => {
       // A trusted root that does not hold the log's key: the entry is refused, the run retried.
       const other = await startLoopbackSigstore();
       await other.close();
-      const otherRoot = join(await mkdtemp(join(tmpdir(), "chains-other-root-")), "trusted_root.json");
+      const otherRoot = join(temporaryDirectory("chains-other-root-"), "trusted_root.json");
       await writeFile(otherRoot, JSON.stringify(other.trustedRoot));
       e.store.seed(plainTaskRun("untrusted"));
       e.store.modify("taskruns", "default", "untrusted", (o) => completeRun("True", new Date())(o as unknown as RunJson));
@@ -275,7 +276,7 @@ describe("chains-ts controller", () => {
       const e = emu!;
       const token = gcs.tokens.issue();
       grafeas.tokens.accept(token);
-      const tokenFile = join(await mkdtemp(join(tmpdir(), "chains-token-")), "token");
+      const tokenFile = join(temporaryDirectory("chains-token-"), "token");
       await writeFile(tokenFile, token);
       const env = {
         STORAGE_EMULATOR_HOST: gcs.host,
