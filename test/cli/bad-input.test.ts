@@ -6,8 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { commands } from "../../src/app/cli/commands.ts";
-import { runCommand } from "../support/command-output.ts";
+import { runCommandLine } from "../support/command-output.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
 const chainsTs = (args: ReadonlyArray<string>, stdin = "") =>
@@ -103,13 +102,6 @@ const expectReported = (args: ReadonlyArray<string>, code: number, cause: string
 /** An unknown command is main.ts's own error; the REPL reads the process's stdin. */
 const onlyAsProcess = (args: ReadonlyArray<string>) => args[0] === "nope" || args[0] === "repl";
 
-/** Runs a command line in this process as main.ts does: the command's code loaded by name, its errors reported. */
-const inProcess = async ([name, ...rest]: ReadonlyArray<string>) => {
-  const listed = commands.find((c) => c.name === name);
-  if (listed === undefined) throw new Error(`no command ${name}`);
-  return runCommand(await listed.load(), rest);
-};
-
 describe("every command on bad input", () => {
   beforeEach(() => {
     vi.stubEnv("KUBECONFIG", "");
@@ -120,7 +112,7 @@ describe("every command on bad input", () => {
   });
 
   it("exits non-zero with a message naming the cause, and never prints a stack trace", async () => {
-    for (const [args, code, cause] of cases()) if (!onlyAsProcess(args)) expectReported(args, code, cause, await inProcess(args));
+    for (const [args, code, cause] of cases()) if (!onlyAsProcess(args)) expectReported(args, code, cause, await runCommandLine(args));
   });
 
   // Starting a process costs about a second on 2 cores: the first case of each command goes through
