@@ -130,7 +130,10 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
   });
 
   describe("refuses, naming the secret key and never its contents", () => {
-    const ecKey = () => opensslPkcs8Der(opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]));
+    // One encrypted key for the cases below, each editing its own copy: a scrypt derivation per case adds up.
+    let encryptedEcKey: Promise<string> | undefined;
+    const ecCosignKey = () =>
+      (encryptedEcKey ??= cosignKeyOf(opensslPkcs8Der(opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])), "pw"));
 
     it("a wrong password", async () => {
       const error = await buildFailure({ "cosign.key": conformanceKey("cosign.key"), "cosign.password": "hunter2-wrong" });
@@ -146,7 +149,7 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
     });
 
     it("scrypt costs other than the three allowed", async () => {
-      const pem = editCosignJson(await cosignKeyOf(ecKey(), "pw"), (json) => {
+      const pem = editCosignJson(await ecCosignKey(), (json) => {
         json["kdf"].params.N = 16384;
       });
       const error = await buildFailure({ "cosign.key": pem, "cosign.password": "pw" });
@@ -160,13 +163,13 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
       ["nonce", (json: Record<string, any>) => void (json["cipher"].nonce = "AAAA"), /nonce is 3 bytes/],
       ["ciphertext", (json: Record<string, any>) => void (json["ciphertext"] = "!!"), /not cosign's encrypted-key JSON/],
     ])("a bad %s", async (_, edit, reason) => {
-      const error = await buildFailure({ "cosign.key": editCosignJson(await cosignKeyOf(ecKey(), "pw"), edit), "cosign.password": "pw" });
+      const error = await buildFailure({ "cosign.key": editCosignJson(await ecCosignKey(), edit), "cosign.password": "pw" });
       expect(error).toMatchObject({ source: "cosign.key" });
       expect(error.reason).toMatch(reason);
     });
 
     it("a tampered ciphertext (as a decryption failure)", async () => {
-      const pem = editCosignJson(await cosignKeyOf(ecKey(), "pw"), (json) => {
+      const pem = editCosignJson(await ecCosignKey(), (json) => {
         const c = Buffer.from(json["ciphertext"] as string, "base64");
         c[20] = (c[20] ?? 0) ^ 1;
         json["ciphertext"] = c.toString("base64");
