@@ -86,7 +86,7 @@ describe("chains-ts payload and signature", () => {
       expect(result.code).toBe(0);
       expect(result.stdout.equals(decoded(kind, what)), `${what} of ${kind}`).toBe(true);
     }
-  });
+  }, 180_000);
 
   it("reads a bare NAME as a TaskRun and the namespace from the kubeconfig context, as tkn does", async () => {
     const withNamespace = join(dir, "team.kubeconfig");
@@ -156,7 +156,7 @@ describe("chains-ts verify taskrun/NAME", () => {
       expect(result.code).toBe(0);
       expect(result.stdout.toString("utf8")).toContain(`verified ${kind} team/${metadataOf(kind).name} ${kind.toLowerCase()}-${metadataOf(kind).uid}: DSSE envelope`);
     }
-  });
+  }, 180_000);
 
   it("fails on a run whose payload annotation was changed in the cluster", async () => {
     const { name, uid } = metadataOf("TaskRun");

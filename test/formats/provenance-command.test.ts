@@ -23,7 +23,7 @@ describe("chains-ts provenance", () => {
     for (const flag of ["--config", "--format", "--kind", "--taskrun", "RUN-FILE"]) expect(provenanceCommand.help).toContain(flag);
   });
 
-  it("reads a YAML ConfigMap and a YAML TaskRun, printing only the statement", { timeout: 60_000 }, async () => {
+  it("reads a YAML ConfigMap and a YAML TaskRun, printing only the statement", { timeout: 180_000 }, async () => {
     const dir = temporaryDirectory("chains-ts-provenance-");
     const config = join(dir, "config.yaml");
     const taskRun = join(dir, "tr.yaml");
@@ -46,7 +46,7 @@ describe("chains-ts provenance", () => {
     expect(JSON.parse(images.stdout)["critical"]["identity"]["docker-reference"]).toBe("gcr.io/x/app");
   });
 
-  it("exits 2 with a message on stderr for a bad flag or a missing file", { timeout: 60_000 }, async () => {
+  it("exits 2 with a message on stderr for a bad flag or a missing file", { timeout: 180_000 }, async () => {
     const bad = await run(["--nope", "x.json"]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
