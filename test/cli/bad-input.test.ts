@@ -5,13 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommandLine } from "../support/command-output.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
+const env = { KUBECONFIG: "", CHAINS_TS_REPL_HISTORY: "" };
 const chainsTs = (args: ReadonlyArray<string>, stdin = "") =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(cli, args, { env: { ...process.env, KUBECONFIG: "", CHAINS_TS_REPL_HISTORY: "" } }, (error, stdout, stderr) =>
+    const child = execFile(cli, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
     );
     child.stdin?.end(stdin);
@@ -103,16 +104,8 @@ const expectReported = (args: ReadonlyArray<string>, code: number, cause: string
 const onlyAsProcess = (args: ReadonlyArray<string>) => args[0] === "nope" || args[0] === "repl";
 
 describe("every command on bad input", () => {
-  beforeEach(() => {
-    vi.stubEnv("KUBECONFIG", "");
-    vi.stubEnv("CHAINS_TS_REPL_HISTORY", "");
-  });
-  afterEach(() => {
-    vi.unstubAllEnvs();
-  });
-
   it("exits non-zero with a message naming the cause, and never prints a stack trace", async () => {
-    for (const [args, code, cause] of cases()) if (!onlyAsProcess(args)) expectReported(args, code, cause, await runCommandLine(args));
+    for (const [args, code, cause] of cases()) if (!onlyAsProcess(args)) expectReported(args, code, cause, await runCommandLine(args, env));
   });
 
   // Starting a process costs about a second on 2 cores: the first case of each command goes through

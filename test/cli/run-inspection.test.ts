@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
@@ -26,13 +26,8 @@ const chainsTs = (args: ReadonlyArray<string>) =>
  * costs about a second on 2 cores: each command also runs through bin/chains-ts above.
  */
 const inProcess = async (args: ReadonlyArray<string>) => {
-  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
-  try {
-    const { code, stdout, stderr } = await runCommandLine(args);
-    return { code, stdout: Buffer.from(stdout), stderr };
-  } finally {
-    vi.unstubAllEnvs();
-  }
+  const { code, stdout, stderr } = await runCommandLine(args, env);
+  return { code, stdout: Buffer.from(stdout), stderr };
 };
 
 let dir = "";

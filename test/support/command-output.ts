@@ -21,9 +21,17 @@ export const runCommand = async (command: CliCommand, args: ReadonlyArray<string
   }
 };
 
-/** Runs `chains-ts ARGV` in this process as main.ts does for a listed command: its code loaded by name, its errors reported. */
-export const runCommandLine = async ([name, ...rest]: ReadonlyArray<string>) => {
+/**
+ * Runs `chains-ts ARGV` in this process as main.ts does for a listed command (its code loaded by
+ * name, its errors reported), with `env` set in process.env while it runs.
+ */
+export const runCommandLine = async ([name, ...rest]: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) => {
   const listed = commands.find((c) => c.name === name);
   if (listed === undefined) throw new Error(`chains-ts has no command ${name}`);
-  return runCommand(await listed.load(), rest);
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  try {
+    return await runCommand(await listed.load(), rest);
+  } finally {
+    vi.unstubAllEnvs();
+  }
 };
