@@ -6,11 +6,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommandLine } from "../support/command-output.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
+const env = { KUBECONFIG: "", CHAINS_TS_REPL_HISTORY: "" };
 const chainsTs = (args: ReadonlyArray<string>, stdin = "") =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(cli, args, { env: { ...process.env, KUBECONFIG: "", CHAINS_TS_REPL_HISTORY: "" } }, (error, stdout, stderr) =>
+    const child = execFile(cli, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
     );
     child.stdin?.end(stdin);
@@ -86,18 +88,31 @@ const cases = (): ReadonlyArray<readonly [ReadonlyArray<string>, number, string]
   [["nope"], 2, "unknown command 'nope'"],
 ];
 
+/** The command line's exit status and message: what every bad-input case must show. */
+const expectReported = (args: ReadonlyArray<string>, code: number, cause: string, result: { code: number; stderr: string }) => {
+  const context = `chains-ts ${args.join(" ")}\n${result.stderr}`;
+  expect(result.code, context).toBe(code);
+  expect(result.stderr, context).toContain(cause);
+  expect(result.stderr, context).not.toMatch(/^\s+at /m);
+  const lines = result.stderr.trimEnd().split("\n");
+  // The message is one line; some commands follow a command-line error with their usage text.
+  expect(lines[0], context).toMatch(/^(chains-ts( \w+)?: |error: )/);
+  expect(lines.filter((l) => l.includes(cause)).length, context).toBeGreaterThan(0);
+};
+
+/** An unknown command is main.ts's own error; the REPL reads the process's stdin. */
+const onlyAsProcess = (args: ReadonlyArray<string>) => args[0] === "nope" || args[0] === "repl";
+
 describe("every command on bad input", () => {
-  it("exits non-zero with a message naming the cause, and never prints a stack trace", { timeout: 300_000 }, async () => {
-    for (const [args, code, cause] of cases()) {
-      const result = await chainsTs(args, "quit\n");
-      const context = `chains-ts ${args.join(" ")}\n${result.stderr}`;
-      expect(result.code, context).toBe(code);
-      expect(result.stderr, context).toContain(cause);
-      expect(result.stderr, context).not.toMatch(/^\s+at /m);
-      const lines = result.stderr.trimEnd().split("\n");
-      // The message is one line; some commands follow a command-line error with their usage text.
-      expect(lines[0], context).toMatch(/^(chains-ts( \w+)?: |error: )/);
-      expect(lines.filter((l) => l.includes(cause)).length, context).toBeGreaterThan(0);
-    }
+  it("exits non-zero with a message naming the cause, and never prints a stack trace", async () => {
+    for (const [args, code, cause] of cases()) if (!onlyAsProcess(args)) expectReported(args, code, cause, await runCommandLine(args, env));
+  });
+
+  // Starting a process costs about a second on 2 cores: the first case of each command goes through
+  // bin/chains-ts and main.ts as well, and so do the cases that only a process can run.
+  it("does the same as a process started by bin/chains-ts", { timeout: 120_000 }, async () => {
+    const all = cases();
+    const asProcess = all.filter(([args], i) => onlyAsProcess(args) || all.findIndex(([other]) => other[0] === args[0]) === i);
+    await Promise.all(asProcess.map(async ([args, code, cause]) => expectReported(args, code, cause, await chainsTs(args, "quit\n"))));
   });
 });

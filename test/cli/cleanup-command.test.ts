@@ -10,12 +10,14 @@ import { chainsFinalizerRemoval } from "../../src/domain/run/finalizer-removal.t
 import { applyJsonPatch } from "../support/kube-api-emulator/json-patch.ts";
 import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { findKubectl, kubectlFor } from "../kube-emulator/kubectl.ts";
+import { runCommandLine } from "../support/command-output.ts";
 import { describeWithTools } from "../support/independent-verifiers.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
+const env = { KUBECONFIG: "" };
 const chainsTs = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(cli, args, { env: { ...process.env, KUBECONFIG: "" } }, (error, stdout, stderr) =>
+    execFile(cli, args, { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
     );
   });
@@ -98,15 +100,16 @@ describe("chains-ts cleanup", () => {
     }
   });
 
+  // In this process, as main.ts runs it: the test above and the kubectl one start bin/chains-ts.
   it("-n limits it to one namespace; --dry-run changes nothing", { timeout: 60_000 }, async () => {
     seedCluster();
-    const dry = await chainsTs(["cleanup", "-n", "b", "--dry-run", "--kubeconfig", kubeconfig]);
+    const dry = await runCommandLine(["cleanup", "-n", "b", "--dry-run", "--kubeconfig", kubeconfig], env);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe(
       "would remove chains.tekton.dev/pipelinerun from PipelineRun b/other-ns\nwould remove 1 Chains finalizers from 1 runs in namespace b\n",
     );
     expect(finalizersOf("pipelineruns", "b", "other-ns")).toEqual(["chains.tekton.dev/pipelinerun", "example.com/keep"]);
-    const real = await chainsTs(["cleanup", "-n", "b", "--kubeconfig", kubeconfig]);
+    const real = await runCommandLine(["cleanup", "-n", "b", "--kubeconfig", kubeconfig], env);
     expect(real.code).toBe(0);
     expect(finalizersOf("pipelineruns", "b", "other-ns")).toEqual(["example.com/keep"]);
     expect(finalizersOf("taskruns", "a", "mixed")).toContain("chains.tekton.dev/taskrun");
@@ -116,7 +119,7 @@ describe("chains-ts cleanup", () => {
     seedRun("TaskRun", "a", "racing", ["chains.tekton.dev/taskrun", "example.com/keep"]);
     // As if another client reordered the list after cleanup listed it: the first patch's test fails.
     emu.faults.add({ match: { verb: "patch", resource: "taskruns" }, times: 1, respond: { status: 422 } });
-    const result = await chainsTs(["cleanup", "--kubeconfig", kubeconfig]);
+    const result = await runCommandLine(["cleanup", "--kubeconfig", kubeconfig], env);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("removed chains.tekton.dev/taskrun from TaskRun a/racing");

@@ -7,17 +7,28 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
+import { runCommandLine } from "../support/command-output.ts";
 import { startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
+const env = { KUBECONFIG: "", SYSTEM_NAMESPACE: "" };
 
 /** `bin/chains-ts ARGS`, its stdout as raw bytes. */
 const chainsTs = (args: ReadonlyArray<string>) =>
   new Promise<{ code: number; stdout: Buffer; stderr: string }>((resolve) => {
-    execFile(cli, args, { encoding: "buffer", env: { ...process.env, KUBECONFIG: "", SYSTEM_NAMESPACE: "" } }, (error, stdout, stderr) =>
+    execFile(cli, args, { encoding: "buffer", env: { ...process.env, ...env } }, (error, stdout, stderr) =>
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr: stderr.toString("utf8") }),
     );
   });
+
+/**
+ * The same command run in this process, as main.ts runs it (text output only). Starting a process
+ * costs about a second on 2 cores: each command also runs through bin/chains-ts above.
+ */
+const inProcess = async (args: ReadonlyArray<string>) => {
+  const { code, stdout, stderr } = await runCommandLine(args, env);
+  return { code, stdout: Buffer.from(stdout), stderr };
+};
 
 let dir = "";
 let emu: KubeApiEmulator;
@@ -70,12 +81,12 @@ describe("chains-ts payload and signature", () => {
       expect(result.code).toBe(0);
       expect(result.stdout.equals(decoded(kind, what)), `${what} of ${kind}`).toBe(true);
     }
-  });
+  }, 180_000);
 
   it("reads a bare NAME as a TaskRun and the namespace from the kubeconfig context, as tkn does", async () => {
     const withNamespace = join(dir, "team.kubeconfig");
     await writeFile(withNamespace, emu.kubeconfig({ namespace: "team" }));
-    const result = await chainsTs(["payload", "-S", metadataOf("TaskRun").name, "--kubeconfig", withNamespace]);
+    const result = await inProcess(["payload", "-S", metadataOf("TaskRun").name, "--kubeconfig", withNamespace]);
     expect(result.stderr).toBe("");
     expect(result.stdout.equals(decoded("TaskRun", "payload"))).toBe(true);
   });
@@ -89,7 +100,7 @@ describe("chains-ts payload and signature", () => {
     it("names the configured backends and where they keep it", async () => {
       seedUnsigned("in-registry", { "chains.tekton.dev/signed": "true" });
       setConfig({ "artifacts.taskrun.storage": "oci,gcs", "storage.gcs.bucket": "provenance" });
-      const result = await chainsTs(["signature", "taskrun/in-registry", "-n", "team", "--kubeconfig", kubeconfig]);
+      const result = await inProcess(["signature", "taskrun/in-registry", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(result.code).toBe(1);
       expect(result.stdout.length).toBe(0);
       expect(result.stderr).toContain("no signature stored on TaskRun team/in-registry (no chains.tekton.dev/signature-taskrun-uid-in-registry annotation)");
@@ -103,14 +114,14 @@ describe("chains-ts payload and signature", () => {
       setConfig({});
       seedUnsigned("pending");
       seedUnsigned("broken", { "chains.tekton.dev/signed": "failed" });
-      const pending = await chainsTs(["payload", "taskrun/pending", "-n", "team", "--kubeconfig", kubeconfig]);
+      const pending = await inProcess(["payload", "taskrun/pending", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(pending.code).toBe(1);
       expect(pending.stderr).toMatch(/not signed yet.*artifacts\.taskrun\.storage is tekton/);
-      const broken = await chainsTs(["payload", "taskrun/broken", "-n", "team", "--kubeconfig", kubeconfig]);
+      const broken = await inProcess(["payload", "taskrun/broken", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(broken.code).toBe(1);
       expect(broken.stderr).toContain("signing failed (chains.tekton.dev/signed=failed");
       seedUnsigned("stripped", { "chains.tekton.dev/signed": "true" });
-      const stripped = await chainsTs(["signature", "taskrun/stripped", "-n", "team", "--kubeconfig", kubeconfig]);
+      const stripped = await inProcess(["signature", "taskrun/stripped", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(stripped.code).toBe(1);
       expect(stripped.stderr).toContain("the run is signed (chains.tekton.dev/signed=true) but its signature is not on it");
     });
@@ -118,14 +129,14 @@ describe("chains-ts payload and signature", () => {
     it("reads chains-config from --chains-namespace", async () => {
       seedUnsigned("elsewhere");
       emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "chains-system" }, data: { "artifacts.taskrun.storage": "archivista", "storage.archivista.url": "https://archivista.example" } });
-      const result = await chainsTs(["payload", "taskrun/elsewhere", "-n", "team", "--kubeconfig", kubeconfig, "--chains-namespace", "chains-system"]);
+      const result = await inProcess(["payload", "taskrun/elsewhere", "-n", "team", "--kubeconfig", kubeconfig, "--chains-namespace", "chains-system"]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("artifacts.taskrun.storage is archivista");
       expect(result.stderr).toContain("https://archivista.example");
     });
 
     it("a missing run", async () => {
-      const result = await chainsTs(["payload", "pipelinerun/nope", "-n", "team", "--kubeconfig", kubeconfig]);
+      const result = await inProcess(["payload", "pipelinerun/nope", "-n", "team", "--kubeconfig", kubeconfig]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe("chains-ts payload: no PipelineRun nope in namespace team\n");
     });
@@ -140,7 +151,7 @@ describe("chains-ts verify taskrun/NAME", () => {
       expect(result.code).toBe(0);
       expect(result.stdout.toString("utf8")).toContain(`verified ${kind} team/${metadataOf(kind).name} ${kind.toLowerCase()}-${metadataOf(kind).uid}: DSSE envelope`);
     }
-  });
+  }, 180_000);
 
   it("fails on a run whose payload annotation was changed in the cluster", async () => {
     const { name, uid } = metadataOf("TaskRun");
@@ -148,7 +159,7 @@ describe("chains-ts verify taskrun/NAME", () => {
       (run["metadata"] as { annotations: Record<string, string> }).annotations[`chains.tekton.dev/payload-taskrun-${uid}`] = Buffer.from("{}").toString("base64");
     });
     try {
-      const result = await chainsTs(["verify", "--key", publicKey, `taskrun/${name}`, "-n", "team", "--kubeconfig", kubeconfig]);
+      const result = await inProcess(["verify", "--key", publicKey, `taskrun/${name}`, "-n", "team", "--kubeconfig", kubeconfig]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("differs from the payload annotation");
     } finally {
@@ -159,7 +170,7 @@ describe("chains-ts verify taskrun/NAME", () => {
   });
 
   it("a run that is not there is an input error", async () => {
-    const result = await chainsTs(["verify", "--key", publicKey, "taskrun/nope", "-n", "team", "--kubeconfig", kubeconfig]);
+    const result = await inProcess(["verify", "--key", publicKey, "taskrun/nope", "-n", "team", "--kubeconfig", kubeconfig]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("chains-ts verify: no TaskRun nope in namespace team\n");
   });

@@ -1,11 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { provenanceCommand } from "../../src/app/cli/provenance-command.ts";
+import { runCommand } from "../support/command-output.ts";
+import { temporaryDirectories } from "../support/temporary-directories.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
 const run = (args: ReadonlyArray<string>) =>
@@ -15,14 +16,15 @@ const run = (args: ReadonlyArray<string>) =>
   );
 
 const hex = "c".repeat(64);
+const temporaryDirectory = temporaryDirectories();
 
 describe("chains-ts provenance", () => {
   it("documents every flag in its help", () => {
     for (const flag of ["--config", "--format", "--kind", "--taskrun", "RUN-FILE"]) expect(provenanceCommand.help).toContain(flag);
   });
 
-  it("reads a YAML ConfigMap and a YAML TaskRun, printing only the statement", { timeout: 60_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), "chains-ts-provenance-"));
+  it("reads a YAML ConfigMap and a YAML TaskRun, printing only the statement", { timeout: 180_000 }, async () => {
+    const dir = temporaryDirectory("chains-ts-provenance-");
     const config = join(dir, "config.yaml");
     const taskRun = join(dir, "tr.yaml");
     await writeFile(
@@ -44,7 +46,7 @@ describe("chains-ts provenance", () => {
     expect(JSON.parse(images.stdout)["critical"]["identity"]["docker-reference"]).toBe("gcr.io/x/app");
   });
 
-  it("exits 2 with a message on stderr for a bad flag or a missing file", { timeout: 60_000 }, async () => {
+  it("exits 2 with a message on stderr for a bad flag or a missing file", { timeout: 180_000 }, async () => {
     const bad = await run(["--nope", "x.json"]);
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe("");
@@ -63,10 +65,11 @@ describe("chains-ts provenance on a RUN-FILE it cannot use", () => {
     spec: { taskRef: { name: "build" } },
     status: { conditions: [{ type: "Succeeded", status: "True" }] },
   };
+  // In this process, as main.ts runs the command: the first describe covers the process boundary.
   const withFile = async (name: string, content: string) => {
-    const path = join(await mkdtemp(join(tmpdir(), "chains-ts-provenance-")), name);
+    const path = join(temporaryDirectory("chains-ts-provenance-"), name);
     await writeFile(path, content);
-    return { path, result: await run([path]) };
+    return { path, result: await runCommand(provenanceCommand, [path]) };
   };
   /** Exit 2, nothing on stdout, and exactly one line on stderr that is not a stack frame. */
   const expectOneLineInputError = (result: { code: number; stdout: string; stderr: string }): string => {

@@ -242,7 +242,8 @@ describe.skipIf(missing !== undefined)("docdb and pubsub on the real Firestore a
           "storage.pubsub.provider": "inmemory",
           "storage.pubsub.topic": topic.name,
         },
-        stores: [({ config: current }) => makeDocdbArtifactStore({ config: current, documents, timeout: "3 seconds" })],
+        // Each pass waits out the timeout (the client keeps retrying a refused connection): kept short.
+        stores: [({ config: current }) => makeDocdbArtifactStore({ config: current, documents, timeout: "1 second" })],
       });
       await chains.startController();
       chains.emu.store.seed(plainTaskRun("unreachable"));

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
@@ -17,9 +16,11 @@ import { opensslVerifies } from "../support/independent-verifiers.ts";
 import { startArchivistaServer } from "../support/archivista-server.ts";
 import { startGcsJsonApiServer } from "../support/gcs-json-api-server.ts";
 import { startGrafeasApiServer } from "../support/grafeas-api-server.ts";
+import { temporaryDirectories } from "../support/temporary-directories.ts";
 import { plainTaskRun, until } from "./emulated-chains.ts";
 
 const CLI = new URL("../../bin/chains-ts", import.meta.url).pathname;
+const temporaryDirectory = temporaryDirectories();
 
 let emu: KubeApiEmulator | undefined;
 /** The process `launch` started last. */
@@ -39,6 +40,11 @@ interface Started {
   readonly exited: Promise<number | null>;
 }
 
+/**
+ * Waits for what a started process does are generous: a process start costs about a second of CPU,
+ * many times that on a loaded 2-core machine. Bounds that are the behaviour under test (a takeover
+ * within the lease, a restart that does not wait out the lease) stay as the spec sets them.
+ */
 const launch = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}): Started => {
   let stdout = "";
   let stderr = "";
@@ -67,7 +73,7 @@ const logLines = (stdout: string) =>
 const setUp = async (config: Record<string, string>) => {
   emu = await startKubeApiEmulator({ bookmarkIntervalMs: 200 });
   emu.store.seed({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "chains-config", namespace: "tekton-chains" }, data: config });
-  const dir = await mkdtemp(join(tmpdir(), "chains-controller-"));
+  const dir = temporaryDirectory("chains-controller-");
   const secrets = join(dir, "secrets");
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   await mkdir(secrets, { recursive: true });
@@ -81,13 +87,13 @@ describe("chains-ts controller", () => {
     const e = emu!;
     e.store.seed(plainTaskRun("a"));
     const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--threads-per-controller", "1", "--kube-api-qps", "50"], { POD_NAME: "chains-pod-1", POD_UID: "0f6c" });
-    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 20_000);
-    await until(() => leaseHolder(e, "TaskRun") === "chains-pod-1_0f6c" && leaseHolder(e, "PipelineRun") === "chains-pod-1_0f6c", "the leader Leases", 20_000);
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 60_000);
+    await until(() => leaseHolder(e, "TaskRun") === "chains-pod-1_0f6c" && leaseHolder(e, "PipelineRun") === "chains-pod-1_0f6c", "the leader Leases", 60_000);
     e.store.modify("taskruns", "default", "a", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     await until(
       () => (e.store.get("taskruns", "default", "a")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
       "the run signed",
-      20_000,
+      60_000,
     );
     child!.kill("SIGTERM");
     expect(await started.exited).toBe(0);
@@ -96,7 +102,7 @@ describe("chains-ts controller", () => {
     // Handed back, so a standby need not wait out the lease.
     expect(leaseHolder(e, "TaskRun")).toBe("");
     expect(leaseHolder(e, "PipelineRun")).toBe("");
-  }, 40_000);
+  }, 180_000);
 
   it("takes its Leases back at once when its container restarts after SIGKILL (same POD_NAME)", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -105,7 +111,7 @@ describe("chains-ts controller", () => {
     const pod = { POD_NAME: "chains-pod-1", POD_UID: "5d0e2b7a" };
     const args = ["--kubeconfig", kubeconfig, "--signing-secrets", secrets];
     launch(args, pod);
-    await until(() => leaseHolder(e, "TaskRun") !== "" && leaseHolder(e, "PipelineRun") !== "", "the leader Leases", 20_000);
+    await until(() => leaseHolder(e, "TaskRun") !== "" && leaseHolder(e, "PipelineRun") !== "", "the leader Leases", 60_000);
     const holder = leaseHolder(e, "TaskRun");
     child!.kill("SIGKILL");
     e.store.seed(plainTaskRun("after-restart"));
@@ -123,7 +129,7 @@ describe("chains-ts controller", () => {
     expect(logLines(restarted.stdout()).some((line) => line.message.includes("this pod's previous process"))).toBe(true);
     child!.kill("SIGTERM");
     expect(await restarted.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it("hands over to the standby within 20 s of SIGKILL with the leader-election values deploy/ ships", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -153,7 +159,7 @@ describe("chains-ts controller", () => {
     // 20 s is the goal (about 15 s measured); the slack absorbs a loaded test machine.
     expect(takeoverMs, "ms from SIGKILL to the standby holding both Leases").toBeLessThan(20_000 + 5_000);
     expect(signedMs, "ms from SIGKILL to the first run signed by the standby").toBeLessThan(20_000 + 8_000);
-  }, 120_000);
+  }, 180_000);
 
   it("signs without Leases under --disable-ha, and refuses an invalid leader-election ConfigMap naming the key", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -164,7 +170,7 @@ describe("chains-ts controller", () => {
     await until(
       () => (e.store.get("taskruns", "default", "solo")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
       "the run signed",
-      20_000,
+      60_000,
     );
     child!.kill("SIGTERM");
     expect(await solo.exited).toBe(0);
@@ -174,7 +180,7 @@ describe("chains-ts controller", () => {
     const refused = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
     expect(await refused.exited).toBe(1);
     expect(refused.stderr()).toContain('invalid value "soon" for key "lease-duration"');
-  }, 40_000);
+  }, 180_000);
 
   it("holds the Lease of every bucket the leader-election ConfigMap names, and signs the runs of all of them", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -206,12 +212,12 @@ describe("chains-ts controller", () => {
     const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
     expect(await started.exited).toBe(1);
     expect(started.stderr()).toContain("artifacts.taskrun.format");
-  }, 40_000);
+  }, 180_000);
 
   it("signs keyless through Fulcio with the mounted token, logging each signature to Rekor", async () => {
     const sigstore = await startLoopbackSigstore();
     try {
-      const dir = await mkdtemp(join(tmpdir(), "chains-keyless-"));
+      const dir = temporaryDirectory("chains-keyless-");
       const tokenFile = join(dir, "oidc-token");
       await writeFile(tokenFile, serviceAccountToken(new Date()));
       const { kubeconfig, secrets } = await setUp({
@@ -226,7 +232,7 @@ describe("chains-ts controller", () => {
       e.store.modify("taskruns", "default", "keyless", (o) => completeRun("True", new Date())(o as unknown as RunJson));
       const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha", "--trusted-root", sigstore.trustedRootPath]);
       const run = () => e.store.get("taskruns", "default", "keyless")?.["metadata"] as { uid: string; annotations?: Record<string, string> };
-      await until(() => run().annotations?.["chains.tekton.dev/signed"] === "true", "the run signed", 30_000);
+      await until(() => run().annotations?.["chains.tekton.dev/signed"] === "true", "the run signed", 60_000);
       child!.kill("SIGTERM");
       expect(await started.exited).toBe(0);
       const annotations = run().annotations ?? {};
@@ -248,7 +254,7 @@ describe("chains-ts controller", () => {
     } finally {
       await sigstore.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it("logs each signature to Rekor, trusting only --trusted-root (SIGSTORE_TRUSTED_ROOT likewise)", async () => {
     const sigstore = await startLoopbackSigstore();
@@ -259,7 +265,7 @@ describe("chains-ts controller", () => {
       e.store.modify("taskruns", "default", "logged", (o) => completeRun("True", new Date())(o as unknown as RunJson));
       const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha", "--trusted-root", sigstore.trustedRootPath]);
       const annotations = () => (e.store.get("taskruns", "default", "logged")?.["metadata"] as { annotations?: Record<string, string> }).annotations ?? {};
-      await until(() => annotations()["chains.tekton.dev/signed"] === "true", "the run signed", 20_000);
+      await until(() => annotations()["chains.tekton.dev/signed"] === "true", "the run signed", 60_000);
       child!.kill("SIGTERM");
       expect(await started.exited).toBe(0);
       const url = annotations()["chains.tekton.dev/transparency"]!;
@@ -270,12 +276,12 @@ describe("chains-ts controller", () => {
       // A trusted root that does not hold the log's key: the entry is refused, the run retried.
       const other = await startLoopbackSigstore();
       await other.close();
-      const otherRoot = join(await mkdtemp(join(tmpdir(), "chains-other-root-")), "trusted_root.json");
+      const otherRoot = join(temporaryDirectory("chains-other-root-"), "trusted_root.json");
       await writeFile(otherRoot, JSON.stringify(other.trustedRoot));
       e.store.seed(plainTaskRun("untrusted"));
       e.store.modify("taskruns", "default", "untrusted", (o) => completeRun("True", new Date())(o as unknown as RunJson));
       const untrusted = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets, "--disable-ha"], { SIGSTORE_TRUSTED_ROOT: otherRoot });
-      await until(() => e.store.list("events", "default").some((ev) => (ev as { reason?: string }).reason === "SigningRetry"), "a SigningRetry Event", 20_000);
+      await until(() => e.store.list("events", "default").some((ev) => (ev as { reason?: string }).reason === "SigningRetry"), "a SigningRetry Event", 60_000);
       child!.kill("SIGTERM");
       expect(await untrusted.exited).toBe(0);
       const retry = e.store.list("events", "default").find((ev) => (ev as { reason?: string }).reason === "SigningRetry") as { message: string };
@@ -286,7 +292,7 @@ describe("chains-ts controller", () => {
     } finally {
       await sigstore.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it("stores in gcs, grafeas and archivista named in the config, and retries with an Event when archivista is unreachable", async () => {
     const [gcs, grafeas, archivista] = await Promise.all([startGcsJsonApiServer(), startGrafeasApiServer(), startArchivistaServer()]);
@@ -301,7 +307,7 @@ describe("chains-ts controller", () => {
       const e = emu!;
       const token = gcs.tokens.issue();
       grafeas.tokens.accept(token);
-      const tokenFile = join(await mkdtemp(join(tmpdir(), "chains-token-")), "token");
+      const tokenFile = join(temporaryDirectory("chains-token-"), "token");
       await writeFile(tokenFile, token);
       const env = {
         STORAGE_EMULATOR_HOST: gcs.host,
@@ -314,7 +320,7 @@ describe("chains-ts controller", () => {
       e.store.seed(plainTaskRun("stored"));
       e.store.modify("taskruns", "default", "stored", (o) => completeRun("True", new Date())(o as unknown as RunJson));
       const started = launch(args, env);
-      await until(() => annotationsOf("stored")["chains.tekton.dev/signed"] === "true", "the run signed", 20_000);
+      await until(() => annotationsOf("stored")["chains.tekton.dev/signed"] === "true", "the run signed", 60_000);
       child!.kill("SIGTERM");
       expect(await started.exited).toBe(0);
       expect(gcs.uploads.filter((name) => name.startsWith("provenance/taskrun-default-stored/"))).toHaveLength(4);
@@ -330,7 +336,7 @@ describe("chains-ts controller", () => {
       const retrying = launch(args, env);
       const retryEvent = () =>
         e.store.list("events", "default").find((ev) => (ev as { reason?: string }).reason === "SigningRetry") as { message: string } | undefined;
-      await until(() => retryEvent() !== undefined, "a SigningRetry Event", 20_000);
+      await until(() => retryEvent() !== undefined, "a SigningRetry Event", 60_000);
       child!.kill("SIGTERM");
       expect(await retrying.exited).toBe(0);
       expect(retryEvent()!.message).toMatch(/archivista: upload failed: http:\/\/127\.0\.0\.1:9\/upload/);
@@ -339,7 +345,7 @@ describe("chains-ts controller", () => {
     } finally {
       await Promise.all([gcs.close(), grafeas.close(), archivista.close()]);
     }
-  }, 60_000);
+  }, 180_000);
 
   it("rides out API errors on every start-up read, logging what it waits for, and signs", async () => {
     const { kubeconfig, secrets } = await setUp({});
@@ -349,31 +355,31 @@ describe("chains-ts controller", () => {
     e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: 2, respond: { status: 500 } });
     e.faults.add({ match: { verb: "list", resource: "configmaps" }, times: 1, respond: { status: 500 } });
     const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets], { POD_NAME: "chains-pod-1" });
-    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 30_000);
+    await until(() => started.stdout().includes("chains-ts controller started"), "the start-up line", 60_000);
     e.store.modify("taskruns", "default", "after-errors", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     await until(
       () => (e.store.get("taskruns", "default", "after-errors")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
       "the run signed",
-      20_000,
+      60_000,
     );
     const waits = logLines(started.stdout()).filter((line) => line.level === "WARN" && line.message.startsWith("waiting for "));
     expect(waits.some((line) => line.message.includes("API discovery") && line.message.includes("503"))).toBe(true);
     expect(waits.filter((line) => line.message.includes("tekton-chains/tekton-chains-config-leader-election") && line.message.includes("500"))).toHaveLength(2);
     child!.kill("SIGTERM");
     expect(await started.exited).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it("stops with status 0 on SIGTERM while it waits for the API at start-up", async () => {
     const { kubeconfig, secrets } = await setUp({});
     const e = emu!;
     e.faults.add({ match: { verb: "get", resource: "configmaps", name: "tekton-chains-config-leader-election" }, times: Infinity, respond: { status: 500 } });
     const started = launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets]);
-    await until(() => started.stdout().includes("waiting for ConfigMap tekton-chains/tekton-chains-config-leader-election"), "a wait line", 30_000);
+    await until(() => started.stdout().includes("waiting for ConfigMap tekton-chains/tekton-chains-config-leader-election"), "a wait line", 60_000);
     child!.kill("SIGTERM");
     expect(await started.exited).toBe(0);
     expect(logLines(started.stdout()).at(-1)?.message).toBe("stopped");
     expect(started.stdout()).not.toContain("chains-ts controller started");
-  }, 60_000);
+  }, 180_000);
 
   it("exits 2 on a bad flag value and 1 on a missing secrets directory", async () => {
     const bad = launch(["--kube-api-burst", "0"]);
@@ -385,5 +391,5 @@ describe("chains-ts controller", () => {
     const noRoot = launch(["--trusted-root", "/nonexistent/trusted_root.json"]);
     expect(await noRoot.exited).toBe(1);
     expect(noRoot.stderr()).toContain("--trusted-root /nonexistent/trusted_root.json: no such file");
-  }, 40_000);
+  }, 180_000);
 });

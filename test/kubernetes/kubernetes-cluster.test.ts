@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Effect, Result } from "effect";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { KubernetesCluster, type KubernetesClusterOptions } from "../../src/adapters/kubernetes/kubernetes-cluster.ts";
 import { PAGE_SIZE } from "../../src/adapters/kubernetes/list-watch.ts";
 import type { ClusterPorts } from "../../src/ports/cluster.ts";
@@ -292,6 +292,7 @@ describe("KubernetesCluster config, secrets and events", () => {
 
   it("reads signing secrets from a mounted directory when one is given, not from the API", async () => {
     const dir = await mkdtemp(join(tmpdir(), "signing-secrets-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, "cosign.key"), "from-the-mount");
     const { emu, service } = await connect({}, { signingSecretsDirectory: dir });
     const snapshot = Result.getOrThrow(await run(service.configSource.readSigningSecrets()));

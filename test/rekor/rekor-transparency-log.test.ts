@@ -1,7 +1,7 @@
 // The Rekor adapter against a loopback Rekor (@sigstore/mock): what it proposes, what it accepts,
 // and that every entry it returns is one openssl and @sigstore/verify accept with the log key alone.
 import { createHash, generateKeyPairSync, sign, X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { bundleFromJSON } from "@sigstore/bundle";
 import { toSignedEntity } from "@sigstore/verify";
 import { Effect } from "effect";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { makeRekorTransparencyLog } from "../../src/adapters/rekor/rekor-transparency-log.ts";
 import { trustedRootFile } from "../../src/adapters/sigstore-trust/trusted-root-file.ts";
 import { dsseEnvelopeBundle } from "../../src/adapters/oci-storage/sigstore-bundle.ts";
@@ -159,6 +159,7 @@ describeWithTools("openssl")("Rekor transparency log adapter (loopback Rekor, op
 
   it("refuses entries of a log the trusted root does not hold, a DSSE envelope that does not verify, an unreachable or unparsable URL", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rekor-test-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const foreign = { ...sigstore.trustedRoot, tlogs: [] };
     writeFileSync(join(dir, "foreign.json"), JSON.stringify({ ...foreign, certificateAuthorities: (sigstore.trustedRoot as any).certificateAuthorities }));
     expect(await failure(simpleSigning("untrusted log"), undefined, join(dir, "foreign.json"))).toMatch(/trusted root does not hold/);

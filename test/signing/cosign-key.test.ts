@@ -20,6 +20,8 @@ import {
 } from "../support/independent-verifiers.ts";
 import { build, buildFailure, bytes, conformanceKey, signWith } from "./signing-fixtures.ts";
 
+const fixtureKey = (name: string): string => Buffer.from(conformanceKey(name)).toString("utf8");
+
 const statement = bytes('{"_type":"https://in-toto.io/Statement/v0.1","subject":[]}');
 const pae = preAuthEncoding(IN_TOTO_PAYLOAD_TYPE, statement);
 
@@ -52,17 +54,18 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
     expect(opensslVerifies({ publicKeyPem: cosignPub, scheme: "ecdsa-sha256", data: pae, signature })).toBe(true);
   });
 
-  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, SignatureScheme]> = [
-    ["ECDSA P-256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], "ecdsa-sha256"],
-    ["ECDSA P-384", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], "ecdsa-sha384"],
-    ["ECDSA P-521", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"], "ecdsa-sha512"],
-    ["RSA 2048", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], "rsa-pkcs1v15-sha256"],
-    ["RSA 3072", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"], "rsa-pkcs1v15-sha256"],
-    ["RSA 4096", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096"], "rsa-pkcs1v15-sha256"],
+  // RSA keys are openssl-made fixtures: generating a 4096-bit key takes seconds.
+  const cases: ReadonlyArray<readonly [string, () => string, SignatureScheme]> = [
+    ["ECDSA P-256", () => opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]), "ecdsa-sha256"],
+    ["ECDSA P-384", () => opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]), "ecdsa-sha384"],
+    ["ECDSA P-521", () => opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"]), "ecdsa-sha512"],
+    ["RSA 2048", () => fixtureKey("rsa-2048.pem"), "rsa-pkcs1v15-sha256"],
+    ["RSA 3072", () => fixtureKey("rsa-3072.pem"), "rsa-pkcs1v15-sha256"],
+    ["RSA 4096", () => fixtureKey("rsa-4096.pem"), "rsa-pkcs1v15-sha256"],
   ];
 
-  it.each(cases)("%s: signs with the curve's hash / PKCS#1 v1.5 SHA-256, openssl verifies", async (_, genpkey, scheme) => {
-    const privatePem = opensslKey(genpkey);
+  it.each(cases)("%s: signs with the curve's hash / PKCS#1 v1.5 SHA-256, openssl verifies", async (_, privateKeyPem, scheme) => {
+    const privatePem = privateKeyPem();
     const signer = await build({ "cosign.key": await cosignKeyOf(opensslPkcs8Der(privatePem), "pw"), "cosign.password": "pw" });
     expect(signer.scheme).toBe(scheme);
     const publicKeyPem = opensslPublicKey(privatePem);
@@ -127,7 +130,10 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
   });
 
   describe("refuses, naming the secret key and never its contents", () => {
-    const ecKey = () => opensslPkcs8Der(opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]));
+    // One encrypted key for the cases below, each editing its own copy: a scrypt derivation per case adds up.
+    let encryptedEcKey: Promise<string> | undefined;
+    const ecCosignKey = () =>
+      (encryptedEcKey ??= cosignKeyOf(opensslPkcs8Der(opensslKey(["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])), "pw"));
 
     it("a wrong password", async () => {
       const error = await buildFailure({ "cosign.key": conformanceKey("cosign.key"), "cosign.password": "hunter2-wrong" });
@@ -143,7 +149,7 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
     });
 
     it("scrypt costs other than the three allowed", async () => {
-      const pem = editCosignJson(await cosignKeyOf(ecKey(), "pw"), (json) => {
+      const pem = editCosignJson(await ecCosignKey(), (json) => {
         json["kdf"].params.N = 16384;
       });
       const error = await buildFailure({ "cosign.key": pem, "cosign.password": "pw" });
@@ -157,13 +163,13 @@ describeWithTools("openssl", "ssh-keygen", "python3-cryptography")("cosign.key s
       ["nonce", (json: Record<string, any>) => void (json["cipher"].nonce = "AAAA"), /nonce is 3 bytes/],
       ["ciphertext", (json: Record<string, any>) => void (json["ciphertext"] = "!!"), /not cosign's encrypted-key JSON/],
     ])("a bad %s", async (_, edit, reason) => {
-      const error = await buildFailure({ "cosign.key": editCosignJson(await cosignKeyOf(ecKey(), "pw"), edit), "cosign.password": "pw" });
+      const error = await buildFailure({ "cosign.key": editCosignJson(await ecCosignKey(), edit), "cosign.password": "pw" });
       expect(error).toMatchObject({ source: "cosign.key" });
       expect(error.reason).toMatch(reason);
     });
 
     it("a tampered ciphertext (as a decryption failure)", async () => {
-      const pem = editCosignJson(await cosignKeyOf(ecKey(), "pw"), (json) => {
+      const pem = editCosignJson(await ecCosignKey(), (json) => {
         const c = Buffer.from(json["ciphertext"] as string, "base64");
         c[20] = (c[20] ?? 0) ^ 1;
         json["ciphertext"] = c.toString("base64");

@@ -1,5 +1,5 @@
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -32,7 +32,10 @@ describeWithTools("openssl")("loopback Rekor and Fulcio (test support)", () => {
   beforeAll(async () => {
     sigstore = await startLoopbackSigstore();
   });
-  afterAll(() => sigstore.close());
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    return sigstore.close();
+  });
 
   it("logs an entry whose SET verifies with the trusted log key, and answers a duplicate with 409 + Location", async () => {
     const body = JSON.stringify(hashedRekord(Buffer.from("payload")));

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,7 +19,10 @@ describe("sigstore trust sources", () => {
   beforeAll(async () => {
     sigstore = await startLoopbackSigstore();
   });
-  afterAll(() => sigstore.close());
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    return sigstore.close();
+  });
 
   it("reads a trusted_root.json: the Rekor key by its hex logID (= sha256 of its SPKI), the CA chain, the CT log, validity", async () => {
     const root = await trusted(trustedRootFile(sigstore.trustedRootPath, "--trusted-root"));

@@ -1,9 +1,10 @@
 /** Signed artifacts, runs and config for the storage backend tests, signed with real keys. */
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect, Logger, Result } from "effect";
+import { onTestFinished } from "vitest";
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
 import { decodeRunObject, type RunObject } from "../../src/domain/run/run-object.ts";
@@ -72,9 +73,11 @@ export const imageSignature = (repository: string, hex: string): SignedArtifact 
   };
 };
 
-/** A `CLOUDSDK_AUTH_ACCESS_TOKEN_FILE` holding `token`. */
+/** A `CLOUDSDK_AUTH_ACCESS_TOKEN_FILE` holding `token`, removed when the test that asked for it ends. */
 export const tokenFile = (token: string): string => {
-  const file = join(mkdtempSync(join(tmpdir(), "chains-ts-token-")), "token");
+  const dir = mkdtempSync(join(tmpdir(), "chains-ts-token-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "token");
   writeFileSync(file, `${token}\n`);
   return file;
 };
