@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
 import type { Keychain } from "../../src/domain/oci/registry-credential.ts";
 import type { OciDigest } from "../../src/domain/oci/oci-digest.ts";
 import type { OciRegistryError } from "../../src/ports/oci-registry.ts";

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Effect } from "effect";
-import { COSIGN_PASSWORD } from "../../src/adapters/signing/cosign-encrypted-key.ts";
-import { cosignKeySigner } from "../../src/adapters/signing/cosign-key.ts";
+import { COSIGN_PASSWORD } from "../../src/adapters/signing/keys/cosign-encrypted-key.ts";
+import { cosignKeySigner } from "../../src/adapters/signing/keys/cosign-key.ts";
 import type { Signer } from "../../src/ports/signer.ts";
 
 /**

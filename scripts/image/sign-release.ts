@@ -1,6 +1,6 @@
 import { Effect, Result } from "effect";
-import { writeOciArtifact, type OciStorageEnv } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
-import { parseRepositoryOverride, repositoryRefOf } from "../../src/adapters/oci-storage/oci-storage-targets.ts";
+import { writeOciArtifact, type OciStorageEnv } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
+import { parseRepositoryOverride, repositoryRefOf } from "../../src/adapters/storage/oci/oci-storage-targets.ts";
 import { signArtifact } from "../../src/app/signing-pass/sign-artifact.ts";
 import { imageShortKey } from "../../src/domain/annotations/chains-annotations.ts";
 import { defaultChainsConfig } from "../../src/domain/config/parse-chains-config.ts";

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { imageBuildProvenance, type ImageBuild } from "../../scripts/image/build-provenance.ts";
 import { releaseKeyPassword, releaseSigner } from "../../scripts/image/release-key.ts";
 import { signRelease } from "../../scripts/image/sign-release.ts";
-import { InMemoryOciRegistry } from "../../src/adapters/oci/in-memory-oci-registry.ts";
-import { statementTargets } from "../../src/adapters/oci-storage/oci-storage-targets.ts";
+import { InMemoryOciRegistry } from "../../src/adapters/memory/in-memory-oci-registry.ts";
+import { statementTargets } from "../../src/adapters/storage/oci/oci-storage-targets.ts";
 import { anonymousKeychain } from "../../src/domain/oci/registry-credential.ts";
 import type { OciDigest } from "../../src/domain/oci/oci-digest.ts";
 

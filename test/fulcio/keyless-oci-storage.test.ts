@@ -6,7 +6,7 @@ import { bundleFromJSON } from "@sigstore/bundle";
 import { toSignedEntity } from "@sigstore/verify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
-import { makeOciArtifactStore } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
+import { makeOciArtifactStore } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { pushTestImage, skopeo } from "../oci/registry-fixtures.ts";
 import {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { KmsEnv } from "../../src/adapters/kms/kms-env.ts";
+import type { KmsEnv } from "../../src/adapters/signing/kms/kms-env.ts";
 import { buildKms, buildKmsFailure, makeKmsScratch, opensslAcceptsSignature, refusedLoopbackPort, type KmsScratch } from "./kms-fixtures.ts";
 import { startGcpKmsEmulator, type GcpKmsEmulator } from "../support/gcp-kms-emulator.ts";
 import { describeWithTools, opensslVerifies, sshKeygenFingerprint } from "../support/independent-verifiers.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect, it } from "vitest";
-import { kmsPublicKey } from "../../src/adapters/kms/kms-public-key.ts";
+import { kmsPublicKey } from "../../src/adapters/signing/kms/kms-public-key.ts";
 import { describeWithTools, sshKeygenFingerprint } from "../support/independent-verifiers.ts";
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseKmsRef } from "../../src/adapters/kms/kms-ref.ts";
+import { parseKmsRef } from "../../src/adapters/signing/kms/kms-ref.ts";
 import { buildKmsFailure } from "./kms-fixtures.ts";
 
 const buildError = (kmsref: string) => buildKmsFailure({ "signers.kms.kmsref": kmsref }, {});

@@ -3,9 +3,9 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from "node:cryp
 import { Effect, Layer, Logger, Result } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
-import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
-import { makeOciArtifactStore, type OciStorageEnv } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
+import { writeSignatureLayer } from "../../src/adapters/registry/client/signature-tag-writer.ts";
+import { makeOciArtifactStore, type OciStorageEnv } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
 import { cosignSignStatement } from "../../src/domain/formats/cosign-sign-statement.ts";
 import { decodeRunObject, type RunObject } from "../../src/domain/run/run-object.ts";
 import { basicCredential } from "../../src/domain/oci/registry-credential.ts";

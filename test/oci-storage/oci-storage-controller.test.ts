@@ -2,7 +2,7 @@
 // to Debian's docker-registry; everything written is read back with skopeo and checked with openssl.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
-import { makeOciArtifactStore } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
+import { makeOciArtifactStore } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { startFaultProxy, type FaultProxy } from "../oci/fault-proxy.ts";
 import { pushTestImage, runEffect } from "../oci/registry-fixtures.ts";

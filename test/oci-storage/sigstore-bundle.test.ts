@@ -2,7 +2,7 @@ import { bundleFromJSON } from "@sigstore/bundle";
 import { toSignedEntity } from "@sigstore/verify";
 import { Effect, Result } from "effect";
 import { describe, expect, it } from "vitest";
-import { dsseEnvelopeBundle } from "../../src/adapters/oci-storage/sigstore-bundle.ts";
+import { dsseEnvelopeBundle } from "../../src/adapters/storage/oci/sigstore-bundle.ts";
 import { publicKeyHint } from "../../src/adapters/signing/public-key-hint.ts";
 import { signArtifact } from "../../src/app/signing-pass/sign-artifact.ts";
 import { IN_TOTO_PAYLOAD_TYPE } from "../../src/domain/dsse/envelope.ts";

@@ -12,7 +12,7 @@ import {
 import { isGoogleRegistry, parseAccessTokenResponse } from "../../src/domain/oci/google-access-token.ts";
 import { anonymous, basicCredential, firstOf, type Keychain, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 import { registryScheme } from "../../src/domain/oci/registry-scheme.ts";
-import { parseWwwAuthenticate } from "../../src/adapters/oci/www-authenticate.ts";
+import { parseWwwAuthenticate } from "../../src/adapters/registry/auth/www-authenticate.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const entries = (text: string, shape: "dockerconfigjson" | "dockercfg" = "dockerconfigjson"): ReadonlyArray<DockerConfigEntry> => {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect, Redacted } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dockerConfigFileKeychain, dockerConfigPath } from "../../src/adapters/registry-keychains/docker-config-file-keychain.ts";
+import { dockerConfigFileKeychain, dockerConfigPath } from "../../src/adapters/registry/keychains/docker-config-file-keychain.ts";
 import type { Keychain, RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");

@@ -1,9 +1,9 @@
 import { Option } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBundleReferrer } from "../../src/adapters/oci/bundle-referrer-writer.ts";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
-import { InMemoryOciRegistry } from "../../src/adapters/oci/in-memory-oci-registry.ts";
-import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
+import { writeBundleReferrer } from "../../src/adapters/registry/client/bundle-referrer-writer.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
+import { InMemoryOciRegistry } from "../../src/adapters/memory/in-memory-oci-registry.ts";
+import { writeSignatureLayer } from "../../src/adapters/registry/client/signature-tag-writer.ts";
 import { anonymousKeychain } from "../../src/domain/oci/registry-credential.ts";
 import { attestationLayer, simpleSigningLayer } from "../../src/domain/oci/signature-layer.ts";
 import type { OciRegistrySession, RepositoryRef } from "../../src/ports/oci-registry.ts";

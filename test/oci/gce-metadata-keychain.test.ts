@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Effect, Redacted } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
-import { gceMetadataKeychain } from "../../src/adapters/registry-keychains/gce-metadata-keychain.ts";
+import { gceMetadataKeychain } from "../../src/adapters/registry/keychains/gce-metadata-keychain.ts";
 import type { Keychain, RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 
 const tokenPath = "/computeMetadata/v1/instance/service-accounts/default/token";

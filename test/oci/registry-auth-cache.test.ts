@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
-import { RegistryAuthenticator } from "../../src/adapters/oci/registry-auth.ts";
+import { RegistryAuthenticator } from "../../src/adapters/registry/auth/registry-auth.ts";
 import { basicCredential } from "../../src/domain/oci/registry-credential.ts";
 
 describe("bearer token cache", () => {

@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
-import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
+import { writeSignatureLayer } from "../../src/adapters/registry/client/signature-tag-writer.ts";
 import { dockerConfigKeychain, InvalidDockerConfig, parseDockerConfig } from "../../src/domain/oci/docker-config.ts";
 import { anonymousKeychain, basicCredential, type Keychain } from "../../src/domain/oci/registry-credential.ts";
 import { simpleSigningLayer } from "../../src/domain/oci/signature-layer.ts";

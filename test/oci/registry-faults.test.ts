@@ -1,8 +1,8 @@
 import { Option } from "effect";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
-import type { RetryPolicy } from "../../src/adapters/oci/retry-policy.ts";
-import { writeSignatureLayer } from "../../src/adapters/oci/signature-tag-writer.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
+import type { RetryPolicy } from "../../src/adapters/registry/client/retry-policy.ts";
+import { writeSignatureLayer } from "../../src/adapters/registry/client/signature-tag-writer.ts";
 import { anonymousKeychain } from "../../src/domain/oci/registry-credential.ts";
 import { simpleSigningLayer } from "../../src/domain/oci/signature-layer.ts";
 import type { OciRegistrySession, RepositoryRef } from "../../src/ports/oci-registry.ts";

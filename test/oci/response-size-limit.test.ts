@@ -8,9 +8,9 @@ import {
   ResponseTooLarge,
   readBodyCapped,
 } from "../../src/adapters/http/bounded-body.ts";
-import { requestJson } from "../../src/adapters/kms/kms-http.ts";
-import { distributionSession } from "../../src/adapters/oci/distribution-client.ts";
-import { gceMetadataKeychain } from "../../src/adapters/registry-keychains/gce-metadata-keychain.ts";
+import { requestJson } from "../../src/adapters/signing/kms/kms-http.ts";
+import { distributionSession } from "../../src/adapters/registry/client/distribution-client.ts";
+import { gceMetadataKeychain } from "../../src/adapters/registry/keychains/gce-metadata-keychain.ts";
 import { anonymousKeychain } from "../../src/domain/oci/registry-credential.ts";
 import { startEndlessServer, type EndlessServer } from "../support/endless-http-server.ts";
 import { failureOf } from "./registry-fixtures.ts";

@@ -1,7 +1,7 @@
 import { Duration, Effect, Random, Schedule } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { retrySchedule, type RetryPolicy } from "../../src/adapters/oci/retry-policy.ts";
+import { retrySchedule, type RetryPolicy } from "../../src/adapters/registry/client/retry-policy.ts";
 
 const policy: RetryPolicy = { attempts: 8, initialDelayMs: 200, maxDelayMs: 5_000, requestTimeoutMs: 30_000 };
 

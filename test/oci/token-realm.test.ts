@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
-import { RegistryAuthenticator } from "../../src/adapters/oci/registry-auth.ts";
+import { RegistryAuthenticator } from "../../src/adapters/registry/auth/registry-auth.ts";
 import { anonymous, basicCredential, type RegistryCredential } from "../../src/domain/oci/registry-credential.ts";
 import { tokenRealmRefusal } from "../../src/domain/oci/token-realm.ts";
 

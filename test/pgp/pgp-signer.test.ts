@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWithTools, makeGpgHome, type GpgHome } from "../support/independent-verifiers.ts";
-import { makePgpSigner } from "../../src/adapters/pgp/pgp-signer.ts";
+import { makePgpSigner } from "../../src/adapters/signing/pgp/pgp-signer.ts";
 import type { SignerUnavailable } from "../../src/ports/signer.ts";
 import { secretsOf } from "../signing/signing-fixtures.ts";
 

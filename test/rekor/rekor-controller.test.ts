@@ -8,7 +8,7 @@ import { bundleFromJSON } from "@sigstore/bundle";
 import { toSignedEntity } from "@sigstore/verify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory-registry-credentials.ts";
-import { makeOciArtifactStore } from "../../src/adapters/oci-storage/oci-artifact-store.ts";
+import { makeOciArtifactStore } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
 import { makeRekorTransparencyLog } from "../../src/adapters/rekor/rekor-transparency-log.ts";
 import { trustedRootFile } from "../../src/adapters/sigstore-trust/trusted-root-file.ts";
 import { EmulatedChains, plainTaskRun, until } from "../kubernetes/emulated-chains.ts";

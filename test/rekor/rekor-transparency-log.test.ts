@@ -12,7 +12,7 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, expect, it, onTestFinished } from "vitest";
 import { makeRekorTransparencyLog } from "../../src/adapters/rekor/rekor-transparency-log.ts";
 import { trustedRootFile } from "../../src/adapters/sigstore-trust/trusted-root-file.ts";
-import { dsseEnvelopeBundle } from "../../src/adapters/oci-storage/sigstore-bundle.ts";
+import { dsseEnvelopeBundle } from "../../src/adapters/storage/oci/sigstore-bundle.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { cosignRekorBundle } from "../../src/domain/transparency/rekor-bundle.ts";

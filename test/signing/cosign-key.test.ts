@@ -6,7 +6,7 @@ import {
   SCRYPT_OWASP,
   type CosignPemType,
   type ScryptParams,
-} from "../../src/adapters/signing/cosign-encrypted-key.ts";
+} from "../../src/adapters/signing/keys/cosign-encrypted-key.ts";
 import { IN_TOTO_PAYLOAD_TYPE } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { SignatureScheme } from "../../src/ports/signer.ts";

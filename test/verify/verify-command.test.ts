@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Effect } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { encryptCosignPrivateKey, SCRYPT_LEGACY } from "../../src/adapters/signing/cosign-encrypted-key.ts";
+import { encryptCosignPrivateKey, SCRYPT_LEGACY } from "../../src/adapters/signing/keys/cosign-encrypted-key.ts";
 import { verifyCommand } from "../../src/app/cli/verify-command.ts";
 import { IN_TOTO_PAYLOAD_TYPE, serializeEnvelope } from "../../src/domain/dsse/envelope.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";

@@ -7,7 +7,7 @@ import {
   RegistryCredentialsUnavailable,
   serviceAccountOf,
 } from "../../ports/registry-credentials.ts";
-import { serviceAccountKeychain } from "../oci-storage/service-account-keychain.ts";
+import { serviceAccountKeychain } from "../storage/oci/service-account-keychain.ts";
 import type { KubeApi } from "./kube-api.ts";
 
 const statusOf = (error: unknown): number | undefined => (error as { code?: number }).code;

@@ -7,7 +7,7 @@ import {
   RegistryCredentialsUnavailable,
   serviceAccountOf,
 } from "../../ports/registry-credentials.ts";
-import { serviceAccountKeychain } from "../oci-storage/service-account-keychain.ts";
+import { serviceAccountKeychain } from "../storage/oci/service-account-keychain.ts";
 
 /**
  * ServiceAccounts and their docker config Secrets kept in memory, keyed `namespace/serviceaccount`:

@@ -1,6 +1,6 @@
 import { verify as nodeVerify, type KeyObject } from "node:crypto";
 import type { SignatureScheme } from "../../ports/signer.ts";
-import { ed25519phVerify } from "./ed25519ph.ts";
+import { ed25519phVerify } from "./keys/ed25519ph.ts";
 
 const attempts = (key: KeyObject): ReadonlyArray<readonly [SignatureScheme, (data: Uint8Array, sig: Uint8Array) => boolean]> => {
   switch (key.asymmetricKeyType) {

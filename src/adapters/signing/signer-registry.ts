@@ -1,11 +1,11 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
-import { makeKmsSigner } from "../kms/kms-signer.ts";
-import { COSIGN_KEY, COSIGN_PASSWORD } from "./cosign-encrypted-key.ts";
-import { cosignKeySigner } from "./cosign-key.ts";
+import { makeKmsSigner } from "./kms/kms-signer.ts";
+import { COSIGN_KEY, COSIGN_PASSWORD } from "./keys/cosign-encrypted-key.ts";
+import { cosignKeySigner } from "./keys/cosign-key.ts";
 import type { KeylessContext } from "./fulcio/keyless-context.ts";
-import { X509_PEM, x509PemSigner } from "./x509-pem-key.ts";
+import { X509_PEM, x509PemSigner } from "./keys/x509-pem-key.ts";
 
 /** What a signer is built from: the `signing-secrets` files by key, and chains-config. */
 export interface SigningMaterial {
@@ -61,8 +61,8 @@ export const buildSigner = (
     case "x509":
       return x509Signer(material, keyless);
     case "kms":
-      return loaded(() => import("../kms/kms-signer.ts")).pipe(Effect.flatMap((m) => m.makeKmsSigner(material.config)));
+      return loaded(() => import("./kms/kms-signer.ts")).pipe(Effect.flatMap((m) => m.makeKmsSigner(material.config)));
     case "pgp":
-      return loaded(() => import("../pgp/pgp-signer.ts")).pipe(Effect.flatMap((m) => m.makePgpSigner(material.secrets)));
+      return loaded(() => import("./pgp/pgp-signer.ts")).pipe(Effect.flatMap((m) => m.makePgpSigner(material.secrets)));
   }
 };

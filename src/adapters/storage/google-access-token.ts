@@ -1,8 +1,8 @@
 import { Effect } from "effect";
 import type { StorageBackendName } from "../../domain/config/chains-config.ts";
 import { StorageFailed } from "../../ports/artifact-store.ts";
-import { type GcpTokenSource, makeGcpTokenSource } from "../kms/gcp-access-token.ts";
-import type { KmsEnv } from "../kms/kms-env.ts";
+import { type GcpTokenSource, makeGcpTokenSource } from "../signing/kms/gcp-access-token.ts";
+import type { KmsEnv } from "../signing/kms/kms-env.ts";
 
 /**
  * Google access tokens for a storage backend, from the same sources as Cloud KMS (a token file,

@@ -1,6 +1,6 @@
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
-import type { KmsEnv } from "../kms/kms-env.ts";
+import type { KmsEnv } from "../signing/kms/kms-env.ts";
 import { lazyArtifactStore } from "./lazy-artifact-store.ts";
 
 /**

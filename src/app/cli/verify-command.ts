@@ -4,7 +4,7 @@ import { Effect, Result } from "effect";
 import { certificateBlocks } from "../../adapters/signing/fulcio/fulcio-client.ts";
 import { apiRoot } from "../../adapters/rekor/rekor-transparency-log.ts";
 import { verifySignature } from "../../adapters/signing/signature-check.ts";
-import { sshKeyFingerprint } from "../../adapters/signing/ssh-key-fingerprint.ts";
+import { sshKeyFingerprint } from "../../adapters/signing/keys/ssh-key-fingerprint.ts";
 import { certAnnotation, chainAnnotation, CHAINS_PREFIX, payloadAnnotation } from "../../domain/annotations/chains-annotations.ts";
 import { defaultChainsConfig } from "../../domain/config/parse-chains-config.ts";
 import { decodeStdBase64 } from "../../domain/dsse/base64.ts";

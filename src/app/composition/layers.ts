@@ -10,7 +10,7 @@ import { makeCachedSigners } from "../../adapters/signing/cached-signers.ts";
 import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import { buildSigner } from "../../adapters/signing/signer-registry.ts";
 import { makeArtifactStores } from "../../adapters/storage/artifact-store-registry.ts";
-import { tektonAnnotationStore } from "../../adapters/tekton-storage/tekton-annotation-store.ts";
+import { tektonAnnotationStore } from "../../adapters/storage/tekton/tekton-annotation-store.ts";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { type ArtifactStore, ArtifactStores } from "../../ports/artifact-store.ts";
 import { ClusterEvents } from "../../ports/cluster-events.ts";
@@ -146,9 +146,9 @@ export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit
     { makePubsubArtifactStore },
     { sigstoreTrustSource },
   ] = await Promise.all([
-    import("../../adapters/oci/distribution-client.ts"),
-    import("../../adapters/oci-storage/oci-artifact-store.ts"),
-    import("../../adapters/registry-keychains/controller-keychain.ts"),
+    import("../../adapters/registry/client/distribution-client.ts"),
+    import("../../adapters/storage/oci/oci-artifact-store.ts"),
+    import("../../adapters/registry/keychains/controller-keychain.ts"),
     import("../../adapters/rekor/rekor-transparency-log.ts"),
     import("../../adapters/storage/docdb/docdb-artifact-store.ts"),
     import("../../adapters/storage/docdb/document-writer.ts"),

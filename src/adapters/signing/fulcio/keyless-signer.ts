@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign as nodeSign, X509Certificate } from "node:cry
 import { Effect, Result } from "effect";
 import type { ChainsConfig } from "../../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer } from "../../../ports/signer.ts";
-import { privateKeySigner } from "../private-key-signer.ts";
+import { privateKeySigner } from "../keys/private-key-signer.ts";
 import { renewalTime } from "./certificate-renewal.ts";
 import { checkIssuedCertificate } from "./certificate-trust.ts";
 import { requestCertificate } from "./fulcio-client.ts";

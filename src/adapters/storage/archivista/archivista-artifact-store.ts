@@ -2,7 +2,7 @@ import { Effect, Result, Schema } from "effect";
 import type { ChainsConfig } from "../../../domain/config/chains-config.ts";
 import { archivistaUploadBody } from "../../../domain/storage/archivista-upload.ts";
 import { type ArtifactStore, StorageFailed } from "../../../ports/artifact-store.ts";
-import { requestJson } from "../../kms/kms-http.ts";
+import { requestJson } from "../../signing/kms/kms-http.ts";
 
 const UploadResponse = Schema.Struct({ gitoid: Schema.String });
 

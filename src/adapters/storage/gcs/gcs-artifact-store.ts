@@ -4,7 +4,7 @@ import { OAuth2Client } from "google-auth-library";
 import type { ChainsConfig } from "../../../domain/config/chains-config.ts";
 import { gcsObjects } from "../../../domain/storage/gcs-objects.ts";
 import { type ArtifactStore, StorageFailed } from "../../../ports/artifact-store.ts";
-import type { KmsEnv } from "../../kms/kms-env.ts";
+import type { KmsEnv } from "../../signing/kms/kms-env.ts";
 import { storageAccessToken } from "../google-access-token.ts";
 
 /** The Cloud Storage client's own emulator variable (`host:port` or a URL); tests set it. */

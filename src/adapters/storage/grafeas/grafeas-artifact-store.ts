@@ -2,8 +2,8 @@ import { Effect, Result, Schema } from "effect";
 import type { ChainsConfig } from "../../../domain/config/chains-config.ts";
 import { grafeasRecords } from "../../../domain/storage/grafeas-records.ts";
 import { type ArtifactStore, StorageFailed } from "../../../ports/artifact-store.ts";
-import type { KmsEnv } from "../../kms/kms-env.ts";
-import { requestJson } from "../../kms/kms-http.ts";
+import type { KmsEnv } from "../../signing/kms/kms-env.ts";
+import { requestJson } from "../../signing/kms/kms-http.ts";
 import { storageAccessToken } from "../google-access-token.ts";
 
 /** gcloud's endpoint-override variable; tests point it at a loopback server. */
