@@ -56,6 +56,22 @@ describe("request rate limiter", () => {
     expect(sent.length).toBeLessThanOrEqual(qps + qps * 10);
   });
 
+  it("sends a backlog request that waited its starvation bound even while live requests exceed the rate", async () => {
+    const limiter = new RequestRateLimiter({ qps: 5, burst: 5 });
+    const { sent, request } = sender(limiter);
+    for (let i = 0; i < 5; i++) request(`burst-${i}`, "live");
+    request("backlog", "backlog");
+    await settle();
+    expect(sent).not.toContain("backlog");
+    // Live requests at twice the rate, for longer than the bound: live-first alone never sends the backlog.
+    for (let t = 0; t < limiter.starvationBoundMs + 2_000; t += 100) {
+      request(`live-${t}`, "live");
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(sent).toContain("backlog");
+    expect(sent.indexOf("backlog")).toBeLessThan(sent.length - 1);
+  });
+
   it("serves each lane in arrival order", async () => {
     const limiter = new RequestRateLimiter({ qps: 5, burst: 2 });
     const { sent, request } = sender(limiter);
@@ -96,7 +112,7 @@ interface Arrival {
 describe("request rate limiter, any arrivals", () => {
   // Whatever the rate, burst and arrivals, every request is sent in the end, each lane in arrival
   // order, no window sends more than the burst plus its refill, and no backlog request is sent
-  // while a live request that arrived before it still waits.
+  // while a live request that arrived before it still waits, unless it waited its starvation bound.
   it("keeps order, rate and live-first for any arrivals", async () => {
     const arrival = fc.record({ lane: fc.constantFrom<Lane>("live", "backlog"), gapMs: fc.integer({ min: 0, max: 300 }) });
     await fc.assert(
@@ -129,11 +145,14 @@ describe("request rate limiter, any arrivals", () => {
           }
         }
         const liveWaiting = new Set<number>();
+        const arrivedAt = new Map<number, number>();
         for (const { event, i } of events) {
           const lane = arrivals[i]!.lane;
+          if (event === "arrived") arrivedAt.set(i, arrivals.slice(0, i + 1).reduce((sum, a) => sum + a.gapMs, 0));
           if (event === "arrived" && lane === "live") liveWaiting.add(i);
           if (event === "sent" && lane === "live") liveWaiting.delete(i);
-          if (event === "sent" && lane === "backlog") expect([...liveWaiting]).toEqual([]);
+          const waited = (sentAt.get(i) ?? 0) - arrivedAt.get(i)!;
+          if (event === "sent" && lane === "backlog" && waited < limiter.starvationBoundMs) expect([...liveWaiting]).toEqual([]);
         }
       }),
       { numRuns: 200 },

@@ -2,12 +2,13 @@ import { Effect, Result } from "effect";
 import { createActor, type Actor, type SnapshotFrom } from "xstate";
 import { finalizerFor } from "../../domain/annotations/chains-annotations.ts";
 import { isTerminal, signingStateOf } from "../../domain/annotations/signing-state.ts";
-import { decideRunCommand, type Lane } from "../../domain/lifecycle/decide-run-command.ts";
+import { decideRunCommand, type Lane, showsLastWrite } from "../../domain/lifecycle/decide-run-command.ts";
 import { rearmableSecretsVersionOf } from "../../domain/lifecycle/key-material-failure.ts";
 import {
   createRunLifecycleMachine,
   FINAL_STATES,
   type LifecycleTiming,
+  LAST_WRITE_STATES,
   PARKED_STATES,
   type RunLifecycleMachine,
   stateNameOf,
@@ -106,6 +107,8 @@ export class RunController {
   private readonly actors = new Map<string, LifecycleActor>();
   /** Run uids, by key, whose chart ended with the run's last write that the watch has not shown yet. */
   private readonly endedCharts = new Map<string, string>();
+  /** Runs whose live chart the watch has already shown its last write: no later sighting is late. */
+  private readonly lastWriteShown = new Set<string>();
   /** Keys of the charts of runs failed on key material, waiting for `signing-secrets` to change. */
   private readonly awaitingNewSecrets = new Set<string>();
   /**
@@ -199,6 +202,7 @@ export class RunController {
       this.runs.delete(key);
       this.settledRuns.delete(key);
       this.endedCharts.delete(key);
+      this.lastWriteShown.delete(key);
       this.keyMaterialFailures.delete(key);
       const chart = this.actors.get(key);
       if (chart?.getSnapshot().context.uid === run.metadata.uid) this.retire(key, chart);
@@ -288,6 +292,8 @@ export class RunController {
       case "Late":
         return;
       case "Observe":
+        if (chart !== undefined && showsLastWrite(command.observation) && (LAST_WRITE_STATES as ReadonlyArray<string>).includes(stateName(chart.getSnapshot())))
+          this.lastWriteShown.add(key);
         return void chart?.send({ type: "OBSERVED", observation: command.observation });
       case "Stop":
         return void (chart === undefined ? undefined : this.retire(key, chart));
@@ -371,6 +377,7 @@ export class RunController {
     const key = runKey(ref);
     const actor = createActor(this.machine, { input: { ref, uid: observation.uid, observation, timing: this.options.timing } });
     this.actors.set(key, actor);
+    this.lastWriteShown.delete(key);
     let previous = "";
     actor.subscribe({
       next: (snapshot) => {
@@ -396,8 +403,11 @@ export class RunController {
 
   private settle(key: string, actor: LifecycleActor, outcome: Outcome, reason: string | undefined): void {
     if (this.actors.get(key) === actor) this.forget(key);
-    // The watch may still deliver the run as it was before that last write: those sightings are late, not work.
-    if (outcome !== "abandoned") this.endedCharts.set(key, actor.getSnapshot().context.uid);
+    // The watch may still deliver the run as it was before that last write: those sightings are
+    // late, not work. Unless the watch showed that write while the chart made it: then every later
+    // sighting is news (say, the signature annotations removed), and none would clear the mark.
+    const shown = this.lastWriteShown.delete(key);
+    if (outcome !== "abandoned" && !shown) this.endedCharts.set(key, actor.getSnapshot().context.uid);
     this.hooks.onSettled?.(actor.getSnapshot().context.ref, outcome, reason);
   }
 

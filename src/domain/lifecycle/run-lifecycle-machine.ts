@@ -81,6 +81,11 @@ export const PARKED_STATES = ["running", "retrying", "awaitingChildren", "queued
 /** States that hold a worker slot: a signing pass and its failure bookkeeping. */
 export const WORKER_STATES = ["pending", "snapshotted", "signed", "stored", "recordingFailure"] as const;
 export const FINAL_STATES = ["annotated", "failed", "released", "abandoned"] as const;
+/**
+ * States whose write may be the chart's last (signed, failed for good, finalizer released): a
+ * sighting of the run as such a write leaves it, while the chart is in one of them, is that write.
+ */
+export const LAST_WRITE_STATES = ["stored", "recordingFailure", "releasing"] as const;
 
 /** The innermost state's name (`pending`, not `{ signing: "pending" }`): the name a run's state is reported by. */
 export const stateNameOf = (value: StateValue): string =>
