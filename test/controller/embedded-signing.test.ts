@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -53,7 +53,8 @@ describe("embedded controller", () => {
     const pr = chains.createRun(pipelineRun);
     const children = taskRuns.slice(2).map((t) => chains!.createRun(t));
     chains.completeRun(pr);
-    await new Promise((r) => setTimeout(r, 50));
+    // The PipelineRun's chart parks until its children complete: nothing is signed meanwhile.
+    await vi.waitFor(() => expect(chains!.stateOf(pr)).toBe("awaitingChildren"));
     expect(chains.annotations(pr)["chains.tekton.dev/signed"]).toBeUndefined();
     for (const child of children) chains.completeRun(child);
     expect(await chains.awaitSigned(pr)).toBe("true");

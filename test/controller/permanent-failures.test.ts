@@ -1,5 +1,5 @@
 import { generateKeyPairSync, verify } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
@@ -56,8 +56,8 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
     // The failure names the Secret version it is permanent for.
     expect(chains.annotations(ref)["chains.tekton.dev/failed-secrets-version"]).toBeDefined();
 
-    // Nothing more happens while the Secret stays as it is.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Nothing more happens while the Secret stays as it is: the run's chart waits for a new version.
+    await vi.waitFor(() => expect(chains!.stateOf(ref)).toBe("awaitingNewSecrets"));
     expect(chains.annotations(ref)["chains.tekton.dev/signed"]).toBe("failed");
 
     const { privatePem, publicKey } = pemKey();
