@@ -22,7 +22,8 @@ import { InMemoryMessagePublisher } from "../../src/adapters/storage/pubsub/in-m
 import { makePubsubArtifactStore } from "../../src/adapters/storage/pubsub/pubsub-artifact-store.ts";
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
-import { EmulatedChains, plainTaskRun, until } from "../kubernetes/emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "../kubernetes/emulated-chains.ts";
+import { until } from "../support/until.ts";
 import { startKubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { type RunningEmulator, googleEmulatorsUnavailable, startGoogleEmulator } from "../support/google-emulators.ts";
 import { opensslVerifies } from "../support/independent-verifiers.ts";

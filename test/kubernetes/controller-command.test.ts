@@ -5,7 +5,8 @@ import { BucketSet } from "../../src/domain/leader-election/bucket-set.ts";
 import { bucketLeaseNames, leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { findManifest, releaseManifests } from "../deploy/deploy-manifests.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";
-import { plainTaskRun, until } from "./emulated-chains.ts";
+import { plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 import { controllerProcesses, leaseHolder, logLines } from "./controller-process.ts";
 
 const cp = controllerProcesses();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EmulatedChains, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {
