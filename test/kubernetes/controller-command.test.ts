@@ -73,8 +73,13 @@ describe("chains-ts controller", () => {
     await until(() => pods.includes(leaseHolder(e, "TaskRun")) && leaseHolder(e, "PipelineRun") === leaseHolder(e, "TaskRun"), "one replica to hold both Leases", 30_000);
     const leader = pods.indexOf(leaseHolder(e, "TaskRun"));
     const standby = pods[1 - leader]!;
-    // Let the standby watch a few renewals, as it would in a running install.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Let the standby watch renewals, as it would in a running install: the leader renews every
+    // retry-period, and the standby reads the Lease as often.
+    const renewTime = () => (e.store.get("leases", "tekton-chains", leaseNameFor("TaskRun"))?.["spec"] as { renewTime?: string } | undefined)?.renewTime;
+    for (let renewal = 1; renewal <= 2; renewal++) {
+      const before = renewTime();
+      await until(() => renewTime() !== before, `renewal ${renewal} of the leader's Lease`);
+    }
     replicas[leader]!.process.kill("SIGKILL");
     const killedAt = Date.now();
     e.store.seed(plainTaskRun("after-takeover"));
