@@ -49,12 +49,15 @@ describe("chains-ts controller", () => {
     e.store.modify("taskruns", "default", "after-restart", (o) => completeRun("True", new Date())(o as unknown as RunJson));
     const restarted = launch(args, pod);
     const restartedAt = Date.now();
+    // Under the 60 s lease, however long a loaded machine takes to start the process: a new
+    // identity would have to wait the whole lease out.
+    const underTheLease = 50_000;
     await until(
       () => (e.store.get("taskruns", "default", "after-restart")?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"] === "true",
       "the run signed by the restarted process",
-      30_000,
+      underTheLease,
     );
-    expect(Date.now() - restartedAt).toBeLessThan(30_000);
+    expect(Date.now() - restartedAt).toBeLessThan(underTheLease);
     expect(leaseHolder(e, "TaskRun")).toBe(holder);
     expect(leaseHolder(e, "PipelineRun")).toBe(holder);
     expect(logLines(restarted.stdout()).some((line) => line.message.includes("this pod's previous process"))).toBe(true);
@@ -137,11 +140,11 @@ describe("chains-ts controller", () => {
     launch(["--kubeconfig", kubeconfig, "--signing-secrets", secrets], { POD_NAME: "chains-pod-1" });
     const leases = [...bucketLeaseNames("TaskRun", 3), ...bucketLeaseNames("PipelineRun", 3)];
     const holders = () => leases.map((lease) => (e.store.get("leases", "tekton-chains", lease)?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity);
-    await until(() => holders().every((holder) => holder === "chains-pod-1"), "all six bucket Leases", 20_000);
+    await until(() => holders().every((holder) => holder === "chains-pod-1"), "all six bucket Leases", 60_000);
     const signed = (name: string) => (e.store.get("taskruns", "default", name)?.["metadata"] as { annotations?: Record<string, string> }).annotations?.["chains.tekton.dev/signed"];
-    await until(() => names.every((name) => signed(name) === "true"), "every run signed", 20_000);
+    await until(() => names.every((name) => signed(name) === "true"), "every run signed", 60_000);
     expect(e.store.get("leases", "tekton-chains", leaseNameFor("TaskRun"))).toBeUndefined();
-  }, 40_000);
+  }, 180_000);
 
   it("exits 1 naming the key when chains-config is invalid at start-up", async () => {
     const { kubeconfig, secrets } = await setUp({ "artifacts.taskrun.format": "bogus" });
