@@ -1,5 +1,5 @@
 import { createPublicKey, verify } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -55,7 +55,7 @@ describe("embedded controller", () => {
     const children = taskRuns.slice(2).map((t) => chains!.createRun(t));
     chains.completeRun(pr);
     // The PipelineRun's chart parks until its children complete: nothing is signed meanwhile.
-    await vi.waitFor(() => expect(chains!.stateOf(pr)).toBe("awaitingChildren"));
+    await until(() => chains!.stateOf(pr) === "awaitingChildren", "the chart waiting for the children");
     expect(chains.annotations(pr)["chains.tekton.dev/signed"]).toBeUndefined();
     for (const child of children) chains.completeRun(child);
     expect(await chains.awaitSigned(pr)).toBe("true");

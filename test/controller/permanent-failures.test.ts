@@ -1,11 +1,11 @@
 import { generateKeyPairSync, verify } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
-import { eventually } from "../support/until.ts";
+import { eventually, until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -58,7 +58,7 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
     expect(chains.annotations(ref)["chains.tekton.dev/failed-secrets-version"]).toBeDefined();
 
     // Nothing more happens while the Secret stays as it is: the run's chart waits for a new version.
-    await vi.waitFor(() => expect(chains!.stateOf(ref)).toBe("awaitingNewSecrets"));
+    await until(() => chains!.stateOf(ref) === "awaitingNewSecrets", "the chart waiting for new secrets");
     expect(chains.annotations(ref)["chains.tekton.dev/signed"]).toBe("failed");
 
     const { privatePem, publicKey } = pemKey();
