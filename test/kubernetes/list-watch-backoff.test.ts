@@ -1,7 +1,8 @@
-import { Duration, Effect, Fiber, Random, Schedule } from "effect";
+import { Duration, Effect, Fiber } from "effect";
 import { TestClock } from "effect/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { scheduleDelays } from "../support/schedule-delays.ts";
 import { type ListWatchSink, type ListWatchTiming, listWatchBackoff, listWatchLoop } from "../../src/adapters/kubernetes/list-watch.ts";
 
 const timing: ListWatchTiming = { watchTimeoutSeconds: 300, idleTimeoutMs: 120_000, backoffInitialMs: 500, backoffMaxMs: 30_000 };
@@ -9,15 +10,7 @@ const timing: ListWatchTiming = { watchTimeoutSeconds: 300, idleTimeoutMs: 120_0
 /** The bound of the wait after the n-th failure in a row, before jitter. */
 const ceiling = (failures: number) => Math.min(timing.backoffMaxMs, timing.backoffInitialMs * 2 ** (failures - 1));
 
-const delaysOf = (seed: string, count: number): Promise<ReadonlyArray<number>> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const step = yield* Schedule.toStep(listWatchBackoff(timing));
-      const delays: Array<number> = [];
-      for (let i = 0; i < count; i++) delays.push(Duration.toMillis((yield* step(0, undefined))[1]));
-      return delays;
-    }).pipe(Random.withSeed(seed)),
-  );
+const delaysOf = (seed: string, count: number) => scheduleDelays(listWatchBackoff(timing), Array.from({ length: count }, () => undefined), { seed });
 
 type Stream = "fails" | "news, then ends" | "stays open";
 

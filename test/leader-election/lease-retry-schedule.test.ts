@@ -1,20 +1,12 @@
-import { Duration, Effect, Random, Schedule } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { scheduleDelays } from "../support/schedule-delays.ts";
 import { leaseRetrySchedule, type NextAttempt } from "../../src/app/leadership/lease-elector.ts";
 
 const PERIOD_MS = 1_000;
 
-/** The waits the schedule asks for after attempts leaving `states`, at `nowMs`, with draws from a seeded random source. */
-const waitsAfter = (seed: string, nowMs: number, states: ReadonlyArray<NextAttempt>): Promise<ReadonlyArray<number>> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const step = yield* Schedule.toStep(leaseRetrySchedule(PERIOD_MS));
-      const waits: Array<number> = [];
-      for (const state of states) waits.push(Duration.toMillis((yield* step(nowMs, state))[1]));
-      return waits;
-    }).pipe(Random.withSeed(seed)),
-  );
+/** The waits the schedule asks for after attempts leaving `states`, at `nowMs`. */
+const waitsAfter = (seed: string, nowMs: number, states: ReadonlyArray<NextAttempt>) => scheduleDelays(leaseRetrySchedule(PERIOD_MS), states, { seed, nowMs });
 
 describe("the lease elector's retry schedule", () => {
   // A holder renews every period, a candidate waits 1 to 1.2 periods but never past the holder's
