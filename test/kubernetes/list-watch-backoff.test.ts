@@ -114,4 +114,26 @@ describe("the list-watch backoff", () => {
       expect(watches.aborted()).toBe(1);
     }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise);
   });
+  it("backs off and lists again when the sink throws on a listed item, rather than stopping", async () => {
+    const warnings: Array<string> = [];
+    const { sink, events } = recordingSink();
+    let throws = 1;
+    const throwingOnce: ListWatchSink = {
+      ...sink,
+      listItem: (object) => {
+        sink.listItem(object);
+        if (throws-- > 0) throw new Error("sink refused the item");
+      },
+    };
+    await Effect.gen(function* () {
+      const clock = yield* TestClock.testClockWith(Effect.succeed);
+      const watches = fakeWatches(() => clock.currentTimeMillisUnsafe(), () => "stays open");
+      const fiber = yield* Effect.forkChild(listWatchLoop(watches.api, source, throwingOnce, timing, (_level, line) => warnings.push(line)));
+      yield* stepClock(2_000, 50);
+      expect(events).toEqual(["listStart", "listItem", "listStart", "listItem", "listEnd"]);
+      expect(warnings).toEqual([expect.stringMatching(/sink refused the item; retrying in \d+ ms \(attempt 1\)$/)]);
+      expect(watches.opens).toHaveLength(1);
+      yield* Fiber.interrupt(fiber);
+    }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise);
+  });
 });

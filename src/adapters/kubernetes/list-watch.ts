@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Fiber, Random, Result, Schedule } from "effect";
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Random, Schedule } from "effect";
 import { describeApiError, httpStatusOf } from "./api-errors.ts";
 import type { AdapterLog } from "./adapter-log.ts";
 import type { KubeApi } from "./kube-api.ts";
@@ -174,7 +174,8 @@ export const listWatchLoop = (
       yield* Effect.sleep(delay);
     });
     while (true) {
-      const step = yield* Effect.result(
+      // A sink that throws fails the step like a failed request: the loop backs off, as it never stops.
+      const step = yield* Effect.exit(
         Effect.gen(function* () {
           if (resourceVersion === undefined) {
             resourceVersion = yield* listAll();
@@ -194,8 +195,9 @@ export const listWatchLoop = (
           else yield* reset();
         }),
       );
-      if (Result.isSuccess(step)) continue;
-      const error = step.failure;
+      if (Exit.isSuccess(step)) continue;
+      if (Cause.hasInterrupts(step.cause)) return yield* Effect.interrupt;
+      const error = Cause.squash(step.cause);
       if (httpStatusOf(error) === 410) {
         log("info", `${source.description}: ${resourceVersion === undefined ? "list continuation" : "watch history"} expired (410), relisting`);
         resourceVersion = undefined;

@@ -160,12 +160,13 @@ export class LeaseElector {
   #restart(): void {
     if (this.#stopped) return;
     this.#interruptLoop();
-    const attempt = Effect.promise(() => {
+    // The loop goes on after a failed attempt too, whose rejection `#inFlight` leaves unhandled.
+    const attempt = Effect.callback<NextAttempt>((resume) => {
       this.#attempting = true;
       this.#inFlight = this.#attempt().finally(() => {
         this.#attempting = false;
+        resume(Effect.sync(() => this.#next()));
       });
-      return this.#inFlight.then(() => this.#next());
     });
     this.#loop = Effect.runFork(Effect.repeat(attempt, leaseRetrySchedule(this.#options.timing.retryPeriodMs)));
   }
