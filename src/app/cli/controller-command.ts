@@ -166,30 +166,25 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
     // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
     const observability = yield* observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
     /** A start-up read, retried while the API server gives no usable answer. */
-    const startupRead = <A>(what: string, read: Effect.Effect<A, unknown>) => retryStartupRead(what, read, logLine);
-    const kube = yield* Effect.acquireRelease(
-      startupRead(
-        "API discovery (/apis)",
-        Effect.tryPromise({
-          try: async (signal) => {
-            const connecting = await KubernetesCluster.connect({
-              kubeConfig: loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
-              systemNamespace,
-              namespaces: args.namespaces,
-              qps: args.qps,
-              burst: args.burst,
-              ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
-              log: logLine,
-            });
-            // Stopped while discovery was answering: nobody will close this one.
-            if (signal.aborted) connecting.close();
-            return connecting;
-          },
-          catch: (error) => error,
-        }),
+    const startupRead = <A, R>(what: string, read: Effect.Effect<A, unknown, R>) => retryStartupRead(what, read, logLine);
+    const kube = yield* startupRead(
+      "API discovery (/apis)",
+      Effect.try({
+        try: () => loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
+        catch: (error) => error,
+      }).pipe(
+        Effect.flatMap((kubeConfig) =>
+          KubernetesCluster.scoped({
+            kubeConfig,
+            systemNamespace,
+            namespaces: args.namespaces,
+            qps: args.qps,
+            burst: args.burst,
+            ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
+            log: logLine,
+          }),
+        ),
       ),
-      (connection) => Effect.sync(() => connection.close()),
-      { interruptible: true },
     );
     const ports = kube.ports();
 
