@@ -1,4 +1,4 @@
-import { Effect, Layer, Logger, type LogLevel, References } from "effect";
+import { Effect, Layer, Logger, type LogLevel, References, type Scope } from "effect";
 import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import type { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { systemClock } from "../../adapters/clock/system-clock.ts";
@@ -127,65 +127,71 @@ export interface KubernetesPartsInput {
   readonly logLevel: LogLevel.LogLevel;
 }
 
-/** The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may name. */
-export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit<RuntimeParts, "config">> => {
-  // Loaded here rather than with this file: the harness, the demo and the REPL never use these
-  // adapters, and Sigstore's TUF client alone slows their start (issue 14).
-  const [
-    { distributionSession },
-    { makeOciArtifactStore },
-    { controllerKeychain },
-    { makeRekorTransparencyLog },
-    { makeDocdbArtifactStore },
-    { documentWriterByDriver },
-    { makeDynamoDbDocumentWriter },
-    { makeFirestoreDocumentWriter },
-    { httpArtifactStores },
-    { makeGooglePubsubPublisher },
-    { InMemoryMessagePublisher },
-    { makePubsubArtifactStore },
-    { sigstoreTrustSource },
-  ] = await Promise.all([
-    import("../../adapters/registry/client/distribution-client.ts"),
-    import("../../adapters/storage/oci/oci-artifact-store.ts"),
-    import("../../adapters/registry/keychains/controller-keychain.ts"),
-    import("../../adapters/rekor/rekor-transparency-log.ts"),
-    import("../../adapters/storage/docdb/docdb-artifact-store.ts"),
-    import("../../adapters/storage/docdb/document-writer.ts"),
-    import("../../adapters/storage/docdb/dynamodb-document-writer.ts"),
-    import("../../adapters/storage/docdb/firestore-document-writer.ts"),
-    import("../../adapters/storage/http-artifact-stores.ts"),
-    import("../../adapters/storage/pubsub/google-pubsub-publisher.ts"),
-    import("../../adapters/storage/pubsub/in-memory-message-publisher.ts"),
-    import("../../adapters/storage/pubsub/pubsub-artifact-store.ts"),
-    import("./sigstore-trust-source.ts"),
-  ]);
-  const { env } = input;
-  const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
-  // One trust source for Rekor and Fulcio, so both check against the same trusted root.
-  let trust: SigstoreTrust["Service"] | undefined;
-  const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: input.trustedRoot, env, config }));
-  return {
-    cluster: input.cluster.ports(),
-    metrics: input.metrics,
-    transparencyLog: ({ config }) => makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
-    keyless: ({ config }) => ({ clock: systemClock, trustedRoot: trustFor(config).trustedRoot, env }),
-    stores: [
-      ({ config }) => makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
-      ...httpArtifactStores(env),
-      // The Google clients are imported on the first store to these backends, not at start-up.
-      ({ config }) =>
-        makeDocdbArtifactStore({
-          config,
-          documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
-        }),
-      ({ config }) =>
-        makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
-    ],
-    logs: "json",
-    logLevel: input.logLevel,
-  };
-};
+/**
+ * The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may
+ * name, for as long as the scope is open: closing it closes the clients the backends opened.
+ */
+export const kubernetesParts = (input: KubernetesPartsInput): Effect.Effect<Omit<RuntimeParts, "config">, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    // Loaded here rather than with this file: the harness, the demo and the REPL never use these
+    // adapters, and Sigstore's TUF client alone slows their start (issue 14).
+    const [
+      { distributionSession },
+      { makeOciArtifactStore },
+      { controllerKeychain },
+      { makeRekorTransparencyLog },
+      { makeDocdbArtifactStore },
+      { documentWriterByDriver },
+      { makeDynamoDbDocumentWriter },
+      { makeFirestoreDocumentWriter },
+      { httpArtifactStores },
+      { makeGooglePubsubPublisher },
+      { InMemoryMessagePublisher },
+      { makePubsubArtifactStore },
+      { sigstoreTrustSource },
+    ] = yield* Effect.promise(() =>
+      Promise.all([
+        import("../../adapters/registry/client/distribution-client.ts"),
+        import("../../adapters/storage/oci/oci-artifact-store.ts"),
+        import("../../adapters/registry/keychains/controller-keychain.ts"),
+        import("../../adapters/rekor/rekor-transparency-log.ts"),
+        import("../../adapters/storage/docdb/docdb-artifact-store.ts"),
+        import("../../adapters/storage/docdb/document-writer.ts"),
+        import("../../adapters/storage/docdb/dynamodb-document-writer.ts"),
+        import("../../adapters/storage/docdb/firestore-document-writer.ts"),
+        import("../../adapters/storage/http-artifact-stores.ts"),
+        import("../../adapters/storage/pubsub/google-pubsub-publisher.ts"),
+        import("../../adapters/storage/pubsub/in-memory-message-publisher.ts"),
+        import("../../adapters/storage/pubsub/pubsub-artifact-store.ts"),
+        import("./sigstore-trust-source.ts"),
+      ]),
+    );
+    const { env } = input;
+    const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
+    // One trust source for Rekor and Fulcio, so both check against the same trusted root.
+    let trust: SigstoreTrust["Service"] | undefined;
+    const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: input.trustedRoot, env, config }));
+    // The Google and AWS clients open on the first store to their backend; closed after the passes using them.
+    const documents = yield* Effect.acquireRelease(
+      Effect.sync(() => documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) })),
+      (writer) => Effect.promise(() => writer.close()),
+    );
+    const gcppubsub = yield* Effect.acquireRelease(Effect.sync(() => makeGooglePubsubPublisher(env)), (publisher) => Effect.promise(() => publisher.close()));
+    return {
+      cluster: input.cluster.ports(),
+      metrics: input.metrics,
+      transparencyLog: ({ config }) => makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
+      keyless: ({ config }) => ({ clock: systemClock, trustedRoot: trustFor(config).trustedRoot, env }),
+      stores: [
+        ({ config }) => makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
+        ...httpArtifactStores(env),
+        ({ config }) => makeDocdbArtifactStore({ config, documents }),
+        ({ config }) => makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub } }),
+      ],
+      logs: "json" as const,
+      logLevel: input.logLevel,
+    };
+  });
 
 /** The fakes the embedded harness, the demo and the REPL run on: nothing outside the process. */
 export interface InMemoryEnvironment {
