@@ -99,14 +99,13 @@ const subscribedTopic = async (host: string, topic: string) => {
 };
 
 /**
- * Pulls until `count` messages arrived (the emulator may deliver in several pulls) or 10 s passed,
- * then until a pull comes back empty. Callers pull once the run is signed, after every publish of
- * its passes returned, so an empty pull shows that no further message was sent.
+ * Pulls until `count` messages arrived (the emulator may deliver in several pulls), then until a
+ * pull comes back empty. Callers pull once the run is signed, after every publish of its passes
+ * returned, so an empty pull shows that no further message was sent.
  */
 const pullAll = async (pull: () => Promise<ReadonlyArray<PulledMessage>>, count: number): Promise<Array<PulledMessage>> => {
   const all: Array<PulledMessage> = [];
-  const deadline = Date.now() + 10_000;
-  while (all.length < count && Date.now() < deadline) all.push(...(await pull()));
+  await until(async () => all.push(...(await pull())) >= count, `${count} Pub/Sub messages`);
   for (let pulled = await pull(); pulled.length > 0; pulled = await pull()) all.push(...pulled);
   return all;
 };
