@@ -163,7 +163,10 @@ describe("KubernetesCluster.watchRuns", () => {
     });
     emu.compactHistory();
     await until(() => events.includes("delete b") && events.filter((e) => e === "upsert a").length === 1, "the relist");
-    await new Promise((r) => setTimeout(r, 200));
+    // A relist hands over all its events before it opens the next watch: once that watch is asked
+    // for, a c delivered again would be among the events.
+    const lastList = () => emu.requestLog.entries({ verb: "list", resource: "taskruns" }).at(-1)?.seq ?? 0;
+    await until(() => emu.requestLog.entries({ verb: "watch", resource: "taskruns" }).some((w) => w.seq > lastList()), "the watch after the relist");
     watch.stop();
     // c was unchanged, so the relist did not deliver it again.
     expect(events.filter((e) => e.startsWith("upsert c"))).toEqual(["upsert c"]);
