@@ -10,7 +10,8 @@ import { readFile, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sampleRuns } from "../src/app/demo/sample-runs.ts";
-import { EmulatedChains, NAMESPACE, plainTaskRun, until } from "../test/kubernetes/emulated-chains.ts";
+import { EmulatedChains, NAMESPACE, plainTaskRun } from "../test/kubernetes/emulated-chains.ts";
+import { until } from "../test/support/until.ts";
 import type { JsonObject } from "../test/support/kube-api-emulator/index.ts";
 
 export interface ControllerMemory {

@@ -5,7 +5,8 @@
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { passMetric } from "../src/app/lifecycle/pass-metrics.ts";
-import { plainTaskRun, until } from "../test/kubernetes/emulated-chains.ts";
+import { plainTaskRun } from "../test/kubernetes/emulated-chains.ts";
+import { until } from "../test/support/until.ts";
 import { SHIPPED_WORKERS, withChains } from "./controller-on-emulator.ts";
 
 export interface LiveLatencyUnderBacklog {

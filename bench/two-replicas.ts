@@ -13,7 +13,8 @@ import { completeRun } from "../src/adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../src/adapters/memory/run-json.ts";
 import { LEADER_ELECTION_CONFIG_MAP } from "../src/domain/leader-election/leader-election-config.ts";
 import { bucketLeaseNames } from "../src/domain/leader-election/lease-names.ts";
-import { EmulatedChains, plainTaskRun, until } from "../test/kubernetes/emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "../test/kubernetes/emulated-chains.ts";
+import { until } from "../test/support/until.ts";
 
 export interface TwoReplicaScaling {
   readonly runs: number;

@@ -83,6 +83,8 @@ const cases = (): ReadonlyArray<readonly [ReadonlyArray<string>, number, string]
   [["controller", "--kubeconfig", at("missing"), "--disable-ha"], 1, "ENOENT"],
   [["controller", "--signing-secrets", at("missing")], 1, "no such directory"],
   [["controller", "--threads-per-controller", "zero"], 2, "--threads-per-controller"],
+  [["controller", "--kube-api-burst", "0"], 2, "--kube-api-burst"],
+  [["controller", "--trusted-root", at("missing.json")], 1, `--trusted-root ${at("missing.json")}: no such file`],
   [["repl", "--config", at("broken.json")], 1, "invalid JSON at line 3 column 13"],
   [["repl", at("array.json")], 1, "expected a TaskRun or PipelineRun object"],
   [["nope"], 2, "unknown command 'nope'"],

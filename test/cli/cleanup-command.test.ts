@@ -133,7 +133,7 @@ describeWithTools("kubectl")("chains-ts cleanup, checked with kubectl", () => {
     if (binary === undefined) throw new Error("kubectl is not on PATH");
     const kubectl = kubectlFor(binary, kubeconfig, join(dir, "cache"));
     seedCluster();
-    expect((await chainsTs(["cleanup", "--kubeconfig", kubeconfig])).code).toBe(0);
+    expect((await runCommandLine(["cleanup", "--kubeconfig", kubeconfig], env)).code).toBe(0);
     for (const plural of ["taskruns", "pipelineruns"]) {
       const listed = await kubectl.run(["get", plural, "-A", "-o", "json"]);
       expect(listed.code, listed.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommandLine } from "../support/command-output.ts";
 import { describeWithTools, makeGpgHome, type GpgHome } from "../support/independent-verifiers.ts";
 
 const cli = fileURLToPath(new URL("../../bin/chains-ts", import.meta.url));
@@ -24,8 +25,12 @@ afterAll(async () => {
   for (const dir of scratch.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
-/** `chains-ts demo` with a chains-config map and, optionally, a secrets directory. */
-const demo = async (config: Record<string, string>, secrets?: Record<string, string>) => {
+/**
+ * `chains-ts demo` with a chains-config map and, optionally, a secrets directory: in this process
+ * unless `asProcess` (a process start costs seconds on 2 busy cores; one case runs through
+ * bin/chains-ts, as do bad-input.test.ts's).
+ */
+const demo = async (config: Record<string, string>, secrets?: Record<string, string>, asProcess = false) => {
   const dir = await freshDir();
   await writeFile(join(dir, "config.json"), JSON.stringify(config));
   const args = ["demo", "--out", join(dir, "out"), "--config", join(dir, "config.json")];
@@ -34,7 +39,7 @@ const demo = async (config: Record<string, string>, secrets?: Record<string, str
     for (const [name, content] of Object.entries(secrets)) await writeFile(join(dir, "secrets", name), content);
     args.push("--signing-secrets", join(dir, "secrets"));
   }
-  return { out: join(dir, "out"), ...(await chainsTs(args)) };
+  return { out: join(dir, "out"), ...(await (asProcess ? chainsTs(args) : runCommandLine(args))) };
 };
 
 const noStackTrace = (stderr: string) => expect(stderr).not.toMatch(/^\s+at /m);
@@ -62,7 +67,7 @@ describeWithTools("gpg")("chains-ts demo with a PGP signer", () => {
   it("signs every run and writes an armored signature that gpg verifies over the payload", { timeout: 120_000 }, async () => {
     const key = await gpg.generateKey("Demo <demo@example.com>", "ed25519", "");
     const signers = { "artifacts.taskrun.signer": "pgp", "artifacts.pipelinerun.signer": "pgp", "artifacts.oci.signer": "pgp" };
-    const result = await demo(signers, { "pgp.private-key": key });
+    const result = await demo(signers, { "pgp.private-key": key }, true);
     noStackTrace(result.stderr);
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain("signed=failed");
@@ -116,7 +121,7 @@ describe("chains-ts demo when it cannot sign or start", () => {
   it("exits 2 with one line when --out cannot be created", { timeout: 60_000 }, async () => {
     const dir = await freshDir();
     await writeFile(join(dir, "file"), "");
-    const result = await chainsTs(["demo", "--out", join(dir, "file", "out")]);
+    const result = await runCommandLine(["demo", "--out", join(dir, "file", "out")]);
     noStackTrace(result.stderr);
     expect(result.code).toBe(2);
     expect(result.stderr.trimEnd().split("\n")).toHaveLength(1);

@@ -1,8 +1,9 @@
 import { createPublicKey, verify } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -54,7 +55,7 @@ describe("embedded controller", () => {
     const children = taskRuns.slice(2).map((t) => chains!.createRun(t));
     chains.completeRun(pr);
     // The PipelineRun's chart parks until its children complete: nothing is signed meanwhile.
-    await vi.waitFor(() => expect(chains!.stateOf(pr)).toBe("awaitingChildren"));
+    await until(() => chains!.stateOf(pr) === "awaitingChildren", "the chart waiting for the children");
     expect(chains.annotations(pr)["chains.tekton.dev/signed"]).toBeUndefined();
     for (const child of children) chains.completeRun(child);
     expect(await chains.awaitSigned(pr)).toBe("true");
@@ -69,8 +70,7 @@ describe("embedded controller", () => {
     const ref = chains.createRun(run);
     chains.completeRun(ref);
     chains.cluster.deleteRun(ref);
-    for (let i = 0; i < 100 && chains.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun"); i++)
-      await new Promise((r) => setTimeout(r, 5));
+    await until(() => chains!.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun") !== true, "the chains finalizer released");
     const left = chains.cluster.getRun(ref);
     expect(left?.metadata.finalizers).toEqual(["example.com/keep"]);
     expect(left?.metadata.annotations).toEqual({ "chains.tekton.dev/signed": "true" });

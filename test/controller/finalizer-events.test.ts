@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleTaskRun } from "../memory/run-fixtures.ts";
 import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -15,19 +16,11 @@ const eventsOf = (c: EmbeddedChains, ref: RunRef) =>
     .filter((e) => runKey(e.ref) === runKey(ref))
     .map((e) => ({ type: e.type, reason: e.reason, message: e.message }));
 
-const until = async (condition: () => boolean) => {
-  const deadline = Date.now() + 5_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
 describe("finalizer Events", () => {
   it("records no Event when the finalizer is added or the run is signed: Events are for failures (issue 14)", async () => {
     chains = await EmbeddedChains.start();
     const ref = chains.createRun(sampleTaskRun("running"));
-    await until(() => chains!.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun") === true);
+    await until(() => chains!.cluster.getRun(ref)?.metadata.finalizers?.includes("chains.tekton.dev/taskrun") === true, "the finalizer added");
     chains.completeRun(ref);
     expect(await chains.awaitSigned(ref)).toBe("true");
     await chains.cluster.settled();
@@ -39,7 +32,7 @@ describe("finalizer Events", () => {
     chains = await EmbeddedChains.start();
     chains.cluster.failNext("writeRun", 1, "injected: API server unavailable");
     const ref = chains.createRun(sampleTaskRun("unlucky"));
-    await until(() => eventsOf(chains!, ref).length > 0);
+    await until(() => eventsOf(chains!, ref).length > 0, "an Event on the run");
     const [failed] = eventsOf(chains, ref);
     expect(failed).toMatchObject({ type: "Warning", reason: "FinalizerUpdateFailed" });
     expect(failed?.message).toContain("injected: API server unavailable");

@@ -7,6 +7,7 @@ import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
+import { until } from "../support/until.ts";
 
 const RUNS = 4;
 
@@ -93,22 +94,15 @@ const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Co
   await tick();
 };
 
-/** Whether every run is settled (done and signed or failed, or gone) within `timeoutMs`. */
-const settle = async (chains: EmbeddedChains, refs: ReadonlyArray<RunRef>, timeoutMs: number): Promise<boolean> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = refs.filter((ref) => {
-      const run = chains.cluster.getRun(ref);
-      if (run === undefined) return false;
-      const done = (run["status"] as { completionTime?: string }).completionTime !== undefined;
-      const signed = run.metadata.annotations?.["chains.tekton.dev/signed"];
-      return (done && signed !== "true" && signed !== "failed") || run.metadata.deletionTimestamp !== undefined;
-    });
-    if (open.length === 0) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+/** Whether every run is settled: done and signed or failed, or gone. */
+const allSettled = (chains: EmbeddedChains, refs: ReadonlyArray<RunRef>): boolean =>
+  refs.every((ref) => {
+    const run = chains.cluster.getRun(ref);
+    if (run === undefined) return true;
+    const done = (run["status"] as { completionTime?: string }).completionTime !== undefined;
+    const signed = run.metadata.annotations?.["chains.tekton.dev/signed"];
+    return !(done && signed !== "true" && signed !== "failed") && run.metadata.deletionTimestamp === undefined;
+  });
 
 const outcomes = { signed: 0, failed: 0 };
 describe("run lifecycle under arbitrary interleavings", () => {
@@ -128,10 +122,11 @@ describe("run lifecycle under arbitrary interleavings", () => {
           // Every run that exists finishes eventually, so every one is checked.
           for (let i = 0; i < RUNS; i++) await apply(chains, oci, { op: "complete", run: i }, deleted);
           const refs = Array.from({ length: RUNS }, (_, i) => refOf(i));
-          // Runs whose writes are not held settle first; the held writes land after them.
-          await settle(chains, refs, 200);
+          // Runs whose writes are not held settle first; the held writes land after them. Held writes
+          // can keep runs open (or occupy both workers), so this wait may end unsettled.
+          await until(() => allSettled(chains, refs), "the runs without held writes settled", 200).catch(() => undefined);
           await apply(chains, oci, { op: "release-writes" }, deleted);
-          if (!(await settle(chains, refs, 15_000))) throw new Error("runs never settled");
+          await until(() => allSettled(chains, refs), "every run settled");
           const key = createPublicKey(chains.publicKeyPem);
           for (const ref of refs) {
             const run = chains.cluster.getRun(ref);

@@ -1,10 +1,11 @@
 import { generateKeyPairSync, verify } from "node:crypto";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
+import { eventually, until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -57,17 +58,12 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
     expect(chains.annotations(ref)["chains.tekton.dev/failed-secrets-version"]).toBeDefined();
 
     // Nothing more happens while the Secret stays as it is: the run's chart waits for a new version.
-    await vi.waitFor(() => expect(chains!.stateOf(ref)).toBe("awaitingNewSecrets"));
+    await until(() => chains!.stateOf(ref) === "awaitingNewSecrets", "the chart waiting for new secrets");
     expect(chains.annotations(ref)["chains.tekton.dev/signed"]).toBe("failed");
 
     const { privatePem, publicKey } = pemKey();
     chains.cluster.setSecret("x509.pem", privatePem);
-    const deadline = Date.now() + 5_000;
-    while (chains.annotations(ref)["chains.tekton.dev/signed"] !== "true") {
-      if (Date.now() > deadline) throw new Error(`not signed again: ${JSON.stringify(chains.annotations(ref))}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    const annotations = chains.annotations(ref);
+    const annotations = await eventually(() => chains!.annotations(ref), (seen) => seen["chains.tekton.dev/signed"] === "true", "the run signed again");
     expect(annotations["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
     expect(annotations["chains.tekton.dev/retries"]).toBeUndefined();
     const uid = chains.cluster.getRun(ref)!.metadata.uid!;

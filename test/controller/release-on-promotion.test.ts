@@ -8,6 +8,7 @@ import { refOfJson as refOf, type RunJson } from "../../src/adapters/memory/run-
 import type { RunKind } from "../../src/domain/run/run-object.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
 import { sampleTaskRun } from "../memory/run-fixtures.ts";
+import { eventually, until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -43,13 +44,7 @@ const signedWithFinalizer = (run: RunJson): RunJson => ({
   },
 });
 
-const untilGone = async (cluster: InMemoryCluster, ref: RunRef) => {
-  const deadline = Date.now() + 10_000;
-  while (cluster.getRun(ref) !== undefined) {
-    if (Date.now() > deadline) throw new Error(`${ref.name} was not released`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+const untilGone = (cluster: InMemoryCluster, ref: RunRef) => until(() => cluster.getRun(ref) === undefined, `${ref.name} released`);
 
 /**
  * Runs deleted before the controller's first list arrive in it already marked for deletion; the
@@ -134,11 +129,7 @@ describe("signing again, after a promotion, a run failed on key material", () =>
     await cluster.settled();
     expect(cluster.writes()).toHaveLength(0);
     grant();
-    const deadline = Date.now() + 5_000;
-    while (chains.annotations(refOf(run))["chains.tekton.dev/signed"] !== "true") {
-      if (Date.now() > deadline) throw new Error(`not signed again: ${JSON.stringify(chains.annotations(refOf(run)))}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await eventually(() => chains!.annotations(refOf(run)), (annotations) => annotations["chains.tekton.dev/signed"] === "true", "the run signed again");
     expect(chains.annotations(refOf(run))["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
   });
 });

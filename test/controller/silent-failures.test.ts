@@ -3,6 +3,7 @@ import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { runKey, type RunRef } from "../../src/domain/run/run-ref.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmbeddedChains | undefined;
 afterEach(async () => {
@@ -11,14 +12,6 @@ afterEach(async () => {
 });
 
 const eventsOn = (c: EmbeddedChains, ref: RunRef) => c.cluster.events().filter((e) => runKey(e.ref) === runKey(ref));
-
-const until = async (condition: () => boolean, what: string, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
 
 describe("failures that used to leave only a log line (issue 13, item 4)", () => {
   it("records a Warning Event on a run whose status.conditions cannot be read", async () => {

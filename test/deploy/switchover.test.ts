@@ -10,7 +10,8 @@ import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import { microTime } from "../../src/domain/leader-election/lease-record.ts";
 import { findKubectl, kubectlFor, type Kubectl } from "../kube-emulator/kubectl.ts";
-import { plainTaskRun, until } from "../kubernetes/emulated-chains.ts";
+import { plainTaskRun } from "../kubernetes/emulated-chains.ts";
+import { until } from "../support/until.ts";
 import { type JsonObject, startKubeApiEmulator, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
 import { opensslVerifies } from "../support/independent-verifiers.ts";
 import { deployDir, parseManifests, readDeployFile } from "./deploy-manifests.ts";
@@ -55,7 +56,8 @@ const goTaskRun = (name: string, options: { readonly signed?: "true" | "failed";
 /**
  * The Go controller's Lease, last renewed 10 minutes ago: it was killed without releasing it. Like
  * client-go, chains-ts trusts no other clock: it takes the Lease once it has seen no renewal for the
- * Lease's leaseDurationSeconds (15 s here, a shortened lease-duration; the reference's default is 60 s).
+ * Lease's leaseDurationSeconds (2 s here, a shortened lease-duration so that the test does not wait
+ * it out; the reference's default is 60 s).
  */
 const expiredGoLease = (kind: "TaskRun" | "PipelineRun"): JsonObject => ({
   apiVersion: "coordination.k8s.io/v1",
@@ -63,7 +65,7 @@ const expiredGoLease = (kind: "TaskRun" | "PipelineRun"): JsonObject => ({
   metadata: { name: leaseNameFor(kind), namespace: "tekton-chains" },
   spec: {
     holderIdentity: GO_IDENTITY,
-    leaseDurationSeconds: 15,
+    leaseDurationSeconds: 2,
     acquireTime: microTime(new Date(Date.now() - 86_400_000)),
     renewTime: microTime(new Date(Date.now() - 600_000)),
     leaseTransitions: 3,
@@ -172,7 +174,7 @@ describe.skipIf(binary === undefined && !ci)("switching from Tekton Chains to ch
     const exited = new Promise<number | null>((resolve) => started.on("exit", (code) => resolve(code)));
 
     const signed = (name: string) => annotationsOf(emu.store.get("taskruns", "default", name))["chains.tekton.dev/signed"] === "true";
-    // The Go controller's Leases ran out, so they are taken at once.
+    // The Go controller's Leases ran out: taken once no renewal was seen for their duration.
     await until(
       () => (["TaskRun", "PipelineRun"] as const).every((kind) => (emu.store.get("leases", "tekton-chains", leaseNameFor(kind))?.["spec"] as { holderIdentity?: string } | undefined)?.holderIdentity === "tekton-chains-controller-ts_1"),
       "the Leases taken over from the Go identity",

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,14 +10,30 @@ import { describeWithTools, sshKeygenFingerprint } from "../support/independent-
 
 const run = promisify(execFile);
 
+/**
+ * An RSA public key with a random odd modulus of exactly `bits` bits: the keyid encodes only the
+ * public numbers, which neither it nor ssh-keygen checks for primes, and generating a real 3071-bit
+ * key with e = 3 takes seconds per key.
+ */
+const rsaPublicKey = (bits: number, exponent: number): KeyObject => {
+  const modulus = randomBytes(Math.ceil(bits / 8));
+  const topBit = (bits - 1) % 8;
+  modulus[0] = (modulus[0]! & ((1 << topBit) - 1)) | (1 << topBit);
+  modulus[modulus.length - 1]! |= 1;
+  const e = Buffer.from(exponent.toString(16).padStart(2 * Math.ceil(exponent.toString(16).length / 2), "0"), "hex");
+  const key = createPublicKey({ key: { kty: "RSA", n: modulus.toString("base64url"), e: e.toString("base64url") }, format: "jwk" });
+  expect(key.asymmetricKeyDetails).toEqual({ modulusLength: bits, publicExponent: BigInt(exponent) });
+  return key;
+};
+
 describeWithTools("openssl", "ssh-keygen")("KMS public keys: PEM normalisation and DSSE keyid (signing.md §4)", () => {
   const keys = {
     "ECDSA P-256": () => generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey,
     "ECDSA P-384": () => generateKeyPairSync("ec", { namedCurve: "P-384" }).publicKey,
     "ECDSA P-521": () => generateKeyPairSync("ec", { namedCurve: "P-521" }).publicKey,
-    "RSA 2048": () => generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey,
+    "RSA 2048": () => rsaPublicKey(2048, 65537),
     // e = 3 and an odd modulus size exercise the mpint encoding of both integers.
-    "RSA 3071, e=3": () => generateKeyPairSync("rsa", { modulusLength: 3071, publicExponent: 3 }).publicKey,
+    "RSA 3071, e=3": () => rsaPublicKey(3071, 3),
   };
   for (const [name, generate] of Object.entries(keys)) {
     it(`matches ssh-keygen -l -E sha256 for ${name}`, async () => {

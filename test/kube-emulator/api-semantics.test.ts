@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PATCH_TYPES, startKubeApiEmulator, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
-import { call, meta, openWatch, taskRun, until } from "./http-client.ts";
+import { call, meta, openWatch, taskRun } from "./http-client.ts";
+import { until } from "../support/until.ts";
 
 const TR = "/apis/tekton.dev/v1/namespaces/default/taskruns";
 

@@ -15,7 +15,8 @@ import {
 } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
-import { meta, taskRun, until } from "./http-client.ts";
+import { meta, taskRun } from "./http-client.ts";
+import { until } from "../support/until.ts";
 
 const TASKRUNS = { group: "tekton.dev", version: "v1", plural: "taskruns" };
 

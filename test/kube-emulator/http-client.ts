@@ -64,14 +64,6 @@ export const openWatch = (base: string, path: string) => {
   };
 };
 
-export const until = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-};
-
 export const taskRun = (name: string, namespace = "default", extra: JsonObject = {}): JsonObject => ({
   apiVersion: "tekton.dev/v1",
   kind: "TaskRun",

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startKubeApiEmulator, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
-import { meta, taskRun, until } from "./http-client.ts";
+import { meta, taskRun } from "./http-client.ts";
+import { until } from "../support/until.ts";
 import { findKubectl, kubectlFor, parseJsonStream, type Kubectl } from "./kubectl.ts";
 
 const binary = findKubectl();

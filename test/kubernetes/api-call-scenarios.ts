@@ -1,7 +1,8 @@
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";
-import { EmulatedChains, NAMESPACE, plainTaskRun, type RunResource, until } from "./emulated-chains.ts";
+import { EmulatedChains, NAMESPACE, plainTaskRun, type RunResource } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 /** Requests the controller sent about one run (its own object, not lists or watches), and Events about it. */
 export interface RunCalls {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { bucketLeaseNames } from "../../src/domain/leader-election/lease-names.ts";
-import { EmulatedChains, NAMESPACE, plainTaskRun, type Replica, until } from "./emulated-chains.ts";
+import { EmulatedChains, NAMESPACE, plainTaskRun, type Replica } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {

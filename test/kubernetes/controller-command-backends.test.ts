@@ -10,7 +10,8 @@ import { opensslVerifies } from "../support/independent-verifiers.ts";
 import { startArchivistaServer } from "../support/archivista-server.ts";
 import { startGcsJsonApiServer } from "../support/gcs-json-api-server.ts";
 import { startGrafeasApiServer } from "../support/grafeas-api-server.ts";
-import { plainTaskRun, until } from "./emulated-chains.ts";
+import { plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 import { controllerProcesses, logLines } from "./controller-process.ts";
 
 const cp = controllerProcesses();

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";
-import { EmulatedChains, imageTaskRun, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, imageTaskRun, plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {

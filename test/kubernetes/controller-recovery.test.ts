@@ -1,6 +1,7 @@
 import { Effect } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
-import { EmulatedChains, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "./emulated-chains.ts";
+import { eventually, until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {
@@ -24,11 +25,7 @@ const predicateType = (c: EmulatedChains, name: string): string => {
 /** Waits until the adapter's watch cache serves the edited chains-config. */
 const configSeen = async (c: EmulatedChains, key: string, value: string) => {
   const service = c.cluster!.ports().configSource;
-  for (let i = 0; i < 200; i++) {
-    const data = await Effect.runPromise(service.readConfig());
-    if (data[key] === value) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(() => Effect.runPromise(service.readConfig()), (data) => data[key] === value, `chains-config ${key}: ${value}`);
 };
 
 describe("the controller on the Kubernetes adapter recovers", () => {
@@ -177,7 +174,8 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     chains.emu.store.modify("secrets", "tekton-chains", "signing-secrets", (o) => {
       o["data"] = {};
     });
-    await new Promise((r) => setTimeout(r, 200));
+    const secrets = chains.cluster!.ports().configSource;
+    await eventually(() => Effect.runPromise(secrets.readSigningSecrets()), (read) => read.files.size === 0, "the emptied signing Secret");
     chains.complete("taskruns", "done");
     chains.emu.store.delete("taskruns", "default", "done");
     await until(() => chains!.get("taskruns", "done") === undefined, "the done run to be released", 20_000);

@@ -17,6 +17,7 @@ import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { LeaderElectionTiming } from "../../src/domain/leader-election/leader-election-config.ts";
 import { type LeaseLeadership, startLeaseLeadership } from "../../src/app/leadership/lease-leadership.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
+import { until } from "../support/until.ts";
 
 export type RunResource = "taskruns" | "pipelineruns";
 
@@ -37,14 +38,6 @@ export interface Replica {
   /** The process dies: nothing more is sent and its Leases run out by themselves. */
   readonly crash: () => Promise<void>;
 }
-
-export const until = async (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 /** A TaskRun as Tekton Pipelines leaves it while running, without images (no OCI storage needed). */
 export const plainTaskRun = (name: string, namespace = NAMESPACE): JsonObject => {

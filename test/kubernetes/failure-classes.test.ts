@@ -1,7 +1,8 @@
 import { generateKeyPairSync, verify } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
-import { EmulatedChains, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EmulatedChains, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {
@@ -31,9 +32,10 @@ describe("finalizers on runs completed at once (issue 13, item 1)", () => {
       return started.size === names.length;
     }, "the finalizer writes to start");
     for (const name of names) expect(await chains.awaitSigned("taskruns", name)).toBe("true");
-    // Let every write still in flight land.
-    await until(() => chains!.emu.requestLog.writes({ resource: "taskruns" }).length > 0, "the writes");
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // No write after this: a stop lets the passes in flight finish. Then every write it sent lands
+    // (a delayed PATCH is answered once the emulator applied it).
+    await chains.stopController();
+    await until(() => chains!.emu.requestLog.writes({ resource: "taskruns" }).every((write) => write.status !== 0), "every PATCH answered");
     const conflicts = chains.emu.requestLog.writes({ resource: "taskruns" }).filter((w) => w.status === 409);
     expect(conflicts.length).toBeGreaterThan(names.length / 2);
     const withFinalizer = names.filter((name) => chains!.finalizers("taskruns", name).includes("chains.tekton.dev/taskrun"));

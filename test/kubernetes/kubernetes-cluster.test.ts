@@ -9,7 +9,8 @@ import { PAGE_SIZE } from "../../src/adapters/kubernetes/list-watch.ts";
 import type { ClusterPorts } from "../../src/ports/cluster.ts";
 import type { RunWatchEvent } from "../../src/ports/run-source.ts";
 import { startKubeApiEmulator, type EmulatorOptions, type JsonObject, type KubeApiEmulator } from "../support/kube-api-emulator/index.ts";
-import { plainTaskRun, until } from "./emulated-chains.ts";
+import { plainTaskRun } from "./emulated-chains.ts";
+import { eventually, until } from "../support/until.ts";
 
 let emu: KubeApiEmulator | undefined;
 let cluster: KubernetesCluster | undefined;
@@ -162,7 +163,10 @@ describe("KubernetesCluster.watchRuns", () => {
     });
     emu.compactHistory();
     await until(() => events.includes("delete b") && events.filter((e) => e === "upsert a").length === 1, "the relist");
-    await new Promise((r) => setTimeout(r, 200));
+    // A relist hands over all its events before it opens the next watch: once that watch is asked
+    // for, a c delivered again would be among the events.
+    const lastList = () => emu.requestLog.entries({ verb: "list", resource: "taskruns" }).at(-1)?.seq ?? 0;
+    await until(() => emu.requestLog.entries({ verb: "watch", resource: "taskruns" }).some((w) => w.seq > lastList()), "the watch after the relist");
     watch.stop();
     // c was unchanged, so the relist did not deliver it again.
     expect(events.filter((e) => e.startsWith("upsert c"))).toEqual(["upsert c"]);
@@ -260,15 +264,13 @@ describe("KubernetesCluster config, secrets and events", () => {
     emu.store.modify("configmaps", "tekton-chains", "chains-config", (o) => {
       o["data"] = { "artifacts.taskrun.format": "slsa/v1" };
     });
-    for (let i = 0; i < 300; i++) {
-      if (Result.getOrThrow(await run(service.configSource.readConfig()))["artifacts.taskrun.format"] === "slsa/v1") break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(Result.getOrThrow(await run(service.configSource.readConfig()))).toEqual({ "artifacts.taskrun.format": "slsa/v1" });
+    const readConfig = async () => Result.getOrThrow(await run(service.configSource.readConfig()));
+    await eventually(readConfig, (data) => data["artifacts.taskrun.format"] === "slsa/v1", "the updated config");
+    expect(await readConfig()).toEqual({ "artifacts.taskrun.format": "slsa/v1" });
     emu.store.delete("configmaps", "tekton-chains", "chains-config");
     await until(() => emu.store.get("configmaps", "tekton-chains", "chains-config") === undefined, "the deletion");
-    for (let i = 0; i < 300 && Object.keys(Result.getOrThrow(await run(service.configSource.readConfig()))).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(Result.getOrThrow(await run(service.configSource.readConfig()))).toEqual({});
+    await eventually(readConfig, (data) => Object.keys(data).length === 0, "the config emptied");
+    expect(await readConfig()).toEqual({});
     expect(emu.requestLog.count({ resource: "configmaps", verb: "list" })).toBe(1);
     expect(emu.requestLog.count({ resource: "configmaps", verb: "get" })).toBe(0);
   });
@@ -281,12 +283,11 @@ describe("KubernetesCluster config, secrets and events", () => {
     emu.store.modify("secrets", "tekton-chains", "signing-secrets", (o) => {
       o["data"] = { "x509.pem": Buffer.from("key-2").toString("base64") };
     });
-    let second = first;
-    for (let i = 0; i < 300 && second.version === first.version; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      second = Result.getOrThrow(await run(service.configSource.readSigningSecrets()));
-    }
-    expect(second.version).not.toBe(first.version);
+    const second = await eventually(
+      async () => Result.getOrThrow(await run(service.configSource.readSigningSecrets())),
+      (secrets) => secrets.version !== first.version,
+      "a new Secret version",
+    );
     expect(Buffer.from(second.files.get("x509.pem")!).toString()).toBe("key-2");
   });
 

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { leaseNameFor } from "../../src/domain/leader-election/lease-names.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";
-import { EmulatedChains, plainTaskRun, type Replica, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun, type Replica } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {

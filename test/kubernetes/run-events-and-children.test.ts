@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";
-import { EmulatedChains, plainTaskRun, until } from "./emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "./emulated-chains.ts";
+import { until } from "../support/until.ts";
 
 let chains: EmulatedChains | undefined;
 afterEach(async () => {

@@ -6,6 +6,7 @@ import type { RunKind } from "../../src/domain/run/run-object.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
 import type { ClusterPorts } from "../../src/ports/cluster.ts";
 import type { RunWatchEvent } from "../../src/ports/run-source.ts";
+import { eventually } from "../support/until.ts";
 
 /** An Event as `kubectl describe` would show it, on a run or on the `chains-config` ConfigMap. */
 export interface ObservedEvent {
@@ -59,17 +60,6 @@ const refOf = (kind: RunKind, name: string): RunRef => ({ kind, namespace: "defa
 const attempt = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.result(effect));
 
 const nameOf = (object: unknown): string => String((object as { metadata?: { name?: unknown } }).metadata?.name);
-
-/** Polls until `check` passes: the API server's caches and watches are only eventually current. */
-export const eventually = async <A>(read: () => Promise<A>, check: (value: A) => boolean, what: string, timeoutMs = 10_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
 
 /**
  * What the controller relies on from the cluster ports, asserted the same way on every adapter:

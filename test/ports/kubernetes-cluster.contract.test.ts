@@ -4,7 +4,8 @@ import { KubernetesCluster } from "../../src/adapters/kubernetes/kubernetes-clus
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
 import { type JsonObject, startKubeApiEmulator } from "../support/kube-api-emulator/index.ts";
-import { clusterContract, eventually, type ObservedEvent } from "./cluster-contract.ts";
+import { clusterContract, type ObservedEvent } from "./cluster-contract.ts";
+import { eventually } from "../support/until.ts";
 
 const SYSTEM_NAMESPACE = "tekton-chains";
 

@@ -11,7 +11,8 @@ import { InMemoryRegistryCredentials } from "../../src/adapters/memory/in-memory
 import { makeOciArtifactStore } from "../../src/adapters/storage/oci/oci-artifact-store.ts";
 import { makeRekorTransparencyLog } from "../../src/adapters/rekor/rekor-transparency-log.ts";
 import { trustedRootFile } from "../../src/adapters/sigstore-trust/trusted-root-file.ts";
-import { EmulatedChains, plainTaskRun, until } from "../kubernetes/emulated-chains.ts";
+import { EmulatedChains, plainTaskRun } from "../kubernetes/emulated-chains.ts";
+import { until } from "../support/until.ts";
 import { pushTestImage, skopeo } from "../oci/registry-fixtures.ts";
 import { countingRegistry, copyToLayout, hexOf, imageTaskRun, inspectRaw, registryToolsMissing, useRegistry } from "../oci-storage/oci-fixtures.ts";
 import type { JsonObject } from "../support/kube-api-emulator/index.ts";

@@ -4,17 +4,21 @@ import { commands } from "../../src/app/cli/commands.ts";
 import { reportingErrors } from "../../src/app/cli/usage-error.ts";
 
 /** What a write to stdout or stderr printed: commands write text, and bytes (payloads, signatures). */
-const printed = (chunk: string | Uint8Array): string => (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+const printed = (chunk: string | Uint8Array): Buffer => (typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk));
 
-/** Runs `chains-ts NAME ARGS` in this process as main.ts does (errors reported, not thrown): its exit status and what it printed on stdout and stderr. */
+/**
+ * Runs `chains-ts NAME ARGS` in this process as main.ts does (errors reported, not thrown): its exit
+ * status and what it printed on stdout and stderr, and stdout's exact bytes.
+ */
 export const runCommand = async (command: CliCommand, args: ReadonlyArray<string>) => {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += printed(chunk)), true));
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += printed(chunk)), true));
+  const stdout: Array<Buffer> = [];
+  const stderr: Array<Buffer> = [];
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (stdout.push(printed(chunk)), true));
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => (stderr.push(printed(chunk)), true));
   try {
     const code = await reportingErrors(command.name, command.run)(args);
-    return { code, stdout, stderr };
+    const stdoutBytes = Buffer.concat(stdout);
+    return { code, stdout: stdoutBytes.toString("utf8"), stdoutBytes, stderr: Buffer.concat(stderr).toString("utf8") };
   } finally {
     out.mockRestore();
     err.mockRestore();

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./oci-registry.ts";
+import { until } from "./until.ts";
 
 export type GoogleEmulator = "firestore" | "pubsub";
 
@@ -74,18 +75,19 @@ export const startGoogleEmulator = async (name: GoogleEmulator, timeoutMs = 120_
   const keep = (d: Buffer) => (output = (output + d.toString()).slice(-4000));
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  const deadline = Date.now() + timeoutMs;
   try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the ${name} emulator exited (${child.exitCode}): ${output}`);
-      if (Date.now() > deadline) throw new Error(`the ${name} emulator was not ready within ${timeoutMs} ms: ${output}`);
-      const ready = await fetch(`http://${host}/`).then((r) => r.ok, () => false);
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the ${name} emulator exited (${child.exitCode}): ${output}`);
+        return fetch(`http://${host}/`).then((r) => r.ok, () => false);
+      },
+      `the ${name} emulator to answer`,
+      timeoutMs,
+      250,
+    );
   } catch (error) {
     await killGroup(child);
-    throw error;
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; its output: ${output}`);
   }
   return { host, stop: () => killGroup(child) };
 };

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_WAIT_MS, until } from "./until.ts";
 
 /**
  * Debian's `docker-registry` (CNCF distribution 2.8) on 127.0.0.1 for tests: temp storage and
@@ -133,21 +134,24 @@ export const freePort = (): Promise<number> =>
     });
   });
 
-const waitReady = async (url: string, child: ChildProcess, output: () => string): Promise<void> => {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${output()}`);
-    try {
-      const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.status === 200 || response.status === 401) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`docker-registry did not become ready at ${url}: ${output()}`);
-};
+const waitReady = (url: string, child: ChildProcess, output: () => string): Promise<void> =>
+  until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${output()}`);
+      try {
+        const response = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+        await response.arrayBuffer();
+        return response.status === 200 || response.status === 401;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    `docker-registry ready at ${url}`,
+    DEFAULT_WAIT_MS,
+    100,
+  ).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; its output: ${output()}`);
+  });
 
 const kill = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {

@@ -10,6 +10,7 @@ import { startController } from "../../src/app/composition/start-controller.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { defaultControllerOptions } from "../../src/app/controller/run-controller.ts";
 import type { LoopbackSigstore } from "../support/loopback-sigstore.ts";
+import { eventually } from "../support/until.ts";
 
 /** A run object as `kubectl get taskrun -o json` would show it after Chains signed it. */
 export type SignedRun = { readonly metadata: { readonly uid: string; readonly annotations: Record<string, string> } } & Record<string, unknown>;
@@ -63,13 +64,12 @@ export const signedByController = async (
       const created = cluster.createRun(run);
       const ref = { kind: created.kind, namespace: created.metadata.namespace, name: created.metadata.name };
       cluster.updateRun(ref, completeRun("True", new Date()));
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const signed = cluster.getRun(ref)?.metadata.annotations?.["chains.tekton.dev/signed"];
-        if (signed === "true") break;
-        if (signed === "failed" || Date.now() > deadline) throw new Error(`${ref.name} was not signed (${signed ?? "still pending"})`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      const signed = await eventually(
+        () => cluster.getRun(ref)?.metadata.annotations?.["chains.tekton.dev/signed"],
+        (value) => value === "true" || value === "failed",
+        `${ref.name} signed`,
+      );
+      if (signed !== "true") throw new Error(`${ref.name} was not signed (${signed})`);
       runs.push(structuredClone(cluster.getRun(ref)) as unknown as SignedRun);
     }
     return { runs, publicKeyPem };
