@@ -17,6 +17,14 @@ export const bundleEntry = `${bundleDir}/main.js`;
 const unbundled = [/^@google-cloud\//, /^google-gax(\/|$)/, /^@grpc\//];
 
 /**
+ * jsonc-parser's `main` is a UMD wrapper whose `require("./impl/…")` calls a bundler cannot see;
+ * its ESM build (`module`) has the same API as plain imports.
+ */
+const esmBuilds = (projectRoot: string): Record<string, string> => ({
+  "jsonc-parser": join(projectRoot, "node_modules", "jsonc-parser", "lib", "esm", "main.js"),
+});
+
+/**
  * src/app/cli/main.ts and everything it imports, dependencies included, compiled to ESM chunks:
  * Node loads a few dozen files instead of ~1,700 modules (issue 14: first signature ≤ 1 s).
  * Dynamic imports stay chunks of their own, so a command or signer still loads only when used.
@@ -33,6 +41,7 @@ export const buildCliBundle = async (projectRoot: string): Promise<void> => {
     input: { main: join(projectRoot, "src", "app", "cli", "main.ts") },
     platform: "node",
     external: (id) => unbundled.some((pattern) => pattern.test(id)),
+    resolve: { alias: esmBuilds(projectRoot) },
     logLevel: "warn",
     output: { dir: next, format: "esm", entryFileNames: "[name].js", chunkFileNames: "[name]-[hash].js" },
   });
