@@ -1,13 +1,7 @@
 import { renameSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "rolldown";
-
-/**
- * Where `npm run bundle` writes the compiled CLI, relative to the project root; bin/chains-ts and
- * deploy/Dockerfile name the same paths.
- */
-export const bundleDir = "bundle";
-export const bundleEntry = `${bundleDir}/main.js`;
+import { bundleDir } from "./bundle-paths.ts";
 
 /**
  * Packages left in node_modules rather than bundled: they find files beside their own code
@@ -28,12 +22,11 @@ const esmBuilds = (projectRoot: string): Record<string, string> => ({
  * src/app/cli/main.ts and everything it imports, dependencies included, compiled to ESM chunks:
  * Node loads a few dozen files instead of ~1,700 modules (issue 14: first signature ≤ 1 s).
  * Dynamic imports stay chunks of their own, so a command or signer still loads only when used.
- * The output replaces `bundle/` in one rename, and main.js carries the time the build started: a
+ * The output replaces `out` in one rename, and main.js carries the time the build started: a
  * source file saved during the build is newer than it, so bin/chains-ts does not take it as fresh.
  */
-export const buildCliBundle = async (projectRoot: string): Promise<void> => {
+export const buildCliBundle = async (projectRoot: string, out: string = join(projectRoot, bundleDir)): Promise<void> => {
   const started = new Date();
-  const out = join(projectRoot, bundleDir);
   const next = `${out}.next`;
   rmSync(next, { recursive: true, force: true });
   await build({
