@@ -127,25 +127,14 @@ export interface KubernetesPartsInput {
   readonly logLevel: LogLevel.LogLevel;
 }
 
-/** The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may name. */
-export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit<RuntimeParts, "config">> => {
-  // Loaded here rather than with this file: the harness, the demo and the REPL never use these
-  // adapters, and Sigstore's TUF client alone slows their start (issue 14).
-  const [
-    { distributionSession },
-    { makeOciArtifactStore },
-    { controllerKeychain },
-    { makeRekorTransparencyLog },
-    { makeDocdbArtifactStore },
-    { documentWriterByDriver },
-    { makeDynamoDbDocumentWriter },
-    { makeFirestoreDocumentWriter },
-    { httpArtifactStores },
-    { makeGooglePubsubPublisher },
-    { InMemoryMessagePublisher },
-    { makePubsubArtifactStore },
-    { sigstoreTrustSource },
-  ] = await Promise.all([
+/**
+ * The adapters only the controller uses, loaded on first call rather than with this file: the
+ * harness, the demo and the REPL never use them, and Sigstore's TUF client alone slows their start
+ * (issue 14). The controller command calls it before its start-up reads, so they load while it
+ * waits for the API server.
+ */
+const importKubernetesAdapters = () =>
+  Promise.all([
     import("../../adapters/registry/client/distribution-client.ts"),
     import("../../adapters/storage/oci/oci-artifact-store.ts"),
     import("../../adapters/registry/keychains/controller-keychain.ts"),
@@ -160,6 +149,26 @@ export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit
     import("../../adapters/storage/pubsub/pubsub-artifact-store.ts"),
     import("./sigstore-trust-source.ts"),
   ]);
+let kubernetesAdapterModules: ReturnType<typeof importKubernetesAdapters> | undefined;
+export const kubernetesAdapters = (): ReturnType<typeof importKubernetesAdapters> => (kubernetesAdapterModules ??= importKubernetesAdapters());
+
+/** The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may name. */
+export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit<RuntimeParts, "config">> => {
+  const [
+    { distributionSession },
+    { makeOciArtifactStore },
+    { controllerKeychain },
+    { makeRekorTransparencyLog },
+    { makeDocdbArtifactStore },
+    { documentWriterByDriver },
+    { makeDynamoDbDocumentWriter },
+    { makeFirestoreDocumentWriter },
+    { httpArtifactStores },
+    { makeGooglePubsubPublisher },
+    { InMemoryMessagePublisher },
+    { makePubsubArtifactStore },
+    { sigstoreTrustSource },
+  ] = await kubernetesAdapters();
   const { env } = input;
   const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
   // One trust source for Rekor and Fulcio, so both check against the same trusted root.
