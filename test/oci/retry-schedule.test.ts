@@ -1,20 +1,12 @@
-import { Duration, Effect, Random, Schedule } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { scheduleDelays } from "../support/schedule-delays.ts";
 import { retrySchedule, type RetryPolicy } from "../../src/adapters/registry/client/retry-policy.ts";
 
 const policy: RetryPolicy = { attempts: 8, initialDelayMs: 200, maxDelayMs: 5_000, requestTimeoutMs: 30_000 };
 
 /** The schedule's first `count` delays, in milliseconds, with draws from a seeded random source. */
-const delaysOf = (seed: string, count: number): Promise<ReadonlyArray<number>> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const step = yield* Schedule.toStep(retrySchedule(policy));
-      const delays: Array<number> = [];
-      for (let i = 0; i < count; i++) delays.push(Duration.toMillis((yield* step(0, undefined))[1]));
-      return delays;
-    }).pipe(Random.withSeed(seed)),
-  );
+const delaysOf = (seed: string, count: number) => scheduleDelays(retrySchedule(policy), Array.from({ length: count }, () => undefined), { seed });
 
 const cap = (retry: number) => Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
 

@@ -39,8 +39,9 @@ it("does not load the Cloud Storage client when the controller command loads", (
     registerHooks({ resolve: (specifier, context, next) => (seen.push(specifier), next(specifier, context)) });
     await import(${source("../../src/app/cli/controller-command.ts")});
     const { kubernetesParts } = await import(${source("../../src/app/composition/layers.ts")});
+    const { Effect } = await import("effect");
     const cluster = { registryCredentials: () => () => undefined, ports: () => ({}) };
-    await kubernetesParts({ cluster, metrics: {}, env: {}, trustedRoot: undefined, log: () => undefined, logLevel: "Info" });
+    await Effect.runPromise(Effect.scoped(kubernetesParts({ cluster, metrics: {}, env: {}, trustedRoot: undefined, log: () => undefined, logLevel: "Info" })));
     process.stderr.write(JSON.stringify(seen));
   `;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" });

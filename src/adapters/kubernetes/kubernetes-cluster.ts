@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { Effect } from "effect";
+import { Effect, type Scope } from "effect";
 import { ClusterUnavailable, type ClusterPorts } from "../../ports/cluster.ts";
 import type { SecretSnapshot } from "../../ports/config-source.ts";
 import { readSigningSecretsDirectory } from "../files/signing-secrets-directory.ts";
@@ -104,6 +104,25 @@ export class KubernetesCluster {
       api.close();
       throw error;
     }
+  }
+
+  /**
+   * `connect`, for as long as the scope is open: closing it stops the watches and releases the
+   * connections. Interruptible while discovery waits; a connection made meanwhile is closed.
+   */
+  static scoped(options: KubernetesClusterOptions): Effect.Effect<KubernetesCluster, unknown, Scope.Scope> {
+    return Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async (signal) => {
+          const connected = await KubernetesCluster.connect(options);
+          if (signal.aborted) connected.close();
+          return connected;
+        },
+        catch: (error) => error,
+      }),
+      (cluster) => Effect.sync(() => cluster.close()),
+      { interruptible: true },
+    );
   }
 
   /** Registry credentials for the `oci` backend: the run's ServiceAccount, then `controllerKeychain`. */

@@ -1,3 +1,4 @@
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Random, Schedule } from "effect";
 import { describeApiError, httpStatusOf } from "./api-errors.ts";
 import type { AdapterLog } from "./adapter-log.ts";
 import type { KubeApi } from "./kube-api.ts";
@@ -73,40 +74,24 @@ const resourceVersionOf = (object: unknown): string | undefined => {
  * Mirrors a collection the way client-go's reflector does: list (paged), then watch from the
  * list's resourceVersion; a watch that ends normally is re-opened from the last resourceVersion
  * seen (BOOKMARKs included); 410 Gone, as an HTTP status or an ERROR event, means a relist. Any
- * other failure restarts the loop after an exponential backoff, so the mirror never silently stops.
+ * other failure restarts the loop after `listWatchBackoff`, so the mirror never silently stops.
  * Each watch is bounded (`timeoutSeconds`, plus a client-side deadline and idle timeout).
+ * The waits run on Effect's Clock, so a test steps them with a TestClock; interrupting the loop
+ * aborts the open watch.
  */
-export const startListWatch = (
-  api: KubeApi,
+export const listWatchLoop = (
+  api: Pick<KubeApi, "watch">,
   source: ListWatchSource,
   sink: ListWatchSink,
   timing: ListWatchTiming,
   log: AdapterLog,
-): ListWatch => {
-  let stopped = false;
-  let abortWatch: (() => void) | undefined;
-  let wake: (() => void) | undefined;
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-
-  const listAll = async (): Promise<string> => {
+): Effect.Effect<never> => {
+  const listAll = Effect.fnUntraced(function* () {
     sink.listStart();
     let resourceVersion: string | undefined;
     let continueToken: string | undefined;
     do {
-      const page = await source.list(continueToken);
-      if (stopped) return "";
+      const page: ListPage = yield* Effect.tryPromise({ try: () => source.list(continueToken), catch: (error) => error });
       // Every page of a paged list is served from the first page's snapshot.
       resourceVersion ??= page.resourceVersion;
       for (const item of page.items) sink.listItem(item);
@@ -114,10 +99,10 @@ export const startListWatch = (
     } while (continueToken !== undefined && continueToken !== "");
     sink.listEnd();
     return resourceVersion;
-  };
+  });
 
-  const watchFrom = (resourceVersion: string): Promise<WatchEnd> =>
-    new Promise((resolve, reject) => {
+  const watchFrom = (resourceVersion: string): Effect.Effect<WatchEnd, unknown> =>
+    Effect.callback<WatchEnd, unknown>((resume) => {
       let current = resourceVersion;
       let events = 0;
       let ending: WatchEnd | WatchFailed | undefined;
@@ -127,9 +112,8 @@ export const startListWatch = (
         controller?.abort();
       };
       const deadline = setTimeout(() => end({ _tag: "Ended", resourceVersion: current, events }), (timing.watchTimeoutSeconds + 30) * 1000);
-      abortWatch = () => end({ _tag: "Ended", resourceVersion: current, events });
       const onEvent = (type: string, object: unknown) => {
-        if (ending !== undefined || stopped) return;
+        if (ending !== undefined) return;
         if (type === "ERROR") {
           const status = object as { code?: unknown; message?: unknown } | undefined;
           const code = typeof status?.code === "number" ? status.code : undefined;
@@ -144,12 +128,11 @@ export const startListWatch = (
       };
       const onDone = (error: unknown) => {
         clearTimeout(deadline);
-        abortWatch = undefined;
-        if (ending instanceof WatchFailed) reject(ending);
-        else if (ending !== undefined) resolve(ending);
+        if (ending instanceof WatchFailed) resume(Effect.fail(ending));
+        else if (ending !== undefined) resume(Effect.succeed(ending));
         // A stream silent past the idle timeout is re-opened like one the server ended.
-        else if (error === null || error === undefined || isTimeout(error)) resolve({ _tag: "Ended", resourceVersion: current, events });
-        else reject(error);
+        else if (error === null || error === undefined || isTimeout(error)) resume(Effect.succeed({ _tag: "Ended", resourceVersion: current, events }));
+        else resume(Effect.fail(error));
       };
       api
         .watch(
@@ -166,63 +149,91 @@ export const startListWatch = (
         )
         .then((c) => {
           controller = c;
-          if (ending !== undefined || stopped) c.abort();
+          if (ending !== undefined) c.abort();
         }, onDone);
+      // Interrupted (the loop is stopped): no event reaches the sink any more.
+      return Effect.sync(() => {
+        clearTimeout(deadline);
+        end({ _tag: "Ended", resourceVersion: current, events });
+      });
     });
 
-  const loop = async () => {
+  return Effect.gen(function* () {
     let resourceVersion: string | undefined;
+    // A fresh step of the schedule after each success, so its count is the failures in a row.
+    let backoff = yield* Schedule.toStep(listWatchBackoff(timing));
     let failures = 0;
-    while (!stopped) {
-      try {
-        if (resourceVersion === undefined) {
-          resourceVersion = await listAll();
-          failures = 0;
-          continue;
-        }
-        const opened = Date.now();
-        const outcome = await watchFrom(resourceVersion);
-        if (outcome._tag === "Expired") {
-          log("info", `${source.description}: watch history expired (410), relisting`);
-          resourceVersion = undefined;
-          continue;
-        }
-        resourceVersion = outcome.resourceVersion;
-        // A stream that closes at once without news is not progress: back off, as after an error.
-        if (outcome.events === 0 && Date.now() - opened < 1_000) {
-          failures += 1;
-          await sleep(backoff(failures, timing));
-        } else failures = 0;
-      } catch (error) {
-        if (stopped) break;
-        if (httpStatusOf(error) === 410) {
-          log("info", `${source.description}: ${resourceVersion === undefined ? "list continuation" : "watch history"} expired (410), relisting`);
-          resourceVersion = undefined;
-          continue;
-        }
-        failures += 1;
-        const delay = backoff(failures, timing);
-        log("warning", `${source.description}: ${describeApiError(error)}; retrying in ${delay} ms (attempt ${failures})`);
-        await sleep(delay);
+    const reset = Effect.fnUntraced(function* () {
+      backoff = yield* Schedule.toStep(listWatchBackoff(timing));
+      failures = 0;
+    });
+    const wait = Effect.fnUntraced(function* (warning: ((delayMs: number, attempt: number) => string) | undefined) {
+      failures += 1;
+      const [, delay] = yield* Effect.orDie(backoff(yield* Clock.currentTimeMillis, undefined));
+      if (warning !== undefined) log("warning", warning(Duration.toMillis(delay), failures));
+      yield* Effect.sleep(delay);
+    });
+    while (true) {
+      // A sink that throws fails the step like a failed request: the loop backs off, as it never stops.
+      const step = yield* Effect.exit(
+        Effect.gen(function* () {
+          if (resourceVersion === undefined) {
+            resourceVersion = yield* listAll();
+            yield* reset();
+            return;
+          }
+          const opened = yield* Clock.currentTimeMillis;
+          const outcome = yield* watchFrom(resourceVersion);
+          if (outcome._tag === "Expired") {
+            log("info", `${source.description}: watch history expired (410), relisting`);
+            resourceVersion = undefined;
+            return;
+          }
+          resourceVersion = outcome.resourceVersion;
+          // A stream that closes at once without news is not progress: back off, as after an error.
+          if (outcome.events === 0 && (yield* Clock.currentTimeMillis) - opened < 1_000) yield* wait(undefined);
+          else yield* reset();
+        }),
+      );
+      if (Exit.isSuccess(step)) continue;
+      if (Cause.hasInterrupts(step.cause)) return yield* Effect.interrupt;
+      const error = Cause.squash(step.cause);
+      if (httpStatusOf(error) === 410) {
+        log("info", `${source.description}: ${resourceVersion === undefined ? "list continuation" : "watch history"} expired (410), relisting`);
+        resourceVersion = undefined;
+        continue;
       }
+      yield* wait((delayMs, attempt) => `${source.description}: ${describeApiError(error)}; retrying in ${delayMs} ms (attempt ${attempt})`);
     }
-  };
-  void loop();
-
-  return {
-    stop: () => {
-      stopped = true;
-      abortWatch?.();
-      wake?.();
-    },
-  };
+  });
 };
 
-/** Exponential with full jitter on the upper half, capped. */
-const backoff = (failures: number, timing: ListWatchTiming): number => {
-  const ceiling = Math.min(timing.backoffMaxMs, timing.backoffInitialMs * 2 ** Math.min(failures - 1, 20));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+/** `listWatchLoop` on its own fiber, until `stop`. */
+export const startListWatch = (
+  api: KubeApi,
+  source: ListWatchSource,
+  sink: ListWatchSink,
+  timing: ListWatchTiming,
+  log: AdapterLog,
+): ListWatch => {
+  const fiber = Effect.runFork(listWatchLoop(api, source, sink, timing, log));
+  return { stop: () => void Effect.runFork(Fiber.interrupt(fiber)) };
 };
+
+/**
+ * The wait after the n-th failure in a row: exponential from `backoffInitialMs`, capped at
+ * `backoffMaxMs`, then jittered over the upper half of that bound so that replicas restarted
+ * together do not retry in lockstep.
+ */
+export const listWatchBackoff = (timing: ListWatchTiming): Schedule.Schedule<Duration.Duration> =>
+  Schedule.exponential(Duration.millis(timing.backoffInitialMs)).pipe(
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.map(Random.next, (random) => {
+        const ceiling = Math.min(timing.backoffMaxMs, Duration.toMillis(duration));
+        return Duration.millis(Math.round(ceiling / 2 + (random * ceiling) / 2));
+      }),
+    ),
+  );
 
 /** A list page from a raw list answer (custom objects come back as plain JSON). */
 export const pageOf = (answer: unknown): ListPage => {

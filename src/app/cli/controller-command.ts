@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Cause, Effect, Exit, LogLevel, Result, Scope } from "effect";
+import { Cause, Effect, Exit, Fiber, type LogLevel, Scope } from "effect";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
 import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
@@ -13,10 +13,10 @@ import {
   parseLeaderElectionConfig,
 } from "../../domain/leader-election/leader-election-config.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
-import { type LeaseLeadership, startLeaseLeadership } from "../leadership/lease-leadership.ts";
+import { heldLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
 import { adapterLogTo, kubernetesAdapters, kubernetesParts } from "../composition/layers.ts";
-import { startController } from "../composition/start-controller.ts";
+import { runningController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
@@ -128,11 +128,13 @@ const fail = (message: string): number => {
 
 /** Why the process cannot start, when retrying cannot help (the message names what to fix). */
 const refusal = (error: unknown): string | undefined =>
-  error instanceof KubeConfigUnusable || error instanceof TektonApiMissing || error instanceof LeaderElectionConfigInvalid || error instanceof ConfigInvalid
-    ? error.message
-    : error instanceof ClusterUnavailable
-      ? `${error.operation}: ${error.reason}`
-      : undefined;
+  error instanceof ObservabilityUnavailable
+    ? `cannot serve probes or metrics: ${error.reason}`
+    : error instanceof KubeConfigUnusable || error instanceof TektonApiMissing || error instanceof LeaderElectionConfigInvalid || error instanceof ConfigInvalid
+      ? error.message
+      : error instanceof ClusterUnavailable
+        ? `${error.operation}: ${error.reason}`
+        : undefined;
 
 const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const env = process.env;
@@ -156,130 +158,95 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   kubernetesAdapters().catch(() => undefined);
   // Listening from the start: a SIGTERM while start-up reads wait for the API stops them.
   const stopping = stopSignal();
-  const interrupted = new AbortController();
-  void stopping.then(() => interrupted.abort());
   const metrics = new PrometheusMetrics();
-  // What the process holds, each released when the scope closes, in reverse order: the Leases
-  // handed back first, then the API connections, then the probe and metrics servers.
+  // Everything the process holds is acquired in this one scope and released when it closes, in
+  // reverse order: the controller stopped (passes in flight finish while the Leases are still
+  // held), the Leases handed back (so a standby may take over at once), the backends' clients and
+  // the API connections closed, then the probe and metrics servers.
   const resources = Scope.makeUnsafe();
-  const hold = <A, E>(resource: Effect.Effect<A, E, Scope.Scope>) => Effect.runPromiseExit(Scope.provide(resources)(resource));
-  const holdNow = <A>(resource: Effect.Effect<A, never, Scope.Scope>) => Effect.runSync(Scope.provide(resources)(resource));
-  const release = () => Effect.runPromise(Scope.close(resources, Exit.void));
-  // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
-  const served = await hold(observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics }));
-  if (Exit.isFailure(served)) {
-    const error = Cause.squash(served.cause);
-    return fail(`cannot serve probes or metrics: ${error instanceof ObservabilityUnavailable ? error.reason : String(error)}`);
-  }
-  const observability = served.value;
-  let leadership: LeaseLeadership | undefined;
-  const stopped = async (signal: string) => {
-    logLine("info", `${signal}: stopping`);
-    await release();
-    logLine("info", "stopped");
-    return 0;
-  };
-  /** A start-up read, retried while the API server gives no usable answer; undefined once stopped. */
-  const startupRead = async <A>(what: string, read: Effect.Effect<A, unknown>): Promise<Result.Result<A, unknown> | undefined> => {
-    const exit = await Effect.runPromiseExit(retryStartupRead(what, read, logLine), { signal: interrupted.signal });
-    if (Exit.isSuccess(exit)) return Result.succeed(exit.value);
-    return interrupted.signal.aborted ? undefined : Result.fail(Cause.squash(exit.cause));
-  };
-  const refused = async (error: unknown): Promise<number> => {
-    const message = refusal(error);
-    await release();
-    if (message === undefined) throw error;
-    return fail(message);
-  };
-
-  const connected = await startupRead(
-    "API discovery (/apis)",
-    Effect.tryPromise({
-      try: async (signal) => {
-        const connecting = await KubernetesCluster.connect({
-          kubeConfig: loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
-          systemNamespace,
-          namespaces: args.namespaces,
-          qps: args.qps,
-          burst: args.burst,
-          ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
-          log: logLine,
-        });
-        // Stopped while discovery was answering: nobody will close this one.
-        if (signal.aborted) connecting.close();
-        return connecting;
-      },
-      catch: (error) => error,
-    }),
-  );
-  if (connected === undefined) return stopped(await stopping);
-  if (Result.isFailure(connected)) return refused(connected.failure);
-  const kube = connected.success;
-  holdNow(Effect.acquireRelease(Effect.succeed(kube), (connection) => Effect.sync(() => connection.close())));
-  const ports = kube.ports();
-
-  let election: LeaderElectionConfig | undefined;
-  if (!args.disableHa) {
-    const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
-    const data = await startupRead(
-      `ConfigMap ${systemNamespace}/${configMap}`,
-      Effect.tryPromise({ try: () => kube.readStartupConfigMap(configMap), catch: (error) => error }),
+  const startUp = Effect.gen(function* () {
+    // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
+    const observability = yield* observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
+    /** A start-up read, retried while the API server gives no usable answer. */
+    const startupRead = <A, R>(what: string, read: Effect.Effect<A, unknown, R>) => retryStartupRead(what, read, logLine);
+    const kube = yield* startupRead(
+      "API discovery (/apis)",
+      Effect.try({
+        try: () => loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
+        catch: (error) => error,
+      }).pipe(
+        Effect.flatMap((kubeConfig) =>
+          KubernetesCluster.scoped({
+            kubeConfig,
+            systemNamespace,
+            namespaces: args.namespaces,
+            qps: args.qps,
+            burst: args.burst,
+            ...(secretsDirectory === undefined ? {} : { signingSecretsDirectory: secretsDirectory }),
+            log: logLine,
+          }),
+        ),
+      ),
     );
-    if (data === undefined) return stopped(await stopping);
-    if (Result.isFailure(data)) return refused(data.failure);
-    const parsed = parseLeaderElectionConfig(data.success, configMap);
-    if (Result.isFailure(parsed)) return refused(parsed.failure);
-    election = parsed.success;
-  }
-  // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
-  const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
-  const observabilityConfigMap = env["CONFIG_OBSERVABILITY_NAME"] ?? OBSERVABILITY_CONFIG_MAP;
-  const observed = await startupRead(
-    `ConfigMaps ${systemNamespace}/${loggingConfigMap} and ${observabilityConfigMap}`,
-    Effect.tryPromise({
-      try: () => Promise.all([kube.readStartupConfigMap(loggingConfigMap), kube.readStartupConfigMap(observabilityConfigMap)]),
-      catch: (error) => error,
-    }),
-  );
-  if (observed === undefined) return stopped(await stopping);
-  if (Result.isFailure(observed)) return refused(observed.failure);
-  const logging = parseLoggingConfig(observed.success[0], loggingConfigMap);
-  minimumLogLevel = logging.minimumLevel;
-  for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observed.success[1], observabilityConfigMap)]) logLine("warning", warning);
-  // Read once here so that an unreachable API is waited for; startController then reads it from the synced cache.
-  const config = await startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, ports.configSource.readConfig());
-  if (config === undefined) return stopped(await stopping);
-  if (Result.isFailure(config)) return refused(config.failure);
-  // Only now, so that a replica waiting for the API never holds the Leases without signing.
-  if (election !== undefined) {
-    const leases = { store: kube.leaseStore(), identity: replicaIdentity(env), ...election, log: logLine };
-    leadership = holdNow(
-      Effect.acquireRelease(Effect.sync(() => startLeaseLeadership(leases)), (held) => Effect.promise(() => held.stop({ release: true }))),
-    );
-  }
+    const ports = kube.ports();
 
-  const started = await startController(
-    await kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel }),
-    {
+    let election: LeaderElectionConfig | undefined;
+    if (!args.disableHa) {
+      const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
+      const data = yield* startupRead(
+        `ConfigMap ${systemNamespace}/${configMap}`,
+        Effect.tryPromise({ try: () => kube.readStartupConfigMap(configMap), catch: (error) => error }),
+      );
+      election = yield* Effect.fromResult(parseLeaderElectionConfig(data, configMap));
+    }
+    // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
+    const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
+    const observabilityConfigMap = env["CONFIG_OBSERVABILITY_NAME"] ?? OBSERVABILITY_CONFIG_MAP;
+    const [loggingData, observabilityData] = yield* startupRead(
+      `ConfigMaps ${systemNamespace}/${loggingConfigMap} and ${observabilityConfigMap}`,
+      Effect.tryPromise({
+        try: () => Promise.all([kube.readStartupConfigMap(loggingConfigMap), kube.readStartupConfigMap(observabilityConfigMap)]),
+        catch: (error) => error,
+      }),
+    );
+    const logging = parseLoggingConfig(loggingData, loggingConfigMap);
+    minimumLogLevel = logging.minimumLevel;
+    for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observabilityData, observabilityConfigMap)]) logLine("warning", warning);
+    // Read once here so that an unreachable API is waited for; the controller then reads it from the synced cache.
+    yield* startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, ports.configSource.readConfig());
+    const parts = yield* kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel });
+    // Only now, so that a replica waiting for the API never holds the Leases without signing.
+    const leadership =
+      election === undefined ? undefined : yield* heldLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), ...election, log: logLine });
+    yield* runningController(parts, {
       ...defaultControllerOptions,
       workers: 2 * args.threads,
       namespaces: args.namespaces,
       ...(leadership === undefined ? {} : { leadership }),
-    },
-  );
-  if (Result.isFailure(started)) return refused(started.failure);
-  const running = started.success;
-  observability.markReady();
-  logLine(
-    "info",
-    `chains-ts controller started: tekton.dev/${kube.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
-      `signing secrets from ${secretsDirectory ?? `Secret ${systemNamespace}/signing-secrets`}, ` +
-      (leadership === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
-  );
-  const signal = await stopping;
+    });
+    observability.markReady();
+    logLine(
+      "info",
+      `chains-ts controller started: tekton.dev/${kube.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
+        `signing secrets from ${secretsDirectory ?? `Secret ${systemNamespace}/signing-secrets`}, ` +
+        (leadership === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
+    );
+  });
+  const starting = Effect.runFork(Scope.provide(resources)(startUp));
+  const release = () => Effect.runPromise(Scope.close(resources, Exit.void));
+
+  const started = await Promise.race([stopping, Effect.runPromise(Fiber.await(starting))]);
+  if (typeof started !== "string" && Exit.isFailure(started)) {
+    await release();
+    const error = Cause.squash(started.cause);
+    const message = refusal(error);
+    if (message === undefined) throw error;
+    return fail(message);
+  }
+  const signal = typeof started === "string" ? started : await stopping;
   logLine("info", `${signal}: stopping`);
-  // Passes in flight finish while the Leases are still held; then a standby may take over at once.
-  await running.stop();
+  // Stops the start-up reads still waiting, if any, before the scope releases what they acquired.
+  await Effect.runPromise(Fiber.interrupt(starting));
   await release();
   logLine("info", "stopped");
   return 0;

@@ -1,4 +1,4 @@
-import { type Effect, ManagedRuntime } from "effect";
+import { Effect, ManagedRuntime, type Scope } from "effect";
 import type { EffectRunner, PassServices } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passLayer, type RuntimeParts } from "./layers.ts";
 
@@ -14,3 +14,7 @@ export const makeControllerRuntime = (parts: RuntimeParts): ControllerRuntime =>
     dispose: () => runtime.dispose(),
   };
 };
+
+/** `makeControllerRuntime`, disposed when the scope closes. */
+export const controllerRuntime = (parts: RuntimeParts): Effect.Effect<ControllerRuntime, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => makeControllerRuntime(parts)), (runtime) => Effect.promise(() => runtime.dispose()));

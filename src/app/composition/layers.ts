@@ -1,4 +1,4 @@
-import { Effect, Layer, Logger, type LogLevel, References } from "effect";
+import { Effect, Layer, Logger, type LogLevel, References, type Scope } from "effect";
 import type { AdapterLog } from "../../adapters/kubernetes/adapter-log.ts";
 import type { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
 import { systemClock } from "../../adapters/clock/system-clock.ts";
@@ -152,49 +152,53 @@ const importKubernetesAdapters = () =>
 let kubernetesAdapterModules: ReturnType<typeof importKubernetesAdapters> | undefined;
 export const kubernetesAdapters = (): ReturnType<typeof importKubernetesAdapters> => (kubernetesAdapterModules ??= importKubernetesAdapters());
 
-/** The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may name. */
-export const kubernetesParts = async (input: KubernetesPartsInput): Promise<Omit<RuntimeParts, "config">> => {
-  const [
-    { distributionSession },
-    { makeOciArtifactStore },
-    { controllerKeychain },
-    { makeRekorTransparencyLog },
-    { makeDocdbArtifactStore },
-    { documentWriterByDriver },
-    { makeDynamoDbDocumentWriter },
-    { makeFirestoreDocumentWriter },
-    { httpArtifactStores },
-    { makeGooglePubsubPublisher },
-    { InMemoryMessagePublisher },
-    { makePubsubArtifactStore },
-    { sigstoreTrustSource },
-  ] = await kubernetesAdapters();
-  const { env } = input;
-  const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
-  // One trust source for Rekor and Fulcio, so both check against the same trusted root.
-  let trust: SigstoreTrust["Service"] | undefined;
-  const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: input.trustedRoot, env, config }));
-  return {
-    cluster: input.cluster.ports(),
-    metrics: input.metrics,
-    transparencyLog: ({ config }) => makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
-    keyless: ({ config }) => ({ clock: systemClock, trustedRoot: trustFor(config).trustedRoot, env }),
-    stores: [
-      ({ config }) => makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
-      ...httpArtifactStores(env),
-      // The Google clients are imported on the first store to these backends, not at start-up.
-      ({ config }) =>
-        makeDocdbArtifactStore({
-          config,
-          documents: documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) }),
-        }),
-      ({ config }) =>
-        makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub: makeGooglePubsubPublisher(env) } }),
-    ],
-    logs: "json",
-    logLevel: input.logLevel,
-  };
-};
+/**
+ * The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may
+ * name, for as long as the scope is open: closing it closes the clients the backends opened.
+ */
+export const kubernetesParts = (input: KubernetesPartsInput): Effect.Effect<Omit<RuntimeParts, "config">, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const [
+      { distributionSession },
+      { makeOciArtifactStore },
+      { controllerKeychain },
+      { makeRekorTransparencyLog },
+      { makeDocdbArtifactStore },
+      { documentWriterByDriver },
+      { makeDynamoDbDocumentWriter },
+      { makeFirestoreDocumentWriter },
+      { httpArtifactStores },
+      { makeGooglePubsubPublisher },
+      { InMemoryMessagePublisher },
+      { makePubsubArtifactStore },
+      { sigstoreTrustSource },
+    ] = yield* Effect.promise(kubernetesAdapters);
+    const { env } = input;
+    const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
+    // One trust source for Rekor and Fulcio, so both check against the same trusted root.
+    let trust: SigstoreTrust["Service"] | undefined;
+    const trustFor = (config: () => ChainsConfig) => (trust ??= sigstoreTrustSource({ flag: input.trustedRoot, env, config }));
+    // The Google and AWS clients open on the first store to their backend; closed after the passes using them.
+    const documents = yield* Effect.acquireRelease(
+      Effect.sync(() => documentWriterByDriver({ firestore: makeFirestoreDocumentWriter(env), dynamodb: makeDynamoDbDocumentWriter(env) })),
+      (writer) => Effect.promise(() => writer.close()),
+    );
+    const gcppubsub = yield* Effect.acquireRelease(Effect.sync(() => makeGooglePubsubPublisher(env)), (publisher) => Effect.promise(() => publisher.close()));
+    return {
+      cluster: input.cluster.ports(),
+      metrics: input.metrics,
+      transparencyLog: ({ config }) => makeRekorTransparencyLog({ url: () => config().transparency.url, trust: trustFor(config) }),
+      keyless: ({ config }) => ({ clock: systemClock, trustedRoot: trustFor(config).trustedRoot, env }),
+      stores: [
+        ({ config }) => makeOciArtifactStore({ registry: { session: distributionSession }, config, credentials: registryCredentials }),
+        ...httpArtifactStores(env),
+        ({ config }) => makeDocdbArtifactStore({ config, documents }),
+        ({ config }) => makePubsubArtifactStore({ config, publishers: { inmemory: new InMemoryMessagePublisher(), gcppubsub } }),
+      ],
+      logs: "json" as const,
+      logLevel: input.logLevel,
+    };
+  });
 
 /** The fakes the embedded harness, the demo and the REPL run on: nothing outside the process. */
 export interface InMemoryEnvironment {

@@ -1,4 +1,4 @@
-import { Effect, Result } from "effect";
+import { Duration, Effect, Fiber, Random, Result, Schedule } from "effect";
 import type { LeaderElectionTiming } from "../../domain/leader-election/leader-election-config.ts";
 import { type LeaseObservation, planLeaseAttempt, releasedRecord } from "../../domain/leader-election/lease-attempt.ts";
 import { type ObservedLease, sameRecord } from "../../domain/leader-election/lease-record.ts";
@@ -30,6 +30,33 @@ export interface LeaseElectorOptions {
   readonly onClaimFailed?: () => void;
 }
 
+/** The state an attempt leaves, which decides when the next one comes. */
+export type NextAttempt =
+  /** `retry()` was called while an attempt was in flight. */
+  | { readonly _tag: "AtOnce" }
+  | { readonly _tag: "Renew" }
+  /** Another candidate holds the lease until `holderExpiresAtMs` (by this candidate's clock), if known. */
+  | { readonly _tag: "Acquire"; readonly holderExpiresAtMs: number | undefined };
+
+/**
+ * client-go's acquire/renew cadence: the holder renews every retry period; a candidate waits a
+ * period jittered up to 1.2 periods, so that replicas started together do not retry in lockstep,
+ * but no longer than until the holder's lease runs out. Its waits run on Effect's Clock.
+ */
+export const leaseRetrySchedule = (retryPeriodMs: number) =>
+  Schedule.spaced(Duration.millis(retryPeriodMs)).pipe(
+    Schedule.setInputType<NextAttempt>(),
+    Schedule.modifyDelay(({ input, now }) => {
+      if (input._tag === "AtOnce") return Effect.succeed(Duration.zero);
+      if (input._tag === "Renew") return Effect.succeed(Duration.millis(retryPeriodMs));
+      const { holderExpiresAtMs } = input;
+      return Effect.map(Random.next, (random) => {
+        const jittered = retryPeriodMs * (1 + random * 0.2);
+        return Duration.millis(holderExpiresAtMs === undefined ? jittered : Math.max(0, Math.min(jittered, holderExpiresAtMs - now)));
+      });
+    }),
+  );
+
 /**
  * Campaigns for one Lease, as client-go's leader elector does: every retry period a candidate
  * tries to acquire it and the holder renews it. A holder that has not renewed for the renew
@@ -52,7 +79,8 @@ export class LeaseElector {
   /** Set by `retry()` while an attempt is in flight: the next one follows at once. */
   #retrySoon = false;
   #attempting = false;
-  #tickTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The loop of attempts on `leaseRetrySchedule`; replaced to try again at once. */
+  #loop: Fiber.Fiber<unknown> | undefined;
   #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -78,11 +106,11 @@ export class LeaseElector {
     if (this.#stopped || !this.#campaigning || this.#leading) return;
     this.#retrySoon = true;
     // Never two attempts at once: one in flight schedules the next when it ends.
-    if (!this.#attempting) this.#schedule(0);
+    if (!this.#attempting) this.#restart();
   }
 
   start(): void {
-    this.#schedule(0);
+    this.#restart();
   }
 
   /**
@@ -91,7 +119,7 @@ export class LeaseElector {
    */
   async stop(options: { readonly release: boolean }): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#tickTimer);
+    this.#interruptLoop();
     clearTimeout(this.#deadlineTimer);
     await this.#inFlight;
     if (options.release) await this.#handBack();
@@ -109,7 +137,7 @@ export class LeaseElector {
     if (this.#stopped || on === this.#campaigning) return;
     this.#campaigning = on;
     await this.#inFlight;
-    if (on) this.#schedule(0);
+    if (on) this.#restart();
     else await this.#handBack();
   }
 
@@ -128,28 +156,31 @@ export class LeaseElector {
     else this.#options.log("info", `released Lease ${lease}`);
   }
 
-  #schedule(delayMs: number): void {
+  /** Attempts now, then on `leaseRetrySchedule`; the loop it replaces was waiting, not attempting. */
+  #restart(): void {
     if (this.#stopped) return;
-    clearTimeout(this.#tickTimer);
-    this.#tickTimer = setTimeout(() => {
+    this.#interruptLoop();
+    // The loop goes on after a failed attempt too, whose rejection `#inFlight` leaves unhandled.
+    const attempt = Effect.callback<NextAttempt>((resume) => {
       this.#attempting = true;
       this.#inFlight = this.#attempt().finally(() => {
         this.#attempting = false;
-        this.#schedule(this.#nextDelay());
+        resume(Effect.sync(() => this.#next()));
       });
-    }, delayMs);
+    });
+    this.#loop = Effect.runFork(Effect.repeat(attempt, leaseRetrySchedule(this.#options.timing.retryPeriodMs)));
   }
 
-  /**
-   * Candidates wait a jittered period so that replicas started together do not retry in lockstep,
-   * but no longer than until the holder's lease runs out.
-   */
-  #nextDelay(): number {
-    if (this.#retrySoon) return 0;
-    const period = this.#options.timing.retryPeriodMs;
-    if (this.#leading) return period;
-    const jittered = period * (1 + Math.random() * 0.2);
-    return this.#holderExpiresAtMs === undefined ? jittered : Math.max(0, Math.min(jittered, this.#holderExpiresAtMs - this.#now()));
+  #interruptLoop(): void {
+    if (this.#loop !== undefined) Effect.runFork(Fiber.interrupt(this.#loop));
+    this.#loop = undefined;
+  }
+
+  /** What the wait before the next attempt depends on. */
+  #next(): NextAttempt {
+    if (this.#retrySoon) return { _tag: "AtOnce" };
+    if (this.#leading) return { _tag: "Renew" };
+    return { _tag: "Acquire", holderExpiresAtMs: this.#holderExpiresAtMs };
   }
 
   async #attempt(): Promise<void> {

@@ -1,3 +1,4 @@
+import { Effect, type Scope } from "effect";
 import { BucketSet } from "../../domain/leader-election/bucket-set.ts";
 import type { LeaderElectionTiming } from "../../domain/leader-election/leader-election-config.ts";
 import { bucketLeaseName, bucketLeaseNames } from "../../domain/leader-election/lease-names.ts";
@@ -103,3 +104,7 @@ export const startLeaseLeadership = (options: LeaseLeadershipOptions): LeaseLead
     },
   };
 };
+
+/** `startLeaseLeadership` for as long as the scope is open: closing it hands the held Leases back. */
+export const heldLeaseLeadership = (options: LeaseLeadershipOptions): Effect.Effect<LeaseLeadership, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => startLeaseLeadership(options)), (leadership) => Effect.promise(() => leadership.stop({ release: true })));
