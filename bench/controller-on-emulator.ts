@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { apiCallScenarios, type RunCalls } from "../test/kubernetes/api-call-scenarios.ts";
 import { EmulatedChains, plainTaskRun } from "../test/kubernetes/emulated-chains.ts";
+import { type CliCode, runningCode } from "./cli-code.ts";
 
 export interface CallCounts {
   readonly backlogTaskRun: RunCalls;
@@ -92,17 +93,18 @@ const cpuSecondsOf = async (pid: number | undefined): Promise<number | undefined
 };
 
 /**
- * From starting a `chains-ts controller` process (bin/chains-ts, as in a pod; it execs Node, so
- * the pid is Node's) to the signature of the one completed TaskRun on an otherwise quiet emulator.
+ * From starting a `chains-ts controller` process (bin/chains-ts running `code`, as in a pod; it
+ * execs Node, so the pid is Node's) to the signature of the one completed TaskRun on an otherwise
+ * quiet emulator.
  */
-export const measureFirstSignature = (): Promise<FirstSignature> =>
+export const measureFirstSignature = (code: CliCode): Promise<FirstSignature> =>
   withChains(async (chains) => {
     chains.emu.store.seed(plainTaskRun("first"));
     chains.complete("taskruns", "first");
     const kubeconfig = await chains.emu.writeKubeconfig();
     const started = performance.now();
     const controller = spawn(cli, ["controller", "--kubeconfig", kubeconfig, "--disable-ha", "--health-port", "0", "--metrics-port", "0"], {
-      env: { ...process.env, SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" },
+      env: { ...runningCode(code), SYSTEM_NAMESPACE: "tekton-chains", KUBECONFIG: "" },
       stdio: "ignore",
     });
     const exited = new Promise<void>((resolve) => controller.once("exit", () => resolve()));

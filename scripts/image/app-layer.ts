@@ -2,6 +2,8 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bundleDir } from "../bundle/bundle-paths.ts";
+import { buildCliBundle } from "../bundle/cli-bundle.ts";
 import { appDir } from "./image-layout.ts";
 import { normalizedFileMode, rootOwner, type LayerEntry } from "./layer-entry.ts";
 
@@ -36,14 +38,29 @@ const productionNodeModules = <A>(projectRoot: string, use: (nodeModules: string
   }
 };
 
-/** The application layer: /app with package.json, src/ and the production node_modules, as in deploy/Dockerfile. */
-export const appLayerEntries = (projectRoot: string): ReadonlyArray<LayerEntry> => {
+/**
+ * The CLI compiled from this checkout's src/ into a scratch directory, as deploy/Dockerfile's
+ * bundle stage does: never the working tree's bundle/, which may be older than the sources.
+ */
+const freshBundle = async (projectRoot: string): Promise<ReadonlyArray<LayerEntry>> => {
+  const scratch = mkdtempSync(join(tmpdir(), "chains-ts-bundle-"));
+  try {
+    await buildCliBundle(projectRoot, join(scratch, bundleDir));
+    return treeEntries(join(scratch, bundleDir), `${appDir.slice(1)}/${bundleDir}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+};
+
+/** The application layer: /app with package.json, the compiled CLI and the production node_modules, as in deploy/Dockerfile. */
+export const appLayerEntries = async (projectRoot: string): Promise<ReadonlyArray<LayerEntry>> => {
   const app = appDir.slice(1);
+  const bundle = await freshBundle(projectRoot);
   return productionNodeModules(projectRoot, (nodeModules) => [
     { kind: "directory", path: app, mode: 0o755, owner: rootOwner },
     { kind: "file", path: `${app}/package.json`, mode: 0o644, owner: rootOwner, content: readFileSync(join(projectRoot, "package.json")) },
-    { kind: "directory", path: `${app}/src`, mode: 0o755, owner: rootOwner },
-    ...treeEntries(join(projectRoot, "src"), `${app}/src`),
+    { kind: "directory", path: `${app}/${bundleDir}`, mode: 0o755, owner: rootOwner },
+    ...bundle,
     { kind: "directory", path: `${app}/node_modules`, mode: 0o755, owner: rootOwner },
     ...treeEntries(nodeModules, `${app}/node_modules`),
   ]);

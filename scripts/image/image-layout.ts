@@ -3,6 +3,8 @@
  * layout on distroless (test/deploy/image-config.test.ts compares them), so both images run alike
  * under the Deployment in deploy/.
  */
+import { bundleEntry } from "../bundle/bundle-paths.ts";
+
 export const nodePath = "/nodejs/bin/node";
 export const appDir = "/app";
 /** distroless' `nonroot`, which the Deployment's securityContext requires. */
@@ -10,13 +12,13 @@ export const nonrootId = 65532;
 export const nonrootHome = "/home/nonroot";
 export const caCertificatesPath = "/etc/ssl/certs/ca-certificates.crt";
 
-/** As bin/chains-ts runs the CLI, minus the wrapper script (there is no shell in the image). */
+/** As bin/chains-ts runs the compiled CLI, minus the wrapper script (there is no shell in the image). */
 export const entrypoint: ReadonlyArray<string> = [
   nodePath,
   "--disable-warning=ExperimentalWarning",
   // As bin/chains-ts: V8's heap sized for throughput held memory the controller did not need.
   "--optimize-for-size",
-  `${appDir}/src/app/cli/main.ts`,
+  `${appDir}/${bundleEntry}`,
   "controller",
 ];
 

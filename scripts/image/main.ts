@@ -27,7 +27,8 @@ const usage = `Usage: npm run image -- [--push REGISTRY/REPO[:TAG]] [--key FILE]
 
 Builds the chains-ts controller image (linux/amd64, user 65532, entrypoint 'chains-ts controller')
 from this checkout: the pinned Node 24 (node_modules/node) with the shared libraries it links
-against, the CA certificates, src/ and the production dependencies. No container daemon is used.
+against, the CA certificates, the CLI compiled from src/ (as 'npm run bundle' does) and the
+production dependencies. No container daemon is used.
 The same checkout on the same machine gives the same digest (set SOURCE_DATE_EPOCH to change the
 files' fixed time, 1970-01-01 by default).
 
@@ -89,7 +90,7 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const image = ociImage(
     [
       { createdBy: "chains-ts image: Node runtime, shared libraries, CA certificates, accounts", tar: await tarLayer(runtimeLayerEntries(join(projectRoot, "node_modules", "node", "bin", "node")), epoch) },
-      { createdBy: "chains-ts image: /app (package.json, src/, production node_modules)", tar: await tarLayer(appLayerEntries(projectRoot), epoch) },
+      { createdBy: "chains-ts image: /app (package.json, the CLI compiled to bundle/, production node_modules)", tar: await tarLayer(await appLayerEntries(projectRoot), epoch) },
     ],
     epoch,
   );

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { bundleDir, bundleEntry } from "../../scripts/bundle/bundle-paths.ts";
 import { deployDir, dockerfileFinalStage, dockerfileInstructions, findManifest, readDeployFile, releaseManifests } from "./deploy-manifests.ts";
 
 const root = join(deployDir, "..");
@@ -41,24 +42,25 @@ describe("deploy/Dockerfile", () => {
     expect(notInstalled).toEqual([]);
   });
 
-  it("runs `chains-ts controller` with the same Node flags as bin/chains-ts", () => {
+  it("runs `chains-ts controller` from the compiled CLI that bin/chains-ts runs, with the same Node flags", () => {
     const entrypoint = jsonArgs(finalStage.find((line) => /^ENTRYPOINT\s/.test(line)));
-    const binFlags = [...readFileSync(join(root, "bin", "chains-ts"), "utf8").matchAll(/\s(--[a-z-]+=\S+)/g)].map((m) => m[1]);
+    const bin = readFileSync(join(root, "bin", "chains-ts"), "utf8");
+    const binFlags = [...bin.matchAll(/\s(--[a-z-]+=\S+)/g)].map((m) => m[1]);
     expect(binFlags.length).toBeGreaterThan(0);
     for (const flag of binFlags) expect(entrypoint).toContain(flag);
     expect(entrypoint.at(-1)).toBe("controller");
-    const script = entrypoint.at(-2) ?? "";
-    expect(script.startsWith("/app/")).toBe(true);
-    expect(existsSync(join(root, script.slice("/app/".length)))).toBe(true);
+    expect(entrypoint.at(-2)).toBe(`/app/${bundleEntry}`);
+    expect(bin).toContain(`"$root/${bundleEntry}"`);
     expect(finalStage.some((line) => /^CMD\s/.test(line))).toBe(false);
   });
 
-  it("copies src/, package.json and node_modules into /app of the final stage, and the build context lets them in", () => {
+  it("copies the compiled CLI, package.json and node_modules into /app of the final stage, and the build context lets in what compiles it", () => {
     expect(finalStage.find((line) => /^WORKDIR\s/.test(line))).toBe("WORKDIR /app");
     const copied = finalStage.filter((line) => /^COPY\s/.test(line)).map((line) => line.split(/\s+/).at(-1));
-    expect(copied).toEqual(expect.arrayContaining(["./node_modules", "./", "./src"]));
+    expect(copied).toEqual(expect.arrayContaining(["./node_modules", "./", `./${bundleDir}`]));
+    expect(instructions.some((line) => /^RUN\s+node scripts\/bundle\/main\.ts$/.test(line))).toBe(true);
     const ignore = readDeployFile("Dockerfile.dockerignore").split("\n");
-    for (const needed of ["!package.json", "!package-lock.json", "!src/"]) expect(ignore).toContain(needed);
+    for (const needed of ["!package.json", "!package-lock.json", "!src/", "!scripts/bundle/"]) expect(ignore).toContain(needed);
   });
 
   it("runs as the uid/gid the Deployment requires", () => {

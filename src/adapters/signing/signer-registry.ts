@@ -1,7 +1,6 @@
 import { Effect } from "effect";
 import type { ChainsConfig } from "../../domain/config/chains-config.ts";
 import { SignerUnavailable, type Signer, type SignerName } from "../../ports/signer.ts";
-import { makeKmsSigner } from "./kms/kms-signer.ts";
 import { COSIGN_KEY, COSIGN_PASSWORD } from "./keys/cosign-encrypted-key.ts";
 import { cosignKeySigner } from "./keys/cosign-key.ts";
 import type { KeylessContext } from "./fulcio/keyless-context.ts";

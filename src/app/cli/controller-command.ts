@@ -15,7 +15,7 @@ import {
 import { ClusterUnavailable } from "../../ports/cluster.ts";
 import { heldLeaseLeadership } from "../leadership/lease-leadership.ts";
 import { replicaIdentity } from "../leadership/replica-identity.ts";
-import { adapterLogTo, kubernetesParts } from "../composition/layers.ts";
+import { adapterLogTo, kubernetesAdapters, kubernetesParts } from "../composition/layers.ts";
 import { runningController } from "../composition/start-controller.ts";
 import { retryStartupRead } from "../composition/startup-read.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
@@ -154,6 +154,8 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const systemNamespace = env["SYSTEM_NAMESPACE"] ?? "tekton-chains";
   if (args.trustedRoot !== undefined && !existsSync(args.trustedRoot)) return fail(`--trusted-root ${args.trustedRoot}: no such file`);
 
+  // Loading while the start-up reads below wait for the API server; kubernetesParts reports a failure.
+  kubernetesAdapters().catch(() => undefined);
   // Listening from the start: a SIGTERM while start-up reads wait for the API stops them.
   const stopping = stopSignal();
   const metrics = new PrometheusMetrics();

@@ -128,13 +128,36 @@ export interface KubernetesPartsInput {
 }
 
 /**
+ * The adapters only the controller uses, loaded on first call rather than with this file: the
+ * harness, the demo and the REPL never use them, and Sigstore's TUF client alone slows their start
+ * (issue 14). The controller command calls it before its start-up reads, so they load while it
+ * waits for the API server.
+ */
+const importKubernetesAdapters = () =>
+  Promise.all([
+    import("../../adapters/registry/client/distribution-client.ts"),
+    import("../../adapters/storage/oci/oci-artifact-store.ts"),
+    import("../../adapters/registry/keychains/controller-keychain.ts"),
+    import("../../adapters/rekor/rekor-transparency-log.ts"),
+    import("../../adapters/storage/docdb/docdb-artifact-store.ts"),
+    import("../../adapters/storage/docdb/document-writer.ts"),
+    import("../../adapters/storage/docdb/dynamodb-document-writer.ts"),
+    import("../../adapters/storage/docdb/firestore-document-writer.ts"),
+    import("../../adapters/storage/http-artifact-stores.ts"),
+    import("../../adapters/storage/pubsub/google-pubsub-publisher.ts"),
+    import("../../adapters/storage/pubsub/in-memory-message-publisher.ts"),
+    import("../../adapters/storage/pubsub/pubsub-artifact-store.ts"),
+    import("./sigstore-trust-source.ts"),
+  ]);
+let kubernetesAdapterModules: ReturnType<typeof importKubernetesAdapters> | undefined;
+export const kubernetesAdapters = (): ReturnType<typeof importKubernetesAdapters> => (kubernetesAdapterModules ??= importKubernetesAdapters());
+
+/**
  * The controller on a cluster: Rekor, keyless signing, and every storage backend chains-config may
  * name, for as long as the scope is open: closing it closes the clients the backends opened.
  */
 export const kubernetesParts = (input: KubernetesPartsInput): Effect.Effect<Omit<RuntimeParts, "config">, never, Scope.Scope> =>
   Effect.gen(function* () {
-    // Loaded here rather than with this file: the harness, the demo and the REPL never use these
-    // adapters, and Sigstore's TUF client alone slows their start (issue 14).
     const [
       { distributionSession },
       { makeOciArtifactStore },
@@ -149,23 +172,7 @@ export const kubernetesParts = (input: KubernetesPartsInput): Effect.Effect<Omit
       { InMemoryMessagePublisher },
       { makePubsubArtifactStore },
       { sigstoreTrustSource },
-    ] = yield* Effect.promise(() =>
-      Promise.all([
-        import("../../adapters/registry/client/distribution-client.ts"),
-        import("../../adapters/storage/oci/oci-artifact-store.ts"),
-        import("../../adapters/registry/keychains/controller-keychain.ts"),
-        import("../../adapters/rekor/rekor-transparency-log.ts"),
-        import("../../adapters/storage/docdb/docdb-artifact-store.ts"),
-        import("../../adapters/storage/docdb/document-writer.ts"),
-        import("../../adapters/storage/docdb/dynamodb-document-writer.ts"),
-        import("../../adapters/storage/docdb/firestore-document-writer.ts"),
-        import("../../adapters/storage/http-artifact-stores.ts"),
-        import("../../adapters/storage/pubsub/google-pubsub-publisher.ts"),
-        import("../../adapters/storage/pubsub/in-memory-message-publisher.ts"),
-        import("../../adapters/storage/pubsub/pubsub-artifact-store.ts"),
-        import("./sigstore-trust-source.ts"),
-      ]),
-    );
+    ] = yield* Effect.promise(kubernetesAdapters);
     const { env } = input;
     const registryCredentials = input.cluster.registryCredentials(controllerKeychain({ env, log: input.log }));
     // One trust source for Rekor and Fulcio, so both check against the same trusted root.
