@@ -1,5 +1,14 @@
 import { compareCodePoints } from "./go-value.ts";
 
+/** From U+D800 on, UTF-16 order (the engine's own sort) and code point order can differ. */
+const beyondUtf16Order = /[\ud800-\uffff]/;
+
+/** Code point order, by the engine's faster native sort when the keys allow it. */
+const sortByCodePoint = (keys: Array<string>): void => {
+  if (keys.some((key) => beyondUtf16Order.test(key))) keys.sort(compareCodePoints);
+  else keys.sort();
+};
+
 /**
  * protojson text of a `google.protobuf.Struct`-like value: compact, keys sorted at every depth,
  * `undefined` members left out (so optional fields can be written as `undefined`), strings escaped
@@ -19,7 +28,7 @@ export const protoJson = (value: unknown): string => {
   const members = value instanceof Map ? (value as ReadonlyMap<unknown, unknown>) : undefined;
   const record = value as Record<string, unknown>;
   const keys = members === undefined ? Object.keys(record) : [...members.keys()].filter((k): k is string => typeof k === "string");
-  keys.sort(compareCodePoints);
+  sortByCodePoint(keys);
   let out = "{";
   for (const key of keys) {
     const member = members === undefined ? record[key] : members.get(key);
