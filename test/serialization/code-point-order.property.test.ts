@@ -38,7 +38,18 @@ describe("code point order (Go's map key order)", () => {
   });
 });
 
-describe("protoJson key order", () => {
+describe("protoJson", () => {
+  // protoJson writes any string, however long or odd, exactly as JSON.stringify does.
+  it("writes strings as JSON.stringify does", () => {
+    fc.assert(
+      fc.property(fc.oneof(tricky, fc.string({ unit: "binary" }), fc.string({ unit: "grapheme", minLength: 200 }), fc.constantFrom('a"b', "\\", "\n\t", "\u007f")), (text) => {
+        expect(protoJson(text)).toBe(JSON.stringify(text));
+        expect(protoJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
   // protoJson writes an object's keys in code point order, whatever characters they hold.
   it("writes keys in code point order", () => {
     fc.assert(
