@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { goQuote } from "../../src/domain/serialization/go-json.ts";
 import { compareCodePoints } from "../../src/domain/serialization/go-value.ts";
+import { protoJson } from "../../src/domain/serialization/proto-json.ts";
 
 /** The definition: compare the strings' code points one by one (a lone surrogate is its own code point). */
 const byCodePoints = (a: string, b: string): number => {
@@ -33,6 +34,30 @@ describe("code point order (Go's map key order)", () => {
       fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => {
         expect(Math.sign(compareCodePoints(a, b))).toBe(Math.sign(Buffer.compare(Buffer.from(a), Buffer.from(b))));
       }),
+    );
+  });
+});
+
+describe("protoJson", () => {
+  // protoJson writes any string, however long or odd, exactly as JSON.stringify does.
+  it("writes strings as JSON.stringify does", () => {
+    fc.assert(
+      fc.property(fc.oneof(tricky, fc.string({ unit: "binary" }), fc.string({ unit: "grapheme", minLength: 200 }), fc.constantFrom('a"b', "\\", "\n\t", "\u007f")), (text) => {
+        expect(protoJson(text)).toBe(JSON.stringify(text));
+        expect(protoJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  // protoJson writes an object's keys in code point order, whatever characters they hold.
+  it("writes keys in code point order", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.oneof(tricky, fc.string({ unit: "binary" }), fc.string()), { maxLength: 8 }), (keys) => {
+        const expected = [...keys].sort(byCodePoints).map((key) => `${JSON.stringify(key)}:0`);
+        expect(protoJson(Object.fromEntries(keys.map((key) => [key, 0])))).toBe(`{${expected.join(",")}}`);
+      }),
+      { numRuns: 2_000 },
     );
   });
 });

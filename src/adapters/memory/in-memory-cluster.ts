@@ -51,8 +51,8 @@ const finalizerRefusal = "Forbidden: no new finalizers can be added if the objec
  * A cluster holding TaskRuns and PipelineRuns as raw JSON, the `chains-config` data and the
  * `signing-secrets` files, with the API server's observable semantics: a cluster-wide
  * resourceVersion, finalizers that hold back deletion, no-op writes that change nothing, and watch
- * events delivered asynchronously and in order. Watch events and write results share
- * the stored objects, which are frozen; every other object handed out is a copy.
+ * events delivered asynchronously and in order. Watch events, write and `updateRun` results and
+ * config reads share the stored objects, which are frozen; every other object handed out is a copy.
  */
 export class InMemoryCluster {
   readonly #clock: Clock["Service"];
@@ -72,7 +72,8 @@ export class InMemoryCluster {
   /** Writes parked by `holdNextWrites`, applied by `releaseHeldWrites`. */
   readonly #heldWrites: Array<() => void> = [];
   #writesToHold = 0;
-  #config: Record<string, string> = {};
+  /** Replaced, never changed: handed out as is to every reader. */
+  #config: Readonly<Record<string, string>> = Object.freeze({});
   readonly #secrets = new Map<string, Uint8Array>();
   #secretsVersion = 0;
   #resourceVersion = 0;
@@ -92,7 +93,10 @@ export class InMemoryCluster {
     return structuredClone(this.#commit(stored));
   }
 
-  /** Changes a run the way another controller would (e.g. `completeRun`). Identity cannot change. */
+  /**
+   * Changes a run the way another controller would (e.g. `completeRun`). Identity cannot change.
+   * Returns the stored version itself, frozen like every watch event (no second copy of the run).
+   */
   updateRun(ref: RunRef, mutate: (run: RunJson) => void): RunJson {
     const current = this.#existing(ref);
     const next = structuredClone(current);
@@ -100,7 +104,7 @@ export class InMemoryCluster {
     if (runKey(checkedRef(next)) !== runKey(ref) || next.metadata.uid !== current.metadata.uid) {
       throw new Error(`updateRun must not change the identity of ${runKey(ref)}`);
     }
-    return structuredClone(this.#commit(next));
+    return this.#commit(next);
   }
 
   /** Deletes a run: at once without finalizers; otherwise marks it and waits for their removal. */
@@ -131,7 +135,7 @@ export class InMemoryCluster {
 
   /** Replaces the `chains-config` data; `undefined` stands for a missing ConfigMap. */
   setConfig(data: Readonly<Record<string, string>> | undefined): void {
-    this.#config = { ...data };
+    this.#config = Object.freeze({ ...data });
   }
 
   /** Sets one `signing-secrets` file (text is UTF-8 encoded). */
@@ -209,9 +213,7 @@ export class InMemoryCluster {
       },
       configSource: {
         readConfig: () =>
-          Effect.suspend(() =>
-            this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => ({ ...this.#config })),
-          ),
+          Effect.suspend(() => this.#unlessFailing("readConfig", "read ConfigMap chains-config", () => this.#config)),
         readSigningSecrets: () =>
           Effect.suspend(() =>
             this.#unlessFailing("readSigningSecrets", "read Secret signing-secrets", () => ({

@@ -13,9 +13,10 @@ export class InMemoryMetrics implements MetricsShape {
   readonly #series = new Map<string, CounterSample>();
 
   readonly increment = (name: string, labels: Readonly<Record<string, string>> = {}): void => {
-    const unlabelled = Object.keys(labels).length === 0;
-    const sorted = unlabelled ? labels : Object.fromEntries(Object.entries(labels).sort(([a], [b]) => compareText(a, b)));
-    const key = unlabelled ? name : JSON.stringify([name, sorted]);
+    const names = Object.keys(labels);
+    // A signing pass counts several times: one label (or none) needs no sorting.
+    const sorted = names.length < 2 ? labels : Object.fromEntries(Object.entries(labels).sort(([a], [b]) => compareText(a, b)));
+    const key = names.length === 0 ? name : JSON.stringify([name, sorted]);
     const value = (this.#series.get(key)?.value ?? 0) + 1;
     this.#series.set(key, { name, labels: sorted, value });
   };

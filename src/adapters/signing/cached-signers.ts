@@ -39,6 +39,8 @@ interface Entry {
   readonly signer: Effect.Effect<Signer, SignerUnavailable>;
   /** The built signer's `renewAt`, once it is built. */
   renewAt?: Date;
+  /** The signer once built, handed out as is while the entry stays current (every signature asks). */
+  built?: Signer;
 }
 
 /**
@@ -84,14 +86,15 @@ export const makeCachedSigners = (source: SigningSource, build: BuildSigner = bu
       // The common case, decided without building a stamp: the same secrets version and the very
       // config object the entry was made for, and nothing to renew.
       const known = entries.get(name);
-      const entry =
-        known !== undefined && known.version === secrets.version && known.relevant === relevant && known.renewAt === undefined
-          ? known
-          : yield* currentEntry(name, secrets, config, relevant);
+      const current =
+        known !== undefined && known.version === secrets.version && known.relevant === relevant && known.renewAt === undefined;
+      if (current && known.built !== undefined) return known.built;
+      const entry = current ? known : yield* currentEntry(name, secrets, config, relevant);
       return yield* entry.signer.pipe(
         Effect.tap((signer) =>
           Effect.sync(() => {
             entry.renewAt = signer.renewAt;
+            entry.built = signer;
           }),
         ),
         Effect.tapError(() =>

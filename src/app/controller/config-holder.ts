@@ -16,6 +16,7 @@ export type ConfigUpdate =
 export class ConfigHolder {
   private config: ChainsConfig;
   private data: string;
+  private lastData: Readonly<Record<string, string>> | undefined;
 
   private constructor(config: ChainsConfig, data: string) {
     this.config = config;
@@ -36,6 +37,9 @@ export class ConfigHolder {
   }
 
   update(data: Readonly<Record<string, string>>): ConfigUpdate {
+    // Every pass asks; a cache hands out the same object until the ConfigMap changes.
+    if (data === this.lastData) return { _tag: "Unchanged" };
+    this.lastData = data;
     const print = fingerprint(data);
     if (print === this.data) return { _tag: "Unchanged" };
     this.data = print;

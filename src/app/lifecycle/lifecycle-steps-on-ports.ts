@@ -19,7 +19,7 @@ import { ClusterEvents } from "../../ports/cluster-events.ts";
 import type { ClusterServices } from "../../ports/cluster.ts";
 import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
-import { Signers } from "../../ports/signer.ts";
+import { type Signer, type SignerName, Signers, type SignerUnavailable } from "../../ports/signer.ts";
 import { TransparencyLog } from "../../ports/transparency-log.ts";
 import { signArtifact, unsignedArtifact } from "../signing-pass/sign-artifact.ts";
 import { combinedPermanence, permanenceOf } from "./failure-permanence.ts";
@@ -177,6 +177,8 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
         const failures: Array<string> = [];
         const uploadFailures: Array<string> = [];
         const permanence: Array<PermanentFailure | undefined> = [];
+        // One lookup per signer and pass: every artifact of a pass is signed with the same key material.
+        const signerOf = new Map<SignerName, Result.Result<Signer, SignerUnavailable>>();
         for (const artifact of input.plan.artifacts) {
           let result = signed[artifact.id];
           if (result === undefined) {
@@ -184,9 +186,12 @@ export const makeLifecycleSteps = (view: ControllerView, runner: EffectRunner): 
               signed[artifact.id] = unsignedArtifact(artifact);
               continue;
             }
-            const outcome = yield* Effect.result(
-              Effect.flatMap(signers.get(artifact.signer), (signer) => signArtifact(artifact, signer)),
-            );
+            let signer = signerOf.get(artifact.signer);
+            if (signer === undefined) {
+              signer = yield* Effect.result(signers.get(artifact.signer));
+              signerOf.set(artifact.signer, signer);
+            }
+            const outcome = yield* Effect.result(Effect.flatMap(Effect.fromResult(signer), (s) => signArtifact(artifact, s)));
             if (Result.isFailure(outcome)) {
               if (artifact.artifact !== "oci")
                 metrics.increment(passMetric.signingFailures(input.ref.kind), { error_type: "signing" });

@@ -5,6 +5,7 @@ import {
   payloadAnnotation,
   signatureAnnotation,
 } from "../../../domain/annotations/chains-annotations.ts";
+import { encodeStdBase64 } from "../../../domain/dsse/base64.ts";
 import { type ArtifactStore, StorageFailed } from "../../../ports/artifact-store.ts";
 
 /** Kubernetes rejects an object whose annotations exceed 256 KiB in total. */
@@ -12,7 +13,9 @@ const ANNOTATION_BUDGET_BYTES = 256 * 1024;
 /** Room left for the run's other annotations and the remaining chains keys. */
 const RESERVED_BYTES = 16 * 1024;
 
-const base64 = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString("base64");
+/** Standard base64; bytes are read in place, not copied first (a DSSE envelope is several KiB). */
+const base64 = (bytes: Uint8Array | string): string =>
+  typeof bytes === "string" ? Buffer.from(bytes).toString("base64") : encodeStdBase64(bytes);
 
 /**
  * The `tekton` backend: payload, signature, cert and chain as base64 annotations on the run. It
