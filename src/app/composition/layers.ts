@@ -329,7 +329,7 @@ export const inMemoryEnvironment = (given: Partial<InMemoryEnvironment> = {}): I
 export const inMemoryParts = (
   environment: InMemoryEnvironment,
   options: { readonly logs: "json" | "silent"; readonly keyless?: KeylessContext | undefined },
-): Omit<RuntimeParts, "config"> => ({
+): RuntimeParts => ({
   cluster: environment.cluster.ports(),
   metrics: environment.metrics,
   transparencyLog: environment.transparencyLog,
