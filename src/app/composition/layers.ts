@@ -50,6 +50,7 @@ export type TransparencyLogFactory = (context: { readonly config: () => ChainsCo
 /** Keyless context that reads the config in force (the trusted root's TUF mirror). */
 export type KeylessContextFactory = (context: { readonly config: () => ChainsConfig }) => KeylessContext;
 
+/** Ready adapters (the fakes, or adapters built beforehand) behind each port a pass uses. */
 export interface RuntimeParts {
   readonly cluster: ClusterPorts;
   readonly metrics: Metrics["Service"];
