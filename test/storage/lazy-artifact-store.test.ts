@@ -38,10 +38,17 @@ it("does not load the Cloud Storage client when the controller command loads", (
     const seen = [];
     registerHooks({ resolve: (specifier, context, next) => (seen.push(specifier), next(specifier, context)) });
     await import(${source("../../src/app/cli/controller-command.ts")});
-    const { kubernetesParts } = await import(${source("../../src/app/composition/layers.ts")});
-    const { Effect } = await import("effect");
-    const cluster = { registryCredentials: () => () => undefined, ports: () => ({}) };
-    await Effect.runPromise(Effect.scoped(kubernetesParts({ cluster, metrics: {}, env: {}, trustedRoot: undefined, log: () => undefined, logLevel: "Info" })));
+    const { kubernetesBackendsLayer } = await import(${source("../../src/app/composition/layers.ts")});
+    const { KubernetesConnection } = await import(${source("../../src/adapters/kubernetes/kubernetes-connection.ts")});
+    const { ConfigInForce } = await import(${source("../../src/app/composition/controller-config.ts")});
+    const { Effect, Layer } = await import("effect");
+    const cluster = { registryCredentials: () => () => undefined };
+    await Effect.runPromise(
+      Effect.scoped(Layer.build(kubernetesBackendsLayer({ metrics: {}, env: {}, trustedRoot: undefined, log: () => undefined }))).pipe(
+        Effect.provideService(KubernetesConnection, cluster),
+        Effect.provideService(ConfigInForce, () => ({})),
+      ),
+    );
     process.stderr.write(JSON.stringify(seen));
   `;
   const result = spawnSync(process.execPath, ["--input-type=module", "-e", probe], { encoding: "utf8" });

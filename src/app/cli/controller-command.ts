@@ -1,31 +1,31 @@
 import { existsSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { Cause, Effect, Exit, Fiber, type LogLevel, Scope } from "effect";
+import { Cause, Context, Effect, Exit, Fiber, Layer, type LogLevel, Scope } from "effect";
 import { KubeConfigUnusable, loadKubeConfig } from "../../adapters/kubernetes/kube-config.ts";
-import { CONFIG_MAP_NAME, KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
+import { KubernetesCluster } from "../../adapters/kubernetes/kubernetes-cluster.ts";
+import { KubernetesConnection } from "../../adapters/kubernetes/kubernetes-connection.ts";
 import { TektonApiMissing } from "../../adapters/kubernetes/tekton-api-version.ts";
 import { ConfigInvalid } from "../../domain/config/config-invalid.ts";
-import { parseChainsConfig } from "../../domain/config/parse-chains-config.ts";
-import {
-  LEADER_ELECTION_CONFIG_MAP,
-  LeaderElectionConfigInvalid,
-  type LeaderElectionConfig,
-  parseLeaderElectionConfig,
-} from "../../domain/leader-election/leader-election-config.ts";
+import { LeaderElectionConfigInvalid } from "../../domain/leader-election/leader-election-config.ts";
 import { ClusterUnavailable } from "../../ports/cluster.ts";
-import { heldLeaseLeadership } from "../leadership/lease-leadership.ts";
-import { replicaIdentity } from "../leadership/replica-identity.ts";
-import { adapterLogTo, kubernetesAdapters, kubernetesParts } from "../composition/layers.ts";
-import { runningController } from "../composition/start-controller.ts";
-import { retryStartupRead } from "../composition/startup-read.ts";
+import { ControllerSettings, controllerSettingsLayer } from "../composition/controller-settings.ts";
+import {
+  adapterLogTo,
+  clusterControllerLayer,
+  controllerLogsLayer,
+  kubernetesAdapters,
+  kubernetesBackendsLayer,
+  kubernetesClusterLayer,
+  kubernetesConnectionLayer,
+  leasesLayer,
+} from "../composition/layers.ts";
+import { runningControllerLayer } from "../composition/running-controller.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import type { CliCommand } from "./command.ts";
 import { controllerHelp, DEFAULT_SECRETS_MOUNT } from "./controller-command-help.ts";
 import { UsageError } from "./usage-error.ts";
 import { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
-import { ObservabilityUnavailable, observabilityServers } from "../observability/observability-servers.ts";
-import { LOGGING_CONFIG_MAP, parseLoggingConfig } from "../../domain/observability/logging-config.ts";
-import { OBSERVABILITY_CONFIG_MAP, observabilityConfigWarnings } from "../../domain/observability/observability-config.ts";
+import { Observability, ObservabilityUnavailable, observabilityServersLayer } from "../observability/observability-servers.ts";
 
 
 const help = controllerHelp.help;
@@ -154,23 +154,17 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
   const systemNamespace = env["SYSTEM_NAMESPACE"] ?? "tekton-chains";
   if (args.trustedRoot !== undefined && !existsSync(args.trustedRoot)) return fail(`--trusted-root ${args.trustedRoot}: no such file`);
 
-  // Loading while the start-up reads below wait for the API server; kubernetesParts reports a failure.
+  // Loading while the start-up reads below wait for the API server; the backends layer reports a failure.
   kubernetesAdapters().catch(() => undefined);
   // Listening from the start: a SIGTERM while start-up reads wait for the API stops them.
   const stopping = stopSignal();
   const metrics = new PrometheusMetrics();
-  // Everything the process holds is acquired in this one scope and released when it closes, in
-  // reverse order: the controller stopped (passes in flight finish while the Leases are still
-  // held), the Leases handed back (so a standby may take over at once), the backends' clients and
-  // the API connections closed, then the probe and metrics servers.
+  // Everything the process holds is one layer graph, built in this one scope and released when it
+  // closes, in reverse order (see clusterControllerLayer).
   const resources = Scope.makeUnsafe();
-  const startUp = Effect.gen(function* () {
-    // Before the start-up reads, so /healthz answers (and the liveness probe passes) while they wait.
-    const observability = yield* observabilityServers({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics });
-    /** A start-up read, retried while the API server gives no usable answer. */
-    const startupRead = <A, R>(what: string, read: Effect.Effect<A, unknown, R>) => retryStartupRead(what, read, logLine);
-    const kube = yield* startupRead(
-      "API discovery (/apis)",
+  const controller = clusterControllerLayer({
+    servers: observabilityServersLayer({ healthPort: args.healthPort, metricsPort: args.metricsPort, metrics }),
+    connection: kubernetesConnectionLayer(
       Effect.try({
         try: () => loadKubeConfig({ ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }), env }),
         catch: (error) => error,
@@ -187,49 +181,31 @@ const runController = async (argv: ReadonlyArray<string>): Promise<number> => {
           }),
         ),
       ),
-    );
-    const ports = kube.ports();
-
-    let election: LeaderElectionConfig | undefined;
-    if (!args.disableHa) {
-      const configMap = env["CONFIG_LEADERELECTION_NAME"] ?? LEADER_ELECTION_CONFIG_MAP;
-      const data = yield* startupRead(
-        `ConfigMap ${systemNamespace}/${configMap}`,
-        Effect.tryPromise({ try: () => kube.readStartupConfigMap(configMap), catch: (error) => error }),
-      );
-      election = yield* Effect.fromResult(parseLeaderElectionConfig(data, configMap));
-    }
-    // Tekton Chains' logging and observability ConfigMaps (config.md §1), read at start-up; absent ones mean defaults.
-    const loggingConfigMap = env["CONFIG_LOGGING_NAME"] ?? LOGGING_CONFIG_MAP;
-    const observabilityConfigMap = env["CONFIG_OBSERVABILITY_NAME"] ?? OBSERVABILITY_CONFIG_MAP;
-    const [loggingData, observabilityData] = yield* startupRead(
-      `ConfigMaps ${systemNamespace}/${loggingConfigMap} and ${observabilityConfigMap}`,
-      Effect.tryPromise({
-        try: () => Promise.all([kube.readStartupConfigMap(loggingConfigMap), kube.readStartupConfigMap(observabilityConfigMap)]),
-        catch: (error) => error,
-      }),
-    );
-    const logging = parseLoggingConfig(loggingData, loggingConfigMap);
-    minimumLogLevel = logging.minimumLevel;
-    for (const warning of [...logging.warnings, ...observabilityConfigWarnings(observabilityData, observabilityConfigMap)]) logLine("warning", warning);
-    // Read once here so that an unreachable API is waited for; the controller then reads it from the synced cache.
-    yield* startupRead(`ConfigMap ${systemNamespace}/${CONFIG_MAP_NAME}`, ports.configSource.readConfig());
-    const parts = yield* kubernetesParts({ cluster: kube, metrics, env, trustedRoot: args.trustedRoot, log: logLine, logLevel: minimumLogLevel });
-    // Only now, so that a replica waiting for the API never holds the Leases without signing.
-    const leadership =
-      election === undefined ? undefined : yield* heldLeaseLeadership({ store: kube.leaseStore(), identity: replicaIdentity(env), ...election, log: logLine });
-    yield* runningController(parts, {
-      ...defaultControllerOptions,
-      workers: 2 * args.threads,
-      namespaces: args.namespaces,
-      ...(leadership === undefined ? {} : { leadership }),
-    });
-    observability.markReady();
+      logLine,
+    ),
+    cluster: kubernetesClusterLayer,
+    settings: controllerSettingsLayer({
+      env,
+      systemNamespace,
+      disableHa: args.disableHa,
+      log: logLine,
+      onLogLevel: (level) => {
+        minimumLogLevel = level;
+      },
+    }),
+    backends: Layer.merge(kubernetesBackendsLayer({ metrics, env, trustedRoot: args.trustedRoot, log: logLine }), controllerLogsLayer),
+    leases: leasesLayer({ env, log: logLine }),
+    controller: runningControllerLayer({ ...defaultControllerOptions, workers: 2 * args.threads, namespaces: args.namespaces }),
+  });
+  const startUp = Effect.gen(function* () {
+    const started = yield* Layer.build(controller);
+    Context.get(started, Observability).markReady();
+    const { election } = Context.get(started, ControllerSettings);
     logLine(
       "info",
-      `chains-ts controller started: tekton.dev/${kube.version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
+      `chains-ts controller started: tekton.dev/${Context.get(started, KubernetesConnection).version}, ${args.namespaces.length === 0 ? "all namespaces" : `namespaces ${args.namespaces.join(", ")}`}, ` +
         `signing secrets from ${secretsDirectory ?? `Secret ${systemNamespace}/signing-secrets`}, ` +
-        (leadership === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
+        (election === undefined ? "leader election disabled" : "signing once this replica holds the leader Leases"),
     );
   });
   const starting = Effect.runFork(Scope.provide(resources)(startUp));

@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Data, Effect, type Scope } from "effect";
+import { Context, Data, Effect, Layer, type Scope } from "effect";
 import type { PrometheusMetrics } from "../../adapters/prometheus/prometheus-metrics.ts";
 
 export interface ObservabilityServers {
@@ -73,3 +73,11 @@ export const observabilityServers = (
     }),
     (servers) => Effect.promise(() => servers.close()),
   );
+
+/** The probe and metrics servers of the running process. */
+export class Observability extends Context.Service<Observability, ObservabilityServers>()("chains-ts/Observability") {}
+
+/** `observabilityServers` as a Layer: closed when the layer's scope closes. */
+export const observabilityServersLayer = (
+  options: Parameters<typeof startObservabilityServers>[0],
+): Layer.Layer<Observability, ObservabilityUnavailable> => Layer.effect(Observability)(observabilityServers(options));

@@ -1,4 +1,4 @@
-import { Effect, Result } from "effect";
+import { Effect, Layer, Result } from "effect";
 import { readSigningSecretsDirectory } from "../../adapters/files/signing-secrets-directory.ts";
 import { InMemoryArtifactStore } from "../../adapters/memory/in-memory-artifact-store.ts";
 import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
@@ -10,7 +10,8 @@ import { observeRun } from "../../domain/lifecycle/run-observation.ts";
 import { decodeRunObject } from "../../domain/run/run-object.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { type ControllerRuntime, makeControllerRuntime } from "../composition/controller-runtime.ts";
-import { inMemoryEnvironment, inMemoryParts } from "../composition/layers.ts";
+import { ConfigInForce } from "../composition/controller-config.ts";
+import { inMemoryEnvironment, inMemoryParts, partsLayer, passLayer } from "../composition/layers.ts";
 import { defaultControllerOptions } from "../controller/run-controller.ts";
 import { readDocument } from "../cli/read-document.ts";
 import { makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
@@ -79,7 +80,9 @@ export class ReplSession {
   constructor(print: (line: string) => void) {
     this.#print = print;
     this.#effects = new SideEffects(this.#cluster, [this.#oci], this.#tlog);
-    this.#runtime = makeControllerRuntime({ ...inMemoryParts(this.#environment, { logs: "silent" }), config: () => this.#config });
+    this.#runtime = makeControllerRuntime(
+      passLayer(partsLayer(inMemoryParts(this.#environment, { logs: "silent" }))).pipe(Layer.provide(Layer.succeed(ConfigInForce, () => this.#config))),
+    );
     const view = {
       run: (ref: RunRef) => {
         const json = this.#cluster.getRun(ref);
