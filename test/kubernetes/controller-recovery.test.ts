@@ -95,8 +95,8 @@ describe("the controller on the Kubernetes adapter recovers", () => {
     for (const name of names) chains.complete("taskruns", name);
     await until(() => names.some((n) => chains!.annotations("taskruns", n)["chains.tekton.dev/signed"] === "true"), "a first signed run");
     await chains.stopController();
-    // Let the write the stopped controller had sent land, as it would on a real server.
-    await new Promise((r) => setTimeout(r, 300));
+    // Let the writes the stopped controller had sent land, as they would on a real server.
+    await until(() => chains!.emu.requestLog.writes({ resource: "taskruns" }).every((w) => w.handled), "the stopped controller's writes to land");
     slow.remove();
     const signedAtStop = names.filter((n) => chains!.annotations("taskruns", n)["chains.tekton.dev/signed"] === "true");
     expect(signedAtStop.length).toBeLessThan(names.length);

@@ -161,7 +161,12 @@ describe("leader election between replicas", () => {
     seedForeignLease(chains, "tekton-chains-controller-7d9f_0b1c", 60);
     const a = await chains.startReplica("replica-a", timing);
     seedAndComplete(chains, ["waiting"]);
-    await new Promise((resolve) => setTimeout(resolve, timing.leaseDurationMs));
+    // Long enough for an unrenewed Lease to run out: the replica's own reads of it span a lease duration.
+    const leaseReads = () => chains!.emu.requestLog.entries({ verb: "get", resource: "leases", name: leaseNameFor("TaskRun"), bearerToken: a.name });
+    await until(() => {
+      const reads = leaseReads();
+      return reads.length > 1 && reads.at(-1)!.time.getTime() - reads[0]!.time.getTime() >= timing.leaseDurationMs;
+    }, "replica-a to read the foreign Lease for a lease duration", 30_000);
     expect(a.leadership.heldLeases("TaskRun")).toEqual([]);
     expect(chains.annotations("taskruns", "waiting")["chains.tekton.dev/signed"]).toBeUndefined();
     expect(runWritesBy(chains, a)).toHaveLength(0);

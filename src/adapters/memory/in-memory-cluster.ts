@@ -58,6 +58,7 @@ export class InMemoryCluster {
   readonly #clock: Clock["Service"];
   readonly #runs = new Map<string, RunJson>();
   readonly #watchers = new Set<Watcher>();
+  readonly #changeListeners = new Set<(ref: RunRef) => void>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #events = new AggregatedEvents<RecordedEvent>();
   readonly #configEvents = new AggregatedEvents<ClusterEvent & { readonly time: Date; readonly count: number }>();
@@ -127,6 +128,15 @@ export class InMemoryCluster {
   /** A copy of a run's annotations (empty when it has none or does not exist), without copying the run. */
   runAnnotations(ref: RunRef): Record<string, string> {
     return { ...this.#runs.get(runKey(ref))?.metadata.annotations };
+  }
+
+  /**
+   * Calls `listener` with the run's reference after every stored change of a run (and its
+   * deletion), at once rather than on the watch's later turn, until the returned function is called.
+   */
+  onRunChange(listener: (ref: RunRef) => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
   }
 
   listRuns(): Array<RunJson> {
@@ -361,6 +371,10 @@ export class InMemoryCluster {
     } else {
       this.#runs.set(key, stored);
       this.#broadcast({ type: "upsert", object: stored, initial: false });
+    }
+    if (this.#changeListeners.size > 0) {
+      const ref = refOfJson(stored);
+      for (const listener of this.#changeListeners) listener(ref);
     }
     return stored;
   }

@@ -6,7 +6,7 @@ import type { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-tr
 import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
 import type { RunJson } from "../../adapters/memory/run-json.ts";
 import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.ts";
-import type { RunRef } from "../../domain/run/run-ref.ts";
+import { type RunRef, runKey } from "../../domain/run/run-ref.ts";
 import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
 import { type ArtifactStoreFactory, type InMemoryEnvironment, inMemoryEnvironment, inMemoryParts } from "../composition/layers.ts";
@@ -111,15 +111,35 @@ export class EmbeddedChains {
     return this.cluster.runAnnotations(ref);
   }
 
-  /** Resolves with `true` or `failed` once the run's `chains.tekton.dev/signed` says so. */
-  async awaitSigned(ref: RunRef, timeoutMs = 10_000): Promise<"true" | "failed"> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+  /**
+   * Resolves with `true` or `failed` once the run's `chains.tekton.dev/signed` says so: when the
+   * write that sets it is stored, not by polling.
+   */
+  awaitSigned(ref: RunRef, timeoutMs = 10_000): Promise<"true" | "failed"> {
+    const outcome = () => {
       const signed = this.annotations(ref)[SIGNED_ANNOTATION];
-      if (signed === "true" || signed === "failed") return signed;
-      if (Date.now() > deadline) throw new Error(`${ref.kind} ${ref.namespace}/${ref.name} not signed within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+      return signed === "true" || signed === "failed" ? signed : undefined;
+    };
+    const now = outcome();
+    if (now !== undefined) return Promise.resolve(now);
+    const key = runKey(ref);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        stopListening();
+        clearTimeout(deadline);
+      };
+      const stopListening = this.cluster.onRunChange((changed) => {
+        if (runKey(changed) !== key) return;
+        const signed = outcome();
+        if (signed === undefined) return;
+        done();
+        resolve(signed);
+      });
+      const deadline = setTimeout(() => {
+        done();
+        reject(new Error(`${ref.kind} ${ref.namespace}/${ref.name} not signed within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
   }
 
   /** The controller's view of a run: its actor's state, or `undefined` when none is in flight. */

@@ -109,50 +109,55 @@ export const createHandler =
       body: body === "" ? undefined : body,
       status: 0,
       fault: false,
+      handled: false,
     });
     const respond = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       entry.status = status;
       sendJson(res, status, payload, headers);
     };
 
-    let dropWatchAfterMs: number | undefined;
-    const fault = context.faults.take(facts);
-    if (fault !== undefined) {
-      entry.fault = true;
-      if ("resetConnection" in fault) {
-        req.socket.destroy();
-        return;
-      }
-      if ("status" in fault) {
-        const headers = { ...(fault.status === 429 ? { "Retry-After": "1" } : {}), ...fault.headers };
-        respond(fault.status, fault.body ?? statusBody(fault.status, reasonFor(fault.status), `injected fault: HTTP ${fault.status}`), headers);
-        return;
-      }
-      if ("delayMs" in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      if ("dropWatchAfterMs" in fault) dropWatchAfterMs = fault.dropWatchAfterMs;
-      if (req.socket.destroyed) return;
-    }
-
     try {
-      if (body !== "" && contentType !== undefined && /protobuf/.test(contentType)) {
-        throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+      let dropWatchAfterMs: number | undefined;
+      const fault = context.faults.take(facts);
+      if (fault !== undefined) {
+        entry.fault = true;
+        if ("resetConnection" in fault) {
+          req.socket.destroy();
+          return;
+        }
+        if ("status" in fault) {
+          const headers = { ...(fault.status === 429 ? { "Retry-After": "1" } : {}), ...fault.headers };
+          respond(fault.status, fault.body ?? statusBody(fault.status, reasonFor(fault.status), `injected fault: HTTP ${fault.status}`), headers);
+          return;
+        }
+        if ("delayMs" in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if ("dropWatchAfterMs" in fault) dropWatchAfterMs = fault.dropWatchAfterMs;
+        if (req.socket.destroyed) return;
       }
-      if (route.kind === "resource") {
-        if (watch) serveWatch(context, route, url.searchParams, req, res, entry, dropWatchAfterMs);
-        else serveResource(context, route, method, url.searchParams, req, body, respond);
-        return;
+
+      try {
+        if (body !== "" && contentType !== undefined && /protobuf/.test(contentType)) {
+          throw unsupportedMediaType(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+        }
+        if (route.kind === "resource") {
+          if (watch) serveWatch(context, route, url.searchParams, req, res, entry, dropWatchAfterMs);
+          else serveResource(context, route, method, url.searchParams, req, body, respond);
+          return;
+        }
+        if (method !== "GET") throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+        const document = discoveryDocument(context, route, req);
+        if (document === undefined) throw genericNotFound(url.pathname);
+        respond(200, document);
+      } catch (error) {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (error instanceof ApiError) respond(error.code, error.status);
+        else respond(500, statusBody(500, "InternalError", `Internal error occurred: ${(error as Error).message}`));
       }
-      if (method !== "GET") throw methodNotAllowed(`the server does not allow this method on the requested resource`);
-      const document = discoveryDocument(context, route, req);
-      if (document === undefined) throw genericNotFound(url.pathname);
-      respond(200, document);
-    } catch (error) {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof ApiError) respond(error.code, error.status);
-      else respond(500, statusBody(500, "InternalError", `Internal error occurred: ${(error as Error).message}`));
+    } finally {
+      entry.handled = true;
     }
   };
 

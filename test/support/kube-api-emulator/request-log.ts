@@ -23,6 +23,8 @@ export interface RequestLogEntry {
   status: number;
   /** Whether a fault rule shaped this answer. */
   fault: boolean;
+  /** The emulator is done with it: answered (a watch: opened), applied, or dropped with its connection. */
+  handled: boolean;
 }
 
 export interface LogFilter {
