@@ -19,6 +19,15 @@ it("resolves with the write that sets signed, and at once for a run already sign
   expect(await chains.awaitSigned(ref, 0)).toBe("true");
 });
 
+it("resolves once the controller that signed the run has settled it (its hooks have run)", async () => {
+  const settled: Array<string> = [];
+  chains = await EmbeddedChains.start({ hooks: { onSettled: (ref, outcome) => void settled.push(`${ref.name} ${outcome}`) } });
+  const ref = chains.createRun(sampleRuns().taskRuns[0]!);
+  chains.completeRun(ref);
+  expect(await chains.awaitSigned(ref)).toBe("true");
+  expect(settled).toEqual([`${ref.name} annotated`]);
+});
+
 it("resolves with failed when signing gives up", async () => {
   // A key the signer cannot use: a permanent failure, recorded as signed=failed.
   chains = await EmbeddedChains.start({ signingSecrets: { "x509.pem": "not a key" } });

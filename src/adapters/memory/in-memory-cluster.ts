@@ -59,6 +59,8 @@ export class InMemoryCluster {
   readonly #runs = new Map<string, RunJson>();
   readonly #watchers = new Set<Watcher>();
   readonly #changeListeners = new Set<(ref: RunRef) => void>();
+  /** Runs changed since the last delivery, for the change listeners. */
+  readonly #changedRuns: Array<RunRef> = [];
   readonly #idleWaiters: Array<() => void> = [];
   readonly #events = new AggregatedEvents<RecordedEvent>();
   readonly #configEvents = new AggregatedEvents<ClusterEvent & { readonly time: Date; readonly count: number }>();
@@ -132,7 +134,8 @@ export class InMemoryCluster {
 
   /**
    * Calls `listener` with the run's reference after every stored change of a run (and its
-   * deletion), at once rather than on the watch's later turn, until the returned function is called.
+   * deletion), on the turn the watchers are told of it (so a writer's own continuation has run),
+   * until the returned function is called.
    */
   onRunChange(listener: (ref: RunRef) => void): () => void {
     this.#changeListeners.add(listener);
@@ -373,8 +376,8 @@ export class InMemoryCluster {
       this.#broadcast({ type: "upsert", object: stored, initial: false });
     }
     if (this.#changeListeners.size > 0) {
-      const ref = refOfJson(stored);
-      for (const listener of this.#changeListeners) listener(ref);
+      this.#changedRuns.push(refOfJson(stored));
+      this.#scheduleDelivery();
     }
     return stored;
   }
@@ -395,6 +398,7 @@ export class InMemoryCluster {
     // Only what is queued now; events caused by the handlers go to the next turn, so a watcher
     // that writes on every event cannot starve the event loop.
     const batches = [...this.#watchers].map((watcher) => [watcher, watcher.queue.splice(0)] as const);
+    const changed = this.#changedRuns.splice(0);
     for (const [watcher, batch] of batches) {
       for (const event of batch) {
         if (!this.#watchers.has(watcher)) break;
@@ -408,8 +412,9 @@ export class InMemoryCluster {
         }
       }
     }
+    for (const ref of changed) for (const listener of this.#changeListeners) listener(ref);
     this.#deliveryScheduled = false;
-    if ([...this.#watchers].some((watcher) => watcher.queue.length > 0)) {
+    if (this.#changedRuns.length > 0 || [...this.#watchers].some((watcher) => watcher.queue.length > 0)) {
       this.#scheduleDelivery();
       return;
     }
