@@ -1,5 +1,6 @@
 import { createPublicKey, verify } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -49,7 +50,8 @@ describe("embedded controller", () => {
   });
 
   it("signs a PipelineRun after its child TaskRuns", async () => {
-    chains = await EmbeddedChains.start();
+    // Time stands still: the PipelineRun's bounded wait for its children cannot run out.
+    chains = await EmbeddedChains.start({ clock: new ManualClock() });
     const { taskRuns, pipelineRun } = sampleRuns();
     const pr = chains.createRun(pipelineRun);
     const children = taskRuns.slice(2).map((t) => chains!.createRun(t));

@@ -2,18 +2,21 @@ import { createPublicKey, verify } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InMemoryArtifactStore } from "../../src/adapters/memory/in-memory-artifact-store.ts";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
-import { until } from "../support/until.ts";
+import { advanceUntil } from "../support/manual-time.ts";
 
 const RUNS = 4;
 
 type Command =
   | { readonly op: "create" | "complete" | "fail-run" | "redeliver" | "update" | "delete"; readonly run: number }
   | { readonly op: "restart" | "release-writes" }
+  /** Time passes: retries falling due in it start. */
+  | { readonly op: "advance"; readonly ms: number }
   | { readonly op: "fail-writes" | "fail-store" | "fail-secrets" | "hold-writes"; readonly times: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -23,6 +26,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({ op: fc.constantFrom("fail-run", "redeliver", "update", "delete"), run: fc.nat(RUNS - 1) }),
   },
   { weight: 1, arbitrary: fc.constantFrom({ op: "restart" as const }, { op: "release-writes" as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 100 }) }) },
   {
     weight: 2,
     arbitrary: fc.record({ op: fc.constantFrom("fail-writes", "fail-store", "fail-secrets"), times: fc.integer({ min: 1, max: 6 }) }),
@@ -39,10 +43,9 @@ const template = (i: number): RunJson => {
   return { ...base, metadata: { ...base.metadata, name: `run-${i}` } };
 };
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
 const b64 = (text: string | undefined) => Buffer.from(text ?? "", "base64");
 
-const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Command, deleted: Set<number>) => {
+const apply = async (chains: EmbeddedChains, clock: ManualClock, oci: InMemoryArtifactStore, cmd: Command, deleted: Set<number>) => {
   const cluster = chains.cluster;
   switch (cmd.op) {
     case "create":
@@ -81,6 +84,9 @@ const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Co
     case "release-writes":
       cluster.releaseHeldWrites();
       break;
+    case "advance":
+      clock.advance(cmd.ms);
+      break;
     case "fail-writes":
       cluster.failNext("writeRun", cmd.times, "injected: API server unavailable");
       break;
@@ -91,7 +97,7 @@ const apply = async (chains: EmbeddedChains, oci: InMemoryArtifactStore, cmd: Co
       cluster.failNext("readSigningSecrets", cmd.times, "injected: secret read failed");
       break;
   }
-  await tick();
+  await cluster.settled();
 };
 
 /** Whether every run is settled: done and signed or failed, or gone. */
@@ -115,18 +121,20 @@ describe("run lifecycle under arbitrary interleavings", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 25 }), async (commands) => {
         const oci = new InMemoryArtifactStore("oci");
-        const chains = await EmbeddedChains.start({ stores: [oci], controller: { workers: 2 } });
+        const clock = new ManualClock();
+        const chains = await EmbeddedChains.start({ stores: [oci], controller: { workers: 2 }, clock });
         const deleted = new Set<number>();
         try {
-          for (const cmd of commands) await apply(chains, oci, cmd, deleted);
+          for (const cmd of commands) await apply(chains, clock, oci, cmd, deleted);
           // Every run that exists finishes eventually, so every one is checked.
-          for (let i = 0; i < RUNS; i++) await apply(chains, oci, { op: "complete", run: i }, deleted);
+          for (let i = 0; i < RUNS; i++) await apply(chains, clock, oci, { op: "complete", run: i }, deleted);
           const refs = Array.from({ length: RUNS }, (_, i) => refOf(i));
           // Runs whose writes are not held settle first; the held writes land after them. Held writes
-          // can keep runs open (or occupy both workers), so this wait may end unsettled.
-          await until(() => allSettled(chains, refs), "the runs without held writes settled", 200).catch(() => undefined);
-          await apply(chains, oci, { op: "release-writes" }, deleted);
-          await until(() => allSettled(chains, refs), "every run settled");
+          // can keep runs open (or occupy both workers), so this wait may end unsettled: it lasts the
+          // whole retry budget of simulated time, not the config refresh that comes after it.
+          await advanceUntil(clock, () => allSettled(chains, refs), "the runs without held writes settled", 1_000).catch(() => undefined);
+          await apply(chains, clock, oci, { op: "release-writes" }, deleted);
+          await advanceUntil(clock, () => allSettled(chains, refs), "every run settled");
           const key = createPublicKey(chains.publicKeyPem);
           for (const ref of refs) {
             const run = chains.cluster.getRun(ref);

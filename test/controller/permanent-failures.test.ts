@@ -1,6 +1,8 @@
 import { generateKeyPairSync, verify } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
+import { defaultControllerOptions } from "../../src/app/controller/run-controller.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { preAuthEncoding } from "../../src/domain/dsse/pae.ts";
@@ -46,7 +48,13 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
   });
 
   it("fails a run at once on key material that cannot parse, and signs it again without a restart when the Secret changes", async () => {
-    chains = await EmbeddedChains.start({ signingSecrets: { "x509.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }, controller: { configRefreshMs: 20 } });
+    const clock = new ManualClock();
+    const configRefreshMs = 5_000;
+    chains = await EmbeddedChains.start({
+      signingSecrets: { "x509.pem": "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" },
+      clock,
+      controller: { configRefreshMs },
+    });
     const ref = chains.createRun(sampleRuns().taskRuns[1]!);
     chains.completeRun(ref);
     expect(await chains.awaitSigned(ref)).toBe("failed");
@@ -63,6 +71,8 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
 
     const { privatePem, publicKey } = pemKey();
     chains.cluster.setSecret("x509.pem", privatePem);
+    // The controller sees the new Secret at its next config refresh.
+    clock.advance(configRefreshMs);
     const annotations = await eventually(() => chains!.annotations(ref), (seen) => seen["chains.tekton.dev/signed"] === "true", "the run signed again");
     expect(annotations["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
     expect(annotations["chains.tekton.dev/retries"]).toBeUndefined();
@@ -74,10 +84,20 @@ describe("failures that retrying cannot fix (issue 13, item 6)", () => {
   });
 
   it("retries a transient failure within the budget, aggregating its Events into one with a count", async () => {
-    chains = await EmbeddedChains.start();
+    const clock = new ManualClock();
+    // The durations of a cluster: the test moves time on instead of waiting for them.
+    const { timing } = defaultControllerOptions;
+    chains = await EmbeddedChains.start({ clock, controller: { timing } });
     chains.cluster.failNext("readSigningSecrets", 2, "injected: secret read failed");
     const ref = chains.createRun(sampleRuns().taskRuns[1]!);
     chains.completeRun(ref);
+    // Each failed pass waits out a retry delay, twice as long as the one before.
+    for (const delayMs of [timing.retryDelayMs, 2 * timing.retryDelayMs]) {
+      await until(() => chains!.stateOf(ref) === "retrying", "a retry due");
+      clock.advance(delayMs - 1);
+      expect(chains.stateOf(ref)).toBe("retrying");
+      clock.advance(1);
+    }
     expect(await chains.awaitSigned(ref)).toBe("true");
     expect(retriesWritten(chains, ref)).toEqual(["0", "1"]);
     const retries = eventsOn(chains, ref).filter((e) => e.reason === "SigningRetry");

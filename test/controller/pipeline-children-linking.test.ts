@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
@@ -9,7 +10,7 @@ afterEach(async () => {
   chains = undefined;
 });
 
-/** A child wait far longer than the test: a PipelineRun signed in time did not wait for it. */
+/** Time never moves on this clock: a PipelineRun signed at all did not wait for its children. */
 const timing = { retryDelayMs: 5, maxRetryDelayMs: 50, childWaitMs: 10 * 60_000 };
 
 const withoutOwnerReferences = (run: RunJson, keepLabel: boolean): RunJson => {
@@ -20,7 +21,7 @@ const withoutOwnerReferences = (run: RunJson, keepLabel: boolean): RunJson => {
 };
 
 const signChildrenThenParent = async (keepLabel: boolean) => {
-  chains = await EmbeddedChains.start({ controller: { timing } });
+  chains = await EmbeddedChains.start({ clock: new ManualClock(), controller: { timing } });
   // Linked children come from the cache alone: a live read of one would fail.
   if (keepLabel) chains.cluster.failNext("readRun", 100, "injected: a linked child must not need a read");
   const { taskRuns, pipelineRun } = sampleRuns();

@@ -3,6 +3,7 @@ import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import type { Leadership } from "../../src/app/controller/leadership.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import { InMemoryCluster } from "../../src/adapters/memory/in-memory-cluster.ts";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import { completeRun } from "../../src/adapters/memory/run-completion-mutation.ts";
 import { refOfJson as refOf, type RunJson } from "../../src/adapters/memory/run-json.ts";
 import type { RunKind } from "../../src/domain/run/run-object.ts";
@@ -93,26 +94,39 @@ describe("releasing a run deleted before this replica led", () => {
 /** A run being deleted gets no further event, so nothing but the controller itself can retry its release. */
 describe("releasing a run whose first release writes fail", () => {
   it("retries the release after the retry delay until the finalizer is gone", async () => {
-    const cluster = new InMemoryCluster();
+    const clock = new ManualClock();
+    const cluster = new InMemoryCluster({ clock });
     const run = signedWithFinalizer(sampleTaskRun("release-retried"));
+    const ref = refOf(run);
     cluster.createRun(run);
-    cluster.deleteRun(refOf(run));
+    cluster.deleteRun(ref);
     cluster.failNext("writeRun", 3, "injected: API server unavailable");
+    // A minute, as on a cluster: the test moves time on instead of waiting for it.
+    const retryDelayMs = 60_000;
     chains = await EmbeddedChains.start({
       cluster,
-      controller: { timing: { retryDelayMs: 20, maxRetryDelayMs: 20, childWaitMs: 1_000 } },
+      clock,
+      controller: { timing: { retryDelayMs, maxRetryDelayMs: retryDelayMs, childWaitMs: 10 * 60_000 } },
     });
-    await untilGone(cluster, refOf(run));
+    for (let refused = 1; refused <= 3; refused++) {
+      await until(() => cluster.writes(ref).length === refused && chains!.stateOf(ref) === "releaseBackoff", `release attempt ${refused} refused`);
+      // The next attempt waits for the whole retry delay.
+      clock.advance(retryDelayMs - 1);
+      expect(chains.stateOf(ref)).toBe("releaseBackoff");
+      clock.advance(1);
+    }
+    await untilGone(cluster, ref);
     const failed = cluster.events().filter((event) => event.reason === "FinalizerUpdateFailed");
     expect(failed.reduce((sum, event) => sum + event.count, 0)).toBe(3);
     // Three refused attempts, then the one that lands.
-    expect(cluster.writes(refOf(run))).toHaveLength(4);
+    expect(cluster.writes(ref)).toHaveLength(4);
   });
 });
 
 describe("signing again, after a promotion, a run failed on key material", () => {
   it("starts the chart of a run that failed on an older Secret when leadership comes, and signs it again", async () => {
-    const cluster = new InMemoryCluster();
+    const clock = new ManualClock();
+    const cluster = new InMemoryCluster({ clock });
     const base = sampleTaskRun("failed-on-old-key");
     const run: RunJson = {
       ...base,
@@ -124,11 +138,15 @@ describe("signing again, after a promotion, a run failed on key material", () =>
     cluster.createRun(run);
     cluster.updateRun(refOf(run), completeRun("True", new Date()));
     const { leadership, grant } = grantedLater();
+    const configRefreshMs = 5_000;
     // The harness puts a fresh key in signing-secrets: version 1, not the version the run failed on.
-    chains = await EmbeddedChains.start({ cluster, controller: { leadership, configRefreshMs: 20 } });
+    chains = await EmbeddedChains.start({ cluster, clock, controller: { leadership, configRefreshMs } });
     await cluster.settled();
     expect(cluster.writes()).toHaveLength(0);
     grant();
+    // Its chart learns the Secret's version at the next config refresh.
+    await until(() => chains!.stateOf(refOf(run)) === "awaitingNewSecrets", "the chart waiting for a new Secret");
+    clock.advance(configRefreshMs);
     await eventually(() => chains!.annotations(refOf(run)), (annotations) => annotations["chains.tekton.dev/signed"] === "true", "the run signed again");
     expect(chains.annotations(refOf(run))["chains.tekton.dev/failed-secrets-version"]).toBeUndefined();
   });

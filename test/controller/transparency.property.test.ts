@@ -3,18 +3,23 @@ import { describe, expect, it } from "vitest";
 import type { RunJson } from "../../src/adapters/memory/run-json.ts";
 import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import type { RunRef } from "../../src/domain/run/run-ref.ts";
+import { advancing } from "../support/manual-time.ts";
 
 const RUNS = 3;
 
 type Command =
   | { readonly op: "complete" | "redeliver"; readonly run: number }
   | { readonly op: "restart" }
+  /** Time passes: retries falling due in it start. */
+  | { readonly op: "advance"; readonly ms: number }
   | { readonly op: "fail-tlog" | "fail-writes" | "fail-secrets"; readonly times: number };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("complete", "redeliver"), run: fc.nat(RUNS - 1) }) },
   { weight: 1, arbitrary: fc.constant({ op: "restart" as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 100 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constantFrom("fail-tlog", "fail-writes", "fail-secrets"), times: fc.integer({ min: 1, max: 5 }) }) },
 );
 
@@ -31,7 +36,7 @@ const template = (i: number): RunJson => {
 
 const isDone = (run: RunJson) => (run["status"] as { completionTime?: string }).completionTime !== undefined;
 
-const apply = async (chains: EmbeddedChains, cmd: Command) => {
+const apply = async (chains: EmbeddedChains, clock: ManualClock, cmd: Command) => {
   switch (cmd.op) {
     case "complete":
       if (!isDone(chains.cluster.getRun(refOf(cmd.run))!)) chains.completeRun(refOf(cmd.run));
@@ -41,6 +46,9 @@ const apply = async (chains: EmbeddedChains, cmd: Command) => {
       break;
     case "restart":
       await chains.restart();
+      break;
+    case "advance":
+      clock.advance(cmd.ms);
       break;
     case "fail-tlog":
       chains.transparencyLog.failNext(cmd.times, "injected: Rekor unavailable");
@@ -52,15 +60,15 @@ const apply = async (chains: EmbeddedChains, cmd: Command) => {
       chains.cluster.failNext("readSigningSecrets", cmd.times, "injected: secret read failed");
       break;
   }
-  await new Promise((resolve) => setTimeout(resolve, 1));
+  await chains.cluster.settled();
 };
 
 /** Runs every command, completes every run and waits until each is signed or failed. */
-const play = async (chains: EmbeddedChains, commands: ReadonlyArray<Command>) => {
+const play = async (chains: EmbeddedChains, clock: ManualClock, commands: ReadonlyArray<Command>) => {
   for (let i = 0; i < RUNS; i++) chains.cluster.createRun(template(i));
-  for (const cmd of commands) await apply(chains, cmd);
-  for (let i = 0; i < RUNS; i++) await apply(chains, { op: "complete", run: i });
-  for (let i = 0; i < RUNS; i++) await chains.awaitSigned(refOf(i));
+  for (const cmd of commands) await apply(chains, clock, cmd);
+  for (let i = 0; i < RUNS; i++) await apply(chains, clock, { op: "complete", run: i });
+  for (let i = 0; i < RUNS; i++) await advancing(clock, chains.awaitSigned(refOf(i)), `run-${i} signed or failed`);
   await chains.cluster.settled();
 };
 
@@ -81,12 +89,14 @@ describe("transparency log uploads under arbitrary interleavings (in-memory log)
   it("never marks a run signed without a log entry for each of its signatures", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 20 }), async (commands) => {
+        const clock = new ManualClock();
         const chains = await EmbeddedChains.start({
           config: { "transparency.enabled": "true", "artifacts.oci.storage": "tekton" },
           controller: { workers: 2 },
+          clock,
         });
         try {
-          await play(chains, commands);
+          await play(chains, clock, commands);
           const logged = new Map(chains.transparencyLog.entries().map((e) => [e.logIndex, e]));
           for (let i = 0; i < RUNS; i++) {
             const annotations = chains.cluster.getRun(refOf(i))!.metadata.annotations ?? {};
@@ -117,12 +127,14 @@ describe("transparency log uploads under arbitrary interleavings (in-memory log)
   it("never uploads an artifact twice in manual mode", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command.filter((c) => c.op !== "restart"), { minLength: 1, maxLength: 20 }), async (commands) => {
+        const clock = new ManualClock();
         const chains = await EmbeddedChains.start({
           config: { "transparency.enabled": "manual", "artifacts.oci.storage": "tekton" },
           controller: { workers: 2 },
+          clock,
         });
         try {
-          await play(chains, commands);
+          await play(chains, clock, commands);
           const entries = chains.transparencyLog.entries();
           outcomes.uploads += entries.length;
           const artifacts = Array.from({ length: RUNS }, (_, i) => (i % 2 === 0 ? 2 : 1)).reduce((a, b) => a + b, 0);

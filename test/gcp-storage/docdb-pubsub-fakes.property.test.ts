@@ -3,6 +3,7 @@
 import { Effect, Result } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/adapters/memory/manual-clock.ts";
 import { makeDocdbArtifactStore } from "../../src/adapters/storage/docdb/docdb-artifact-store.ts";
 import { InMemoryDocumentWriter } from "../../src/adapters/storage/docdb/in-memory-document-writer.ts";
 import { InMemoryMessagePublisher } from "../../src/adapters/storage/pubsub/in-memory-message-publisher.ts";
@@ -13,6 +14,7 @@ import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
 import { parseDocstoreUrl } from "../../src/domain/storage/docstore-url.ts";
 import type { SignedArtifact } from "../../src/domain/signing-pass/signing-artifacts.ts";
+import { advancing } from "../support/manual-time.ts";
 
 const configOf = (data: Readonly<Record<string, string>>): ChainsConfig => {
   const parsed = parseChainsConfig(data);
@@ -130,7 +132,9 @@ describe("docdb and pubsub backends on their fakes", () => {
         const inmemory = new InMemoryMessagePublisher();
         documents.failNext(docdbFailures);
         inmemory.failNext(pubsubFailures);
+        const clock = new ManualClock();
         const chains = await EmbeddedChains.start({
+          clock,
           config: {
             "artifacts.taskrun.storage": "tekton,docdb,kafka",
             "artifacts.oci.storage": "",
@@ -146,7 +150,7 @@ describe("docdb and pubsub backends on their fakes", () => {
         try {
           const ref = chains.createRun(sampleRuns().taskRuns[0]!);
           chains.completeRun(ref);
-          expect(await chains.awaitSigned(ref)).toBe("true");
+          expect(await advancing(clock, chains.awaitSigned(ref), "the run signed")).toBe("true");
           expect(documents.size).toBe(1);
           expect(inmemory.messages("runs")).toHaveLength(1);
           expect(chains.metrics.value("chains_ts_storage_errors_total", { backend: "docdb" })).toBe(docdbFailures);

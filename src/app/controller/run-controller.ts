@@ -19,12 +19,14 @@ import { parentPipelineRunOf } from "../../domain/run/pipeline-run-parent.ts";
 import { isBeingDeleted } from "../../domain/run/run-completion.ts";
 import { decodeRunObject, type RunDecodeFailed, type RunKind, type RunObject } from "../../domain/run/run-object.ts";
 import { runKey, runRefOf, runRefOfRaw, type RunRef } from "../../domain/run/run-ref.ts";
+import { systemTimers } from "../../adapters/clock/system-timers.ts";
 import { ClusterEvents } from "../../ports/cluster-events.ts";
 import type { ClusterServices, ClusterUnavailable } from "../../ports/cluster.ts";
 import { ConfigSource } from "../../ports/config-source.ts";
 import { RunSource, type RunWatch, type RunWatchEvent } from "../../ports/run-source.ts";
 import { RunWriter } from "../../ports/run-writer.ts";
 import { Metrics } from "../../ports/metrics.ts";
+import type { TimerHandle, Timers } from "../../ports/timers.ts";
 import { type EffectRunner, makeLifecycleSteps } from "../lifecycle/lifecycle-steps-on-ports.ts";
 import { passMetric } from "../lifecycle/pass-metrics.ts";
 import type { ConfigHolder } from "./config-holder.ts";
@@ -47,6 +49,11 @@ export interface ControllerOptions {
    * so a rejected edit is reported when it is made, not at the next run. Default 5 s.
    */
   readonly configRefreshMs?: number;
+  /**
+   * What every wait runs on: the run charts' retry, release retry and child-wait delays, the config
+   * refresh and the shutdown grace. Default: Node's timers; a test gives a `ManualClock` to move time.
+   */
+  readonly timers?: Timers["Service"];
 }
 
 export const defaultControllerOptions: ControllerOptions = {
@@ -120,7 +127,8 @@ export class RunController {
   private readonly workers: Array<Promise<void>> = [];
   private watch: RunWatch | undefined;
   private unsubscribeLeadership: () => void = () => undefined;
-  private configTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly timers: Timers["Service"];
+  private configTimer: TimerHandle;
   private synced = false;
 
   private constructor(runner: EffectRunner, configHolder: ConfigHolder, options: ControllerOptions, hooks: ControllerHooks) {
@@ -129,6 +137,7 @@ export class RunController {
     this.options = options;
     this.hooks = hooks;
     this.leadership = options.leadership ?? soleLeader;
+    this.timers = options.timers ?? systemTimers;
     this.machine = createRunLifecycleMachine(
       makeLifecycleSteps({ run: (ref) => this.runs.get(runKey(ref)), config: () => this.configHolder.current() }, runner),
     );
@@ -150,9 +159,7 @@ export class RunController {
     );
     if (Result.isFailure(watch)) return Result.fail(watch.failure);
     controller.watch = watch.success;
-    // A refresh cut short by shutdown is of no consequence: the next start reads the config anew.
-    controller.configTimer = setInterval(() => controller.refreshConfig().catch(() => undefined), options.configRefreshMs ?? 5_000);
-    controller.configTimer.unref();
+    controller.scheduleConfigRefresh();
     for (let i = 0; i < options.workers; i++) controller.workers.push(controller.work());
     return Result.succeed(controller);
   }
@@ -174,13 +181,15 @@ export class RunController {
    */
   async stop(): Promise<void> {
     this.unsubscribeLeadership();
-    clearInterval(this.configTimer);
+    this.timers.clearTimeout(this.configTimer);
     this.watch?.stop();
     this.queue.close();
+    let grace: TimerHandle;
     await Promise.race([
       Promise.all(this.workers),
-      new Promise((resolve) => setTimeout(resolve, this.options.shutdownGraceMs).unref()),
+      new Promise((resolve) => (grace = this.timers.setTimeout(() => resolve(undefined), this.options.shutdownGraceMs, { background: true }))),
     ]);
+    this.timers.clearTimeout(grace);
     for (const actor of this.actors.values()) actor.stop();
     this.actors.clear();
   }
@@ -375,7 +384,10 @@ export class RunController {
   /** Starts the chart of a run the leader has something to do for. */
   private spawn(ref: RunRef, observation: RunObservation): void {
     const key = runKey(ref);
-    const actor = createActor(this.machine, { input: { ref, uid: observation.uid, observation, timing: this.options.timing } });
+    const actor = createActor(this.machine, {
+      input: { ref, uid: observation.uid, observation, timing: this.options.timing },
+      clock: this.timers,
+    });
     this.actors.set(key, actor);
     this.lastWriteShown.delete(key);
     let previous = "";
@@ -426,6 +438,19 @@ export class RunController {
     const secrets = await this.runner.runPromise(Effect.result(ConfigSource.use((c) => c.readSigningSecrets())));
     if (Result.isFailure(secrets)) return;
     for (const key of [...this.awaitingNewSecrets]) this.actors.get(key)?.send({ type: "SECRETS_VERSION", version: secrets.success.version });
+  }
+
+  /** Compares the config in force with chains-config every `configRefreshMs`, until `stop`. */
+  private scheduleConfigRefresh(): void {
+    this.configTimer = this.timers.setTimeout(
+      () => {
+        // A refresh cut short by shutdown is of no consequence: the next start reads the config anew.
+        this.refreshConfig().catch(() => undefined);
+        this.scheduleConfigRefresh();
+      },
+      this.options.configRefreshMs ?? 5_000,
+      { background: true },
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Result } from "effect";
-import type { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
+import { systemClock } from "../../adapters/clock/system-clock.ts";
+import { InMemoryCluster } from "../../adapters/memory/in-memory-cluster.ts";
 import type { InMemoryMetrics } from "../../adapters/memory/in-memory-metrics.ts";
 import type { InMemoryTransparencyLog } from "../../adapters/memory/in-memory-transparency-log.ts";
 import { completeRun } from "../../adapters/memory/run-completion-mutation.ts";
@@ -9,6 +10,8 @@ import { SIGNED_ANNOTATION } from "../../domain/annotations/chains-annotations.t
 import { type RunRef, runKey } from "../../domain/run/run-ref.ts";
 import type { KeylessContext } from "../../adapters/signing/fulcio/keyless-context.ts";
 import type { ArtifactStore } from "../../ports/artifact-store.ts";
+import type { Clock } from "../../ports/clock.ts";
+import type { Timers } from "../../ports/timers.ts";
 import { type ArtifactStoreFactory, type InMemoryEnvironment, inMemoryEnvironment, inMemoryParts } from "../composition/layers.ts";
 import { startController, type RunningController } from "../composition/start-controller.ts";
 import {
@@ -35,6 +38,12 @@ export interface EmbeddedChainsOptions {
   readonly cluster?: InMemoryCluster;
   /** Keyless (Fulcio) signing: the clock, trusted root and token sources it uses. */
   readonly keyless?: KeylessContext;
+  /**
+   * The time the controller waits on (retry, release retry and child-wait delays, config refresh,
+   * shutdown grace) and a new cluster and `completeRun` stamp times with. Default: the system's; a
+   * `ManualClock` lets a test move time on instead of waiting for it.
+   */
+  readonly clock?: Clock["Service"] & Timers["Service"];
 }
 
 /** Fast retries for embedding: the reference's budget, seconds squeezed into milliseconds. */
@@ -69,7 +78,7 @@ export class EmbeddedChains {
 
   static async start(options: EmbeddedChainsOptions = {}): Promise<EmbeddedChains> {
     const environment = inMemoryEnvironment({
-      ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+      cluster: options.cluster ?? new InMemoryCluster({ clock: options.clock ?? systemClock }),
       ...(options.stores === undefined ? {} : { stores: options.stores }),
     });
     const { cluster } = environment;
@@ -89,7 +98,7 @@ export class EmbeddedChains {
   private static async launch(options: EmbeddedChainsOptions, environment: InMemoryEnvironment): Promise<RunningController> {
     const started = await startController(
       inMemoryParts(environment, { logs: options.logs ?? "silent", keyless: options.keyless }),
-      { ...defaultControllerOptions, timing: embeddedTiming, ...options.controller },
+      { ...defaultControllerOptions, timing: embeddedTiming, ...(options.clock === undefined ? {} : { timers: options.clock }), ...options.controller },
       options.hooks,
     );
     if (Result.isFailure(started)) throw new Error(`chains-ts did not start: ${started.failure.message}`);
@@ -104,7 +113,7 @@ export class EmbeddedChains {
 
   /** Finishes a run (its `Succeeded` condition and completion time), as Tekton Pipelines does. */
   completeRun(ref: RunRef, succeeded = true): void {
-    this.cluster.updateRun(ref, completeRun(succeeded ? "True" : "False", new Date()));
+    this.cluster.updateRun(ref, completeRun(succeeded ? "True" : "False", (this.options.clock ?? systemClock).now()));
   }
 
   annotations(ref: RunRef): Readonly<Record<string, string>> {

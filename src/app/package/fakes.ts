@@ -10,4 +10,5 @@ export * from "../../adapters/memory/manual-clock.ts";
 export * from "../../adapters/memory/run-completion-mutation.ts";
 export * from "../../adapters/memory/run-json.ts";
 export * from "../../adapters/clock/system-clock.ts";
+export * from "../../adapters/clock/system-timers.ts";
 export * from "../../adapters/memory/in-memory-oci-registry.ts";

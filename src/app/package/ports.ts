@@ -12,4 +12,5 @@ export * from "../../ports/run-source.ts";
 export * from "../../ports/run-writer.ts";
 export * from "../../ports/signer.ts";
 export * from "../../ports/sigstore-trust.ts";
+export * from "../../ports/timers.ts";
 export * from "../../ports/transparency-log.ts";
