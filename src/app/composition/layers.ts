@@ -103,9 +103,13 @@ export const logsLayer = (logs: "json" | "silent", level: LogLevel.LogLevel = "I
   logs === "json" ? jsonLogger(level) : Layer.succeed(References.MinimumLogLevel, "None");
 
 /** Given adapters (the fakes, or adapters built beforehand) as the layers a pass stands on. */
-export const partsLayer = (parts: RuntimeParts): Layer.Layer<PassParts, never, ConfigInForce> =>
+export const partsLayer = (
+  parts: RuntimeParts,
+  /** The cluster ports' layer, when the caller uses the same one elsewhere in its graph (built once). */
+  cluster: Layer.Layer<ClusterServices> = clusterLayer(parts.cluster),
+): Layer.Layer<PassParts, never, ConfigInForce> =>
   Layer.mergeAll(
-    clusterLayer(parts.cluster),
+    cluster,
     Layer.succeed(Metrics, parts.metrics),
     transparencyLogLayer(parts.transparencyLog),
     artifactStoresLayer(parts.stores),
@@ -348,10 +352,13 @@ export const inProcessControllerLayer = (
   parts: RuntimeParts,
   options: ControllerOptions,
   hooks: ControllerHooks = {},
-): Layer.Layer<Controller, ConfigInvalid | ClusterUnavailable> =>
-  runningControllerLayer(options, hooks).pipe(
+): Layer.Layer<Controller, ConfigInvalid | ClusterUnavailable> => {
+  // One layer object in both places: chains-config is read through it, and the pass runs on it.
+  const cluster = clusterLayer(parts.cluster);
+  return runningControllerLayer(options, hooks).pipe(
     Layer.provide(passRuntimeLayer),
-    Layer.provideMerge(passLayer(partsLayer(parts))),
+    Layer.provideMerge(passLayer(partsLayer(parts, cluster))),
     Layer.provideMerge(controllerConfigLayer),
-    Layer.provide(clusterLayer(parts.cluster)),
+    Layer.provide(cluster),
   );
+};
