@@ -81,8 +81,8 @@ class Rounds {
   }
 }
 
-/** Raw signing of `payloads` in turn for about `ms` milliseconds: [signatures, seconds]. */
-const rawSigning = (ms: number, sign8k: () => void): [number, number] => {
+/** Raw signing with `sign8k` for about `ms` milliseconds: [signatures, seconds]. */
+export const rawSigning = (ms: number, sign8k: () => void): [number, number] => {
   let count = 0;
   const started = performance.now();
   while (performance.now() - started < ms) {
