@@ -10,7 +10,7 @@ export const sourceFiles = (dir: string): Array<string> =>
   });
 
 /** Comments are blanked first, so prose such as `from "x"` in a doc comment is not taken for an import. */
-const withoutComments = (text: string): string =>
+export const withoutComments = (text: string): string =>
   text.replace(/\/\*[\s\S]*?\*\//g, " ").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
 
 const IMPORT_PATTERNS = [

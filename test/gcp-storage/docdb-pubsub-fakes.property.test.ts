@@ -12,6 +12,7 @@ import { sampleRuns } from "../../src/app/demo/sample-runs.ts";
 import { EmbeddedChains } from "../../src/app/harness/embedded-chains.ts";
 import type { ChainsConfig } from "../../src/domain/config/chains-config.ts";
 import { parseChainsConfig } from "../../src/domain/config/parse-chains-config.ts";
+import { parseJsonText } from "../../src/domain/serialization/json-text.ts";
 import { parseDocstoreUrl } from "../../src/domain/storage/docstore-url.ts";
 import type { SignedArtifact } from "../../src/domain/signing-pass/signing-artifacts.ts";
 import { advancing } from "../support/manual-time.ts";
@@ -84,7 +85,7 @@ describe("docdb and pubsub backends on their fakes", () => {
         expect(new TextDecoder().decode(record.Signed)).toBe(artifact.payload);
         expect(Buffer.from(record.Signature, "base64").equals(Buffer.from(artifact.signature))).toBe(true);
         expect([record.Cert, record.Chain]).toEqual([artifact.certificatePem, artifact.chainPem]);
-        expect(record.Object).toEqual(JSON.parse(artifact.payload));
+        expect(record.Object).toEqual(parseJsonText(artifact.payload));
       }),
     );
   });

@@ -1,4 +1,5 @@
 import { ApiException } from "@kubernetes/client-node";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 /** The HTTP status of a failed API call, or undefined when no answer came (network, timeout). */
 export const httpStatusOf = (error: unknown): number | undefined => {
@@ -35,7 +36,7 @@ const statusMessageOf = (body: unknown): string | undefined => {
 
 const tryParse = (text: string): unknown => {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch {
     return text === "" ? undefined : { message: text.slice(0, 300) };
   }

@@ -1,6 +1,7 @@
 import { Data, Effect, Schedule } from "effect";
 import { readTextCapped, ResponseTooLarge } from "../http/bounded-body.ts";
 import { networkFailureDetail } from "../http/network-failure-detail.ts";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 /** One Rekor exchange failed: no answer, a refused size, or a status the transport retries (429, 5xx). */
 export class RekorHttpFailed extends Data.TaggedError("RekorHttpFailed")<{
@@ -67,7 +68,7 @@ export const rekorRequest = (
 /** Rekor's error body is `{"code":…,"message":…}`; other text is quoted as is, shortened. */
 export const serverMessage = (text: string): string => {
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed = parseJsonText(text);
     if (typeof parsed === "object" && parsed !== null && "message" in parsed && typeof parsed.message === "string")
       return parsed.message;
   } catch {

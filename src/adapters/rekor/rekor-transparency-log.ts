@@ -13,6 +13,7 @@ import {
 import { verifySignature } from "../signing/signature-check.ts";
 import { rekorRequest, serverMessage } from "./rekor-http.ts";
 import { type ExpectedEntry, logIdOfPem, verifyLogEntry } from "./verify-log-entry.ts";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 export interface RekorOptions {
   /** `transparency.url` of the config in force, read on every upload so a config edit applies live. */
@@ -87,7 +88,7 @@ export const proposalOf = (upload: TransparencyUpload): Result.Result<Proposal, 
 /** `{"<uuid>": {…entry…}}`, the shape of a created or fetched entry. */
 export const singleEntry = (text: string): { uuid: string; entry: unknown } | undefined => {
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed = parseJsonText(text);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return undefined;
     const entries = Object.entries(parsed);
     const [first] = entries;

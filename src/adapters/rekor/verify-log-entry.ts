@@ -10,6 +10,7 @@ import {
 } from "../../domain/transparency/log-entry.ts";
 import type { TrustedKey } from "../../ports/sigstore-trust.ts";
 import { inclusionProofProblem } from "./merkle-inclusion.ts";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 /** What the entry must say, from the signature it is meant to log (all base64 is std, padded). */
 export interface ExpectedEntry {
@@ -62,7 +63,7 @@ const keyOf = (pem: string): KeyObject | undefined => {
 const bodyProblem = (body: Uint8Array, expected: ExpectedEntry): string | undefined => {
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body).toString("utf8"));
+    json = parseJsonText(Buffer.from(body).toString("utf8"));
   } catch {
     return "the entry body is not JSON";
   }

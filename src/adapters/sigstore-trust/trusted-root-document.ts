@@ -2,6 +2,7 @@ import { createPublicKey, X509Certificate } from "node:crypto";
 import { Result } from "effect";
 import { isJsonObject } from "../../domain/oci/json-object.ts";
 import type { SigstoreTrustedRoot, TrustedCertificateAuthority, TrustedKey } from "../../ports/sigstore-trust.ts";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 const pem = (der: Buffer, label: string): string =>
   `-----BEGIN ${label}-----\n${der.toString("base64").replace(/.{1,64}/g, "$&\n")}-----END ${label}-----\n`;
@@ -74,7 +75,7 @@ const authorities = (list: unknown): Result.Result<ReadonlyArray<TrustedCertific
 export const parseTrustedRoot = (text: string): Result.Result<SigstoreTrustedRoot, string> => {
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = parseJsonText(text);
   } catch {
     return Result.fail("not JSON");
   }

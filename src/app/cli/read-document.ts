@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseJson, type ParseError, type ParseErrorCode, printParseErrorCode } from "jsonc-parser";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { DocumentUnreadable } from "./document-unreadable.ts";
+import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 /** 1-based line and column of a character offset. */
 const lineAndColumn = (text: string, offset: number): string => {
@@ -43,7 +44,7 @@ export const readDocument = async (path: string): Promise<unknown> => {
   }
   if (text.trim() === "") throw new DocumentUnreadable({ path, problem: "empty", detail: "" });
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonText(text);
   } catch {
     // Not JSON: YAML next.
   }

@@ -2,6 +2,7 @@ import { Data, Result } from "effect";
 import { isJsonObject as isRecord } from "../oci/json-object.ts";
 import { goQuote } from "../serialization/go-json.ts";
 import { decodeStdBase64, decodeUrlBase64, encodeStdBase64 as base64 } from "./base64.ts";
+import { parseJsonText } from "../serialization/json-text.ts";
 
 /** The DSSE payload type of every in-toto statement Chains signs (signing.md §4). */
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -42,7 +43,7 @@ const invalid = (reason: string) => Result.fail(new EnvelopeInvalid({ reason }))
 export const parseEnvelope = (text: string): Result.Result<DsseEnvelope, EnvelopeInvalid> => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch (error) {
     return invalid(`not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }

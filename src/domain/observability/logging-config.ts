@@ -1,4 +1,5 @@
 import type { LogLevel } from "effect";
+import { parseJsonText } from "../serialization/json-text.ts";
 
 /** The logging ConfigMap's name in `SYSTEM_NAMESPACE` (env `CONFIG_LOGGING_NAME`), as Tekton Chains names it. */
 export const LOGGING_CONFIG_MAP = "config-logging";
@@ -42,7 +43,7 @@ export const parseLoggingConfig = (data: Readonly<Record<string, string>>, confi
   if (zap !== undefined && zap.trim() !== "") {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(zap);
+      parsed = parseJsonText(zap);
     } catch {
       warnings.push(`${configMap}: ignoring zap-logger-config: not valid JSON`);
     }

@@ -1,6 +1,7 @@
 import { Data, Effect, Redacted } from "effect";
 import { isJsonObject } from "./json-object.ts";
 import { anonymous, type Keychain, type RegistryCredential } from "./registry-credential.ts";
+import { parseJsonText } from "../serialization/json-text.ts";
 
 /**
  * Registry credentials from docker config files: Secrets of type `kubernetes.io/dockerconfigjson`
@@ -78,7 +79,7 @@ export const credentialHelperFor = (config: DockerConfigFile, registry: string):
 const parseJsonObject = (text: string, source: string): Record<string, unknown> | InvalidDockerConfig => {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJsonText(text);
   } catch {
     return new InvalidDockerConfig({ source, reason: "not valid JSON" });
   }

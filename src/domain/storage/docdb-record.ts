@@ -1,4 +1,5 @@
 import { Result } from "effect";
+import { parseJsonText } from "../serialization/json-text.ts";
 
 /** What the `docdb` backend stores per object (storage.md §7), with the reference's Go field names. */
 export interface DocdbRecord {
@@ -25,7 +26,7 @@ export const docdbRecord = (artifact: {
 }): Result.Result<DocdbRecord, string> => {
   let object: unknown;
   try {
-    object = JSON.parse(artifact.payload);
+    object = parseJsonText(artifact.payload);
   } catch (error) {
     return Result.fail(`the payload is not JSON, so it cannot be stored as the record's Object: ${String(error)}`);
   }

@@ -2,6 +2,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import { goJson } from "../serialization/go-json.ts";
 import type { GoValue } from "../serialization/go-value.ts";
+import { parseJsonText } from "../serialization/json-text.ts";
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 const utf8 = new TextEncoder();
@@ -50,7 +51,7 @@ export const dsseBody = (input: { readonly envelopeJson: string; readonly verifi
  * Verifiers such as @sigstore/verify and cosign read this form.
  */
 export const storedDsseBody = (input: { readonly envelopeJson: string; readonly verifierPem: string }): string => {
-  const envelope = JSON.parse(input.envelopeJson) as { payload: string; signatures: ReadonlyArray<{ sig: string }> };
+  const envelope = parseJsonText(input.envelopeJson) as { payload: string; signatures: ReadonlyArray<{ sig: string }> };
   const verifier = base64(utf8.encode(input.verifierPem));
   return JSON.stringify({
     apiVersion: "0.0.1",

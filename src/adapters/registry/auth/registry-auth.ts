@@ -6,6 +6,7 @@ import type { Clock } from "../../../ports/clock.ts";
 import { systemClock } from "../../clock/system-clock.ts";
 import { tokenRealmRefusal } from "../../../domain/oci/token-realm.ts";
 import type { AuthChallenge } from "./www-authenticate.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** What the registry asked for, learnt from its first 401 and then used pre-emptively. */
 export type RegistryAuthScheme =
@@ -181,7 +182,7 @@ const tokenFromResponse = (status: number, body: string, issuedAt: number): Effe
   }
   let json: unknown;
   try {
-    json = JSON.parse(body);
+    json = parseJsonText(body);
   } catch {
     return Effect.fail({ status, reason: "token response is not JSON", retryable: false });
   }

@@ -24,6 +24,7 @@ import {
   type RegistryRequest,
   type RegistryResponse,
 } from "./registry-transport.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 export interface DistributionClientOptions extends OciSessionOptions {
   readonly retry?: RetryPolicy;
@@ -339,7 +340,7 @@ const nextLink = (response: RegistryResponse): string | undefined => {
 
 const parseJson = (bytes: Uint8Array): unknown => {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseJsonText(new TextDecoder().decode(bytes));
   } catch {
     return undefined;
   }

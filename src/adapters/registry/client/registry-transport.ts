@@ -6,6 +6,7 @@ import { OciRegistryError, type OciRegistryErrorKind, type RepositoryRef } from 
 import { authSchemeFrom, RegistryAuthenticator, repositoryScope, type TokenFailure } from "../auth/registry-auth.ts";
 import { type RetryPolicy, retrySchedule } from "./retry-policy.ts";
 import { parseWwwAuthenticate } from "../auth/www-authenticate.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** One registry call. `url` is a `/v2/…` path, or an absolute upload `Location` from the registry. */
 export interface RegistryRequest {
@@ -219,7 +220,7 @@ export const responseError = (
 /** `{"errors":[{"code":"…","message":"…"}]}` as `CODE: message; …` (distribution error body). */
 const registryErrorText = (body: Uint8Array): string => {
   try {
-    const json = JSON.parse(new TextDecoder().decode(body)) as { errors?: { code?: unknown; message?: unknown }[] };
+    const json = parseJsonText(new TextDecoder().decode(body)) as { errors?: { code?: unknown; message?: unknown }[] };
     return (json.errors ?? [])
       .map((e) => [e.code, e.message].filter((x) => typeof x === "string" && x !== "").join(": "))
       .filter((x) => x !== "")

@@ -1,5 +1,6 @@
 import { Effect, Redacted } from "effect";
 import { answerExcerpt, type HttpAnswer, httpExchange } from "./http-exchange.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 export interface CertificateRequest {
   /** `signers.x509.fulcio.address`. */
@@ -29,7 +30,7 @@ const issued = (certificates: ReadonlyArray<string>): IssuedCertificate | undefi
 /** `signedCertificateEmbeddedSct` or `signedCertificateDetachedSct`, each with `chain.certificates`. */
 const fromV2 = (body: string): IssuedCertificate | undefined => {
   try {
-    const json = JSON.parse(body) as Record<string, { chain?: { certificates?: unknown } } | undefined>;
+    const json = parseJsonText(body) as Record<string, { chain?: { certificates?: unknown } } | undefined>;
     const certificates = (json["signedCertificateEmbeddedSct"] ?? json["signedCertificateDetachedSct"])?.chain?.certificates;
     return Array.isArray(certificates) && certificates.every((c) => typeof c === "string") ? issued(certificates) : undefined;
   } catch {

@@ -1,4 +1,5 @@
 import { Redacted, Result } from "effect";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** The audience Fulcio accepts tokens for; every provider asks for it. */
 export const SIGSTORE_AUDIENCE = "sigstore";
@@ -15,7 +16,7 @@ const claimsOf = (jwt: string): Record<string, unknown> | undefined => {
   const parts = jwt.split(".");
   if (parts.length !== 3) return undefined;
   try {
-    const claims: unknown = JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8"));
+    const claims = parseJsonText(Buffer.from(parts[1] ?? "", "base64url").toString("utf8"));
     return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? (claims as Record<string, unknown>) : undefined;
   } catch {
     return undefined;

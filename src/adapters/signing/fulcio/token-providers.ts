@@ -5,6 +5,7 @@ import { gceMetadataUrl, metadataFlavorHeader } from "../../gce/gce-metadata-url
 import { answerExcerpt, httpExchange } from "./http-exchange.ts";
 import { SIGSTORE_AUDIENCE } from "./identity-token.ts";
 import { FILESYSTEM_TOKEN_PATH, GCE_PRODUCT_NAME_PATH, type KeylessContext } from "./keyless-context.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** A provider could not hand out a token: `source` is the file, variable or endpoint to look at. */
 export interface TokenProblem {
@@ -58,7 +59,8 @@ const envvar: TokenProvider = {
 
 const jsonField = (body: string, field: string): string | undefined => {
   try {
-    const value: unknown = JSON.parse(body)?.[field];
+    const json = parseJsonText(body);
+    const value = typeof json === "object" && json !== null ? (json as Record<string, unknown>)[field] : undefined;
     return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;

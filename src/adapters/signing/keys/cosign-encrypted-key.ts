@@ -6,6 +6,7 @@ import { decodeStdBase64 } from "../../../domain/dsse/base64.ts";
 import { isJsonObject as isRecord } from "../../../domain/oci/json-object.ts";
 import { SignerUnavailable } from "../../../ports/signer.ts";
 import { encodePemBlock, firstPemBlock } from "./pem-block.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** `signing-secrets` keys of a cosign key pair (signing.md §2). */
 export const COSIGN_KEY = "cosign.key";
@@ -47,7 +48,7 @@ const parseEncryptedKey = (body: Uint8Array): EncryptedKey | SignerUnavailable =
   const notCosignJson = unavailable(COSIGN_KEY, "the PEM body is not cosign's encrypted-key JSON");
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(body).toString("utf8"));
+    json = parseJsonText(Buffer.from(body).toString("utf8"));
   } catch {
     return notCosignJson;
   }

@@ -8,6 +8,7 @@ import { SignerUnavailable } from "../../../ports/signer.ts";
 import { gceMetadataUrl, metadataFlavorHeader } from "../../gce/gce-metadata-url.ts";
 import { requestJson } from "./kms-http.ts";
 import type { KmsEnv } from "./kms-env.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /**
  * Where the Cloud KMS access token comes from, in this order:
@@ -121,7 +122,7 @@ const fromCredentialsFile = (path: string, source: string): Effect.Effect<GcpTok
     const text = yield* readText(path, source);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseJsonText(text);
     } catch {
       json = undefined;
     }

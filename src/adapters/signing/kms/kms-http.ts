@@ -1,6 +1,7 @@
 import { Data, Effect, Schema } from "effect";
 import { networkFailureDetail } from "../../http/network-failure-detail.ts";
 import { MAX_API_RESPONSE_BYTES, readTextCapped, ResponseTooLarge } from "../../http/bounded-body.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /**
  * An HTTP exchange with a KMS, token or metadata endpoint failed. `detail` holds the server's own
@@ -81,7 +82,7 @@ export const requestJson = <S extends Schema.ConstraintDecoder<unknown>>(
     });
     let body: unknown;
     try {
-      body = text === "" ? undefined : JSON.parse(text);
+      body = text === "" ? undefined : parseJsonText(text);
     } catch {
       body = undefined;
     }

@@ -3,6 +3,7 @@ import { isJsonObject } from "../../../domain/oci/json-object.ts";
 import type { OciDigest } from "../../../domain/oci/oci-digest.ts";
 import { parseImageReference, type ImageReference } from "../../../domain/type-hinting/image-reference.ts";
 import type { RepositoryRef } from "../../../ports/oci-registry.ts";
+import { parseJsonText } from "../../../domain/serialization/json-text.ts";
 
 /** Where the `oci` backend writes, decided from the signed payload (storage.md §3.1). */
 
@@ -103,7 +104,7 @@ const isPushable = (name: string, image: ImageReference): boolean => {
 
 const parseJson = (text: string): unknown => {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch {
     return undefined;
   }

@@ -1,0 +1,55 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { goJsonOfJson, goQuote } from "../../src/domain/serialization/go-json.ts";
+import { parseJsonText } from "../../src/domain/serialization/json-text.ts";
+
+/** A character Go's encoding/json writes as an escape. */
+const escapedCharacter = fc.constantFrom('"', "\\", "\n", "\t", "\u0001", "<", ">", "&", "\u2028");
+
+describe("parseJsonText", () => {
+  it("reads a key V8's JSON.parse misreads once an object had the key `\\`", () => {
+    parseJsonText('{"h":[],"\\\\":0}');
+    expect(Object.keys(parseJsonText('{"h":1,"\\u003c":2}') as object)).toEqual(["h", "<"]);
+    expect(Object.keys(parseJsonText('{"h":1,"\\"":2}') as object)).toEqual(["h", '"']);
+  });
+
+  // Invariant: after the process has read an object whose key is an escaped key's raw text cut to
+  // the key's decoded length, in the same position, parseJsonText still reads the escaped key exactly.
+  it("reads escaped keys exactly whatever keys were read before", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 6 }), escapedCharacter, fc.string({ maxLength: 3 }), (before, escaped, lead) => {
+        const key = before + escaped;
+        fc.pre(lead !== key);
+        const raw = goQuote(key).slice(1, -1);
+        parseJsonText(`{${goQuote(lead)}:0,${goQuote(raw.slice(0, key.length))}:0}`);
+        const read = parseJsonText(`{${goQuote(lead)}:1,${goQuote(key)}:2}`);
+        expect(Object.entries(read as object)).toEqual([[lead, 1], [key, 2]]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  // Invariant: for any JSON value, parseJsonText reads its JSON text back as the same value.
+  it("round-trips any JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(parseJsonText(goJsonOfJson(value))).toEqual(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("defines `__proto__` as an own member, as JSON.parse does, also when it reads a text again", () => {
+    const read = parseJsonText('{"a\\\\":1,"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(read)).toBe(Object.prototype);
+    expect(Object.keys(read)).toEqual(["a\\", "__proto__"]);
+    expect(read["__proto__"]).toEqual({ polluted: true });
+  });
+
+  it("checks keys of nesting deeper than the call stack, and throws JSON.parse's syntax errors", () => {
+    const depth = 200_000;
+    const deep = `${'{"k":["\\n",'.repeat(depth)}1${"]}".repeat(depth)}`;
+    expect(() => parseJsonText(deep)).not.toThrow();
+    expect(() => parseJsonText('{"a":}')).toThrow(SyntaxError);
+  });
+});
