@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { goJsonOfJson, goQuote } from "../../src/domain/serialization/go-json.ts";
+import { goQuote } from "../../src/domain/serialization/go-json.ts";
 import { parseJsonText } from "../../src/domain/serialization/json-text.ts";
 
 /** A character Go's encoding/json writes as an escape. */
@@ -26,16 +26,6 @@ describe("parseJsonText", () => {
         expect(Object.entries(read as object)).toEqual([[lead, 1], [key, 2]]);
       }),
       { numRuns: 500 },
-    );
-  });
-
-  // Invariant: for any JSON value, parseJsonText reads its JSON text back as the same value.
-  it("round-trips any JSON value", () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), (value) => {
-        expect(parseJsonText(goJsonOfJson(value))).toEqual(value);
-      }),
-      { numRuns: 1000 },
     );
   });
 
