@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy } from "@kubernetes/client-node";
 import type { RunKind } from "../../domain/run/run-object.ts";
 import type { RunRef } from "../../domain/run/run-ref.ts";
 import { describeApiError, httpStatusOf } from "./api-errors.ts";
@@ -6,7 +6,7 @@ import { KubeApi } from "./kube-api.ts";
 import { loadKubeConfig } from "./kube-config.ts";
 import { configDataOf } from "./kubernetes-cluster.ts";
 import { PAGE_SIZE, pageOf } from "./list-watch.ts";
-import { pluralOf, runTarget, TEKTON_GROUP } from "./run-resources.ts";
+import { listPageQuery, pluralOf, runCollectionPath, runPath } from "./run-resources.ts";
 import { resolveTektonVersion, type TektonVersion } from "./tekton-api-version.ts";
 
 /** A one-shot CLI read or write the API server refused or did not answer; the message says which and why. */
@@ -51,7 +51,7 @@ export class ClusterRuns {
   /** The run as the API server returns it; undefined when there is no such run. */
   async getRun(ref: RunRef): Promise<unknown> {
     try {
-      return await this.#api.call((a) => a.custom.getNamespacedCustomObject(runTarget(this.#version, ref)));
+      return await this.#api.call((a) => a.json({ method: "GET", path: runPath(this.#version, ref) }));
     } catch (error) {
       if (httpStatusOf(error) === 404) return undefined;
       throw new ClusterRequestFailed(`cannot read ${ref.kind} ${ref.namespace}/${ref.name}: ${describeApiError(error)}`);
@@ -70,20 +70,15 @@ export class ClusterRuns {
 
   /** Every run of a kind, in one namespace or (undefined) all, listed page by page. */
   async listRuns(kind: RunKind, namespace: string | undefined): Promise<ReadonlyArray<unknown>> {
-    const group = TEKTON_GROUP;
-    const version = this.#version;
     const plural = pluralOf(kind);
+    const path = runCollectionPath(this.#version, kind, namespace);
     const items: Array<unknown> = [];
     let continueToken: string | undefined;
     do {
       const token = continueToken;
       let answer: unknown;
       try {
-        answer = await this.#api.call((a) =>
-          namespace === undefined
-            ? a.custom.listClusterCustomObject({ group, version, plural, limit: PAGE_SIZE, _continue: token })
-            : a.custom.listNamespacedCustomObject({ group, version, plural, namespace, limit: PAGE_SIZE, _continue: token }),
-        );
+        answer = await this.#api.call((a) => a.json({ method: "GET", path, query: listPageQuery(PAGE_SIZE, token) }));
       } catch (error) {
         throw new ClusterRequestFailed(
           `cannot list ${plural} ${namespace === undefined ? "in all namespaces" : `in namespace ${namespace}`}: ${describeApiError(error)}`,
@@ -104,10 +99,7 @@ export class ClusterRuns {
   async patchRun(ref: RunRef, operations: ReadonlyArray<JsonPatchOperation>): Promise<"applied" | "conflict"> {
     try {
       await this.#api.call((a) =>
-        a.custom.patchNamespacedCustomObject(
-          { ...runTarget(this.#version, ref), body: operations },
-          setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
-        ),
+        a.json({ method: "PATCH", path: runPath(this.#version, ref), body: { json: operations, contentType: PatchStrategy.JsonPatch } }),
       );
       return "applied";
     } catch (error) {

@@ -1,5 +1,7 @@
-import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
+import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { asyncLocalRequestLane } from "../node/async-local-request-lane.ts";
+import { type ApiQuery, type JsonRequest, requestJson } from "./json-requests.ts";
+import { openJsonWatch } from "./json-watch.ts";
 import { RequestRateLimiter } from "./request-rate-limiter.ts";
 import { shareConnections } from "./shared-connections.ts";
 
@@ -20,7 +22,6 @@ export class KubeApi {
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
   readonly apis: ApisApi;
-  readonly #watch: Watch;
   readonly #limiter: RequestRateLimiter;
 
   constructor(config: KubeConfig, options: KubeApiOptions = {}) {
@@ -29,7 +30,6 @@ export class KubeApi {
     this.core = config.makeApiClient(CoreV1Api);
     this.custom = config.makeApiClient(CustomObjectsApi);
     this.apis = config.makeApiClient(ApisApi);
-    this.#watch = new Watch(config);
     this.#limiter = new RequestRateLimiter({ qps: options.qps ?? 20, burst: options.burst ?? 20 });
   }
 
@@ -38,22 +38,24 @@ export class KubeApi {
     return request(this);
   }
 
+  /** A GET or PATCH whose answer is read with `parseJsonText` (see json-requests.ts): for runs. */
+  json(request: JsonRequest): Promise<unknown> {
+    return requestJson(this.config, request);
+  }
+
   /**
    * Opens a watch stream. `idleTimeoutMs` ends a stream that sends nothing (not even a BOOKMARK)
    * for that long, so a connection that silently died is noticed.
    */
   async watch(
     path: string,
-    query: Readonly<Record<string, string | number | boolean | undefined>>,
+    query: ApiQuery,
     onEvent: (type: string, object: unknown) => void,
     onDone: (error: unknown) => void,
     idleTimeoutMs: number,
   ): Promise<AbortController> {
     await this.#limiter.acquire(asyncLocalRequestLane.current());
-    // client-node's Watch has no public setting for its 30 s inactivity timeout; real API servers
-    // may stay quiet longer than that between bookmarks.
-    Reflect.set(this.#watch, "requestTimeoutMs", idleTimeoutMs);
-    return this.#watch.watch(path, { ...query }, (type, object) => onEvent(type, object), onDone);
+    return openJsonWatch(this.config, path, query, onEvent, onDone, idleTimeoutMs);
   }
 
   /** Releases requests waiting for the rate limiter, for shutdown. */

@@ -8,7 +8,7 @@ import { KubeApi } from "./kube-api.ts";
 import { defaultListWatchTiming, type ListWatchTiming, pageOf } from "./list-watch.ts";
 import { NamedObjectCache } from "./named-object-cache.ts";
 import { makeEventRecorder } from "./event-recorder.ts";
-import { runTarget, TEKTON_GROUP } from "./run-resources.ts";
+import { runPath, TEKTON_GROUP } from "./run-resources.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
 import { RunInformer } from "./run-informer.ts";
 import { makeRunWriter } from "./run-writer.ts";
@@ -218,7 +218,7 @@ export class KubernetesCluster {
 /** A GET of one run; `undefined` when it does not exist. */
 const readRunObject = async (api: KubeApi, version: TektonVersion, ref: RunRef): Promise<unknown> => {
   try {
-    return await api.call((a) => a.custom.getNamespacedCustomObject(runTarget(version, ref)));
+    return await api.call((a) => a.json({ method: "GET", path: runPath(version, ref) }));
   } catch (error) {
     if (httpStatusOf(error) === 404) return undefined;
     throw error;

@@ -5,7 +5,7 @@ import type { AdapterLog } from "./adapter-log.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { type ListWatch, type ListWatchSink, type ListWatchTiming, PAGE_SIZE, pageOf, startListWatch } from "./list-watch.ts";
 import { type SeenRun, seenRunOf } from "./seen-run.ts";
-import { pluralOf, runCollectionPath, TEKTON_GROUP } from "./run-resources.ts";
+import { listPageQuery, runCollectionPath, TEKTON_GROUP } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
 const RUN_KINDS: ReadonlyArray<RunKind> = ["PipelineRun", "TaskRun"];
@@ -139,20 +139,12 @@ export class RunInformer {
   }
 
   #source(kind: RunKind, namespace: string | undefined) {
-    const group = TEKTON_GROUP;
-    const version = this.#version;
-    const plural = pluralOf(kind);
+    const path = runCollectionPath(this.#version, kind, namespace);
     return {
-      description: `${kind}s (${group}/${version}, ${namespace === undefined ? "all namespaces" : `namespace ${namespace}`})`,
-      watchPath: runCollectionPath(version, kind, namespace),
+      description: `${kind}s (${TEKTON_GROUP}/${this.#version}, ${namespace === undefined ? "all namespaces" : `namespace ${namespace}`})`,
+      watchPath: path,
       list: async (continueToken: string | undefined) =>
-        pageOf(
-          await this.#api.call((a) =>
-            namespace === undefined
-              ? a.custom.listClusterCustomObject({ group, version, plural, limit: PAGE_SIZE, _continue: continueToken })
-              : a.custom.listNamespacedCustomObject({ group, version, plural, namespace, limit: PAGE_SIZE, _continue: continueToken }),
-          ),
-        ),
+        pageOf(await this.#api.call((a) => a.json({ method: "GET", path, query: listPageQuery(PAGE_SIZE, continueToken) }))),
     };
   }
 

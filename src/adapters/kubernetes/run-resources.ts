@@ -12,11 +12,9 @@ export const runCollectionPath = (version: TektonVersion, kind: RunKind, namespa
     ? `/apis/${TEKTON_GROUP}/${version}/${pluralOf(kind)}`
     : `/apis/${TEKTON_GROUP}/${version}/namespaces/${encodeURIComponent(namespace)}/${pluralOf(kind)}`;
 
-/** The client's coordinates of one run, for GET and PATCH. */
-export const runTarget = (version: TektonVersion, ref: RunRef) => ({
-  group: TEKTON_GROUP,
-  version,
-  plural: pluralOf(ref.kind),
-  namespace: ref.namespace,
-  name: ref.name,
-});
+/** The REST path of one run, for GET and PATCH. */
+export const runPath = (version: TektonVersion, ref: RunRef): string =>
+  `${runCollectionPath(version, ref.kind, ref.namespace)}/${encodeURIComponent(ref.name)}`;
+
+/** One page of a run list: the `limit` and `continue` query of a list request. */
+export const listPageQuery = (limit: number, continueToken: string | undefined) => ({ limit, continue: continueToken });

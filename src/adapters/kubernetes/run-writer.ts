@@ -1,4 +1,4 @@
-import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { PatchStrategy } from "@kubernetes/client-node";
 import { Data, Duration, Effect, Schedule } from "effect";
 import { isChainsAnnotation } from "../../domain/annotations/chains-annotations.ts";
 import { runKey, type RunRef } from "../../domain/run/run-ref.ts";
@@ -7,7 +7,7 @@ import { ForeignAnnotation, RunGone, type RunWrite } from "../../ports/run-write
 import { describeApiError, httpStatusOf, isTransient } from "./api-errors.ts";
 import type { KubeApi } from "./kube-api.ts";
 import { type SeenRun, seenRunOf } from "./seen-run.ts";
-import { runTarget } from "./run-resources.ts";
+import { runPath } from "./run-resources.ts";
 import type { TektonVersion } from "./tekton-api-version.ts";
 
 export interface RunWriterOptions {
@@ -49,12 +49,10 @@ export const makeRunWriter = (options: RunWriterOptions) => {
   const attempts = options.attempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 200;
 
-  const target = (ref: RunRef) => runTarget(version, ref);
-
-  const read = (ref: RunRef): Promise<unknown> => api.call((a) => a.custom.getNamespacedCustomObject(target(ref)));
+  const read = (ref: RunRef): Promise<unknown> => api.call((a) => a.json({ method: "GET", path: runPath(version, ref) }));
 
   const patch = (ref: RunRef, body: unknown): Promise<unknown> =>
-    api.call((a) => a.custom.patchNamespacedCustomObject({ ...target(ref), body }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)));
+    api.call((a) => a.json({ method: "PATCH", path: runPath(version, ref), body: { json: body, contentType: PatchStrategy.MergePatch } }));
 
   const classify = async (ref: RunRef, write: RunWrite, error: unknown): Promise<AttemptFailure> => {
     const status = httpStatusOf(error);
