@@ -1,5 +1,3 @@
-import { visit } from "jsonc-parser";
-
 /**
  * `JSON.parse`, made exact on the Node versions chains-ts runs on.
  *
@@ -8,67 +6,81 @@ import { visit } from "jsonc-parser";
  * *raw* text with that earlier key, over the decoded length. After any object in the process had
  * the key `\`, `{"\u003c": 1}` reads as `{"\\": 1}`. A key misread that way is always that earlier
  * key, whose text holds a backslash (the escape's first raw character). So a result with no
- * backslash in any key was read exactly; otherwise the text is read again by a parser that
- * decodes each key before storing it. Syntax errors are `JSON.parse`'s own.
+ * backslash in any key was read exactly; otherwise the text is read again with every escaped key
+ * renamed (see `parseRenamingEscapedKeys`). Syntax errors are `JSON.parse`'s own.
  */
 export const parseJsonText = (text: string): unknown => {
   const value: unknown = JSON.parse(text);
-  return text.includes("\\") && hasKeyWithBackslash(value) ? parseDecodingEachKey(text) : value;
+  return text.includes("\\") && hasKeyWithBackslash(value) ? parseRenamingEscapedKeys(text) : value;
 };
 
-const hasKeyWithBackslash = (value: unknown): boolean => {
-  // An explicit stack: V8 parses nesting deeper than the call stack allows.
+/**
+ * Calls `visit` on each object and array of a parsed value, itself included, until it returns
+ * true. No recursion: V8 parses nesting deeper than the call stack allows.
+ */
+const someContainer = (value: unknown, visit: (container: Record<string, unknown>) => boolean): boolean => {
   const pending: Array<unknown> = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next !== "object" || next === null) continue;
-    if (Array.isArray(next)) {
-      for (const item of next) pending.push(item);
-      continue;
-    }
-    for (const key of Object.keys(next)) {
-      if (key.includes("\\")) return true;
-      pending.push((next as Record<string, unknown>)[key]);
-    }
+    if (visit(next as Record<string, unknown>)) return true;
+    if (Array.isArray(next)) for (const item of next) pending.push(item);
+    else for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
   }
   return false;
 };
 
-type Container = { readonly object: Record<string, unknown>; key: string } | { readonly array: Array<unknown> };
+const hasKeyWithBackslash = (value: unknown): boolean =>
+  someContainer(value, (container) => !Array.isArray(container) && Object.keys(container).some((key) => key.includes("\\")));
 
-/** A valid JSON text read with jsonc-parser's scanner, members defined as JSON.parse defines them. */
-const parseDecodingEachKey = (text: string): unknown => {
-  const open: Array<Container> = [];
-  let root: unknown;
-  const place = (value: unknown): void => {
-    const parent = open.at(-1);
-    if (parent === undefined) root = value;
-    else if ("array" in parent) parent.array.push(value);
-    // defineProperty, as JSON.parse does: `__proto__` becomes an own member, not the prototype.
-    else Object.defineProperty(parent.object, parent.key, { value, writable: true, enumerable: true, configurable: true });
-  };
-  visit(
-    text,
-    {
-      onObjectBegin: () => {
-        const object: Record<string, unknown> = {};
-        place(object);
-        open.push({ object, key: "" });
-      },
-      onObjectProperty: (key) => {
-        const parent = open.at(-1);
-        if (parent !== undefined && "object" in parent) parent.key = key;
-      },
-      onObjectEnd: () => void open.pop(),
-      onArrayBegin: () => {
-        const array: Array<unknown> = [];
-        place(array);
-        open.push({ array });
-      },
-      onArrayEnd: () => void open.pop(),
-      onLiteralValue: place,
-    },
-    { disallowComments: true, allowTrailingComma: false },
-  );
-  return root;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const isJsonWhitespace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
+/**
+ * Reads a valid JSON text whose escaped keys V8 may misread: each such key is replaced by a
+ * placeholder without escapes (a name the text does not contain), the text is parsed, and each
+ * placeholder is given back its key, decoded on its own as a JSON string (a string is never
+ * misread, only a key). Objects are rebuilt in their key order with `defineProperty`, as JSON.parse
+ * defines members, so `__proto__` stays an own member and a repeated key keeps its first place and
+ * last value. Nothing here recurses, so any nesting JSON.parse reads is read.
+ */
+const parseRenamingEscapedKeys = (text: string): unknown => {
+  let prefix = "~key";
+  while (text.includes(prefix)) prefix += "~";
+  const keys: Array<string> = [];
+  let renamed = "";
+  let copiedUpTo = 0;
+  // Outside strings a valid JSON text has no quotes, so the quotes pair up as strings from the start.
+  for (let at = 0; at < text.length; at++) {
+    if (text.charCodeAt(at) !== QUOTE) continue;
+    const start = at;
+    let escaped = false;
+    for (at++; text.charCodeAt(at) !== QUOTE; at++) {
+      if (text.charCodeAt(at) === BACKSLASH) {
+        escaped = true;
+        at++;
+      }
+    }
+    if (!escaped) continue;
+    let next = at + 1;
+    while (isJsonWhitespace(text.charCodeAt(next))) next++;
+    if (text.charCodeAt(next) !== COLON) continue;
+    renamed += `${text.slice(copiedUpTo, start)}"${prefix}${keys.length}"`;
+    keys.push(JSON.parse(text.slice(start, at + 1)) as string);
+    copiedUpTo = at + 1;
+  }
+  const value: unknown = JSON.parse(renamed + text.slice(copiedUpTo));
+  someContainer(value, (container) => {
+    const entries = Array.isArray(container) ? [] : Object.entries(container);
+    if (!entries.some(([key]) => key.startsWith(prefix))) return false;
+    for (const [key] of entries) delete container[key];
+    for (const [key, member] of entries) {
+      const original = key.startsWith(prefix) ? keys[Number(key.slice(prefix.length))]! : key;
+      Object.defineProperty(container, original, { value: member, writable: true, enumerable: true, configurable: true });
+    }
+    return false;
+  });
+  return value;
 };
