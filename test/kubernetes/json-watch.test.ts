@@ -108,7 +108,7 @@ describe("openJsonWatch", () => {
       response.writeHead(200);
       response.write(`${JSON.stringify(sent[1])}\n`);
     });
-    const { events, done } = await watch(config, 300);
+    const { events, done } = await watch(config, 1000);
     await until(() => done.length > 0, "the idle timeout");
     expect(events).toEqual([[sent[1]!.type, sent[1]!.object]]);
     expect(done).toHaveLength(1);
