@@ -57,7 +57,7 @@ const parseRenamingEscapedKeys = (text: string): unknown => {
     if (text.charCodeAt(at) !== QUOTE) continue;
     const start = at;
     let escaped = false;
-    for (at++; text.charCodeAt(at) !== QUOTE; at++) {
+    for (at++; at < text.length && text.charCodeAt(at) !== QUOTE; at++) {
       if (text.charCodeAt(at) === BACKSLASH) {
         escaped = true;
         at++;
