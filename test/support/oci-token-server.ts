@@ -1,9 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { createPrivateKey, randomUUID, sign, X509Certificate, type KeyObject } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { selfSignedEcCertificate } from "./self-signed-certificate.ts";
 
 /**
  * A loopback Docker token server (the `auth.token` protocol of distribution): checks Basic
@@ -34,7 +31,8 @@ export const startTokenServer = async (options: {
   readonly password: string;
   readonly expiresInSeconds?: number;
 }): Promise<RunningTokenServer> => {
-  const { key, certPem } = selfSignedEcCertificate();
+  const { keyPem, certPem } = selfSignedEcCertificate("/CN=chains-ts test token issuer");
+  const key = createPrivateKey(keyPem);
   const certDer = new X509Certificate(certPem).raw.toString("base64");
   const service = "chains-ts-test-registry";
   const issuer = "chains-ts-test-token-issuer";
@@ -82,27 +80,6 @@ export const startTokenServer = async (options: {
         server.close(() => resolve());
       }),
   };
-};
-
-const selfSignedEcCertificate = (): { key: KeyObject; certPem: string } => {
-  const dir = mkdtempSync(join(tmpdir(), "chains-ts-token-"));
-  try {
-    execFileSync(
-      "openssl",
-      [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
-        "-days", "1", "-subj", "/CN=chains-ts test token issuer",
-      ],
-      { stdio: "pipe" },
-    );
-    return {
-      key: createPrivateKey(readFileSync(join(dir, "key.pem"))),
-      certPem: readFileSync(join(dir, "cert.pem"), "utf8"),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 };
 
 const jwt = (key: KeyObject, certDer: string, claims: object): string => {
