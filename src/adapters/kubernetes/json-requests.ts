@@ -1,6 +1,6 @@
 import { ApiException, HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
 // client-node's dispatchers are undici's own Agents, so requests over them use the same undici's fetch.
-import { type Dispatcher, fetch, type Response } from "undici";
+import { fetch, type Response } from "undici";
 import { parseJsonText } from "../../domain/serialization/json-text.ts";
 
 export type ApiQuery = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -37,7 +37,7 @@ export const sendApiRequest = async (
     method: request.method,
     headers,
     ...(request.body === undefined ? {} : { body: JSON.stringify(request.body.json) }),
-    dispatcher: context.getDispatcher() as Dispatcher | undefined,
+    dispatcher: context.getDispatcher(),
     ...(signal === undefined ? {} : { signal }),
   });
 };

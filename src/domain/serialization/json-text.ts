@@ -15,23 +15,28 @@ export const parseJsonText = (text: string): unknown => {
 };
 
 /**
- * Calls `visit` on each object and array of a parsed value, itself included, until it returns
+ * Calls `visit` on each object of a parsed value (itself included) with its keys, until it returns
  * true. No recursion: V8 parses nesting deeper than the call stack allows.
  */
-const someContainer = (value: unknown, visit: (container: Record<string, unknown>) => boolean): boolean => {
+const someObject = (value: unknown, visit: (object: Record<string, unknown>, keys: ReadonlyArray<string>) => boolean): boolean => {
   const pending: Array<unknown> = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next !== "object" || next === null) continue;
-    if (visit(next as Record<string, unknown>)) return true;
-    if (Array.isArray(next)) for (const item of next) pending.push(item);
-    else for (const key of Object.keys(next)) pending.push((next as Record<string, unknown>)[key]);
+    if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+      continue;
+    }
+    const object = next as Record<string, unknown>;
+    const keys = Object.keys(object);
+    // Members are taken before the visit, which may rename the keys they are under.
+    for (const key of keys) pending.push(object[key]);
+    if (visit(object, keys)) return true;
   }
   return false;
 };
 
-const hasKeyWithBackslash = (value: unknown): boolean =>
-  someContainer(value, (container) => !Array.isArray(container) && Object.keys(container).some((key) => key.includes("\\")));
+const hasKeyWithBackslash = (value: unknown): boolean => someObject(value, (_, keys) => keys.some((key) => key.includes("\\")));
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -72,14 +77,14 @@ const parseRenamingEscapedKeys = (text: string): unknown => {
     copiedUpTo = at + 1;
   }
   const value: unknown = JSON.parse(renamed + text.slice(copiedUpTo));
-  someContainer(value, (container) => {
-    const entries = Array.isArray(container) ? [] : Object.entries(container);
-    if (!entries.some(([key]) => key.startsWith(prefix))) return false;
-    for (const [key] of entries) delete container[key];
-    for (const [key, member] of entries) {
+  someObject(value, (object, objectKeys) => {
+    if (!objectKeys.some((key) => key.startsWith(prefix))) return false;
+    const members = objectKeys.map((key) => object[key]);
+    for (const key of objectKeys) delete object[key];
+    objectKeys.forEach((key, i) => {
       const original = key.startsWith(prefix) ? keys[Number(key.slice(prefix.length))]! : key;
-      Object.defineProperty(container, original, { value: member, writable: true, enumerable: true, configurable: true });
-    }
+      Object.defineProperty(object, original, { value: members[i], writable: true, enumerable: true, configurable: true });
+    });
     return false;
   });
   return value;
